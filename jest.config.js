@@ -1,0 +1,34 @@
+// Two projects: unit specs beside the code, end-to-end suites in test/ on a real database.
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2023',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+const common = {
+  transform: { '^.+\\.(t|j)s$': swc },
+  // Nest 12 ships ESM; these must be transformed to CommonJS for Jest on Node 20.
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@standard-schema|file-type|load-esm|jose)/)'],
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', rootDir: 'src', testRegex: '\\.spec\\.ts$' },
+    {
+      ...common,
+      displayName: 'e2e',
+      rootDir: '.',
+      testRegex: 'test/.*\\.e2e-spec\\.ts$',
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+  ],
+  maxWorkers: 2,
+  testTimeout: 30000,
+};

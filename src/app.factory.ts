@@ -1,0 +1,102 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import cookieParser from 'cookie-parser';
+import helmet from 'helmet';
+import { AppModule } from './app.module';
+import type { AuthModuleOptions } from './auth/auth.module';
+import type { SessionsModuleOptions } from './sessions/sessions.module';
+import { Clock, SystemClock } from './common/clock';
+import { JsonLogger } from './common/json-logger';
+import { expressProblemHandler } from './common/problem-details.filter';
+import { requestContextMiddleware } from './common/request-context';
+import { createValidationPipe } from './common/validation';
+import type { AppConfig } from './config/app-config';
+import { buildDataSourceOptions } from './database/data-source-options';
+import { EmbeddedPostgres } from './database/embedded-postgres';
+import { setupOpenApi } from './openapi';
+
+export interface CreateAppOptions {
+  clock?: Clock;
+  auth?: AuthModuleOptions;
+  sessions?: SessionsModuleOptions;
+  logger?: JsonLogger;
+  /** Embedded in-memory database started from this snapshot (tests). */
+  embeddedSnapshot?: Blob;
+}
+
+export interface TesseraApp {
+  app: NestExpressApplication;
+  /** Stops accepting, lets in-flight requests finish, closes the database. */
+  close(): Promise<void>;
+}
+
+async function openEmbedded(config: AppConfig, options: CreateAppOptions): Promise<EmbeddedPostgres | undefined> {
+  if (config.databaseUrl) return undefined;
+  return EmbeddedPostgres.open(
+    config.embeddedInMemory
+      ? { kind: 'memory', snapshot: options.embeddedSnapshot }
+      : { kind: 'directory', dataDir: config.dataDir },
+  );
+}
+
+/** Builds the whole application; shared by main.ts, the tests and the benchmarks. */
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<TesseraApp> {
+  const embedded = await openEmbedded(config, options);
+  const logger = options.logger ?? new JsonLogger(config.logLevel);
+  try {
+    const dataSource = buildDataSourceOptions({
+      url: config.databaseUrl,
+      embedded,
+      migrationsRun: config.migrationsRun,
+    });
+    const app = await NestFactory.create<NestExpressApplication>(
+      AppModule.forRoot({
+        config,
+        dataSource,
+        clock: options.clock ?? new SystemClock(),
+        auth: options.auth,
+        sessions: options.sessions,
+      }),
+      { logger, bodyParser: false, forceCloseConnections: false },
+    );
+    configureHttp(app, config);
+    await app.init();
+    return {
+      app,
+      close: async () => {
+        await app.close();
+        await embedded?.close();
+      },
+    };
+  } catch (error) {
+    await embedded?.close();
+    throw error;
+  }
+}
+
+/** JSON.parse keeps "__proto__" as an own key; refuse it outright (prototype pollution). */
+function refuseProtoKeys(key: string, value: unknown): unknown {
+  if (key === '__proto__') throw new SyntaxError('forbidden key');
+  return value;
+}
+
+function configureHttp(app: NestExpressApplication, config: AppConfig): void {
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use(requestContextMiddleware);
+  app.use(helmet({ hsts: { maxAge: 31_536_000, includeSubDomains: true } }));
+  app.use(cookieParser());
+  app.useBodyParser('json', { limit: config.bodyLimitBytes, strict: true, reviver: refuseProtoKeys });
+  app.useBodyParser('urlencoded', { limit: config.bodyLimitBytes, extended: false });
+  app.use(expressProblemHandler);
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: [...config.corsOrigins],
+      credentials: true,
+      allowedHeaders: ['Content-Type', 'Authorization', 'X-CSRF-Token', 'X-Auth-Mode', 'X-Request-Id'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After'],
+    });
+  }
+  app.useGlobalPipes(createValidationPipe());
+  setupOpenApi(app, config);
+}

@@ -1,0 +1,85 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AppException } from '../common/app.exception';
+import type { AuthenticatedRequest } from '../common/auth-context';
+import { IS_PUBLIC } from '../common/public.decorator';
+import { AppConfig } from '../config/app-config';
+import { ActivityTracker } from '../sessions/activity-tracker.service';
+import { RevocationView } from '../sessions/revocation-view.service';
+import { SessionExpiryService } from '../sessions/session-expiry.service';
+import { AccessTokenService } from './access-token.service';
+import { AuthCookies } from './auth-cookies';
+import { CsrfService } from './csrf.service';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The global guard: deny by default. A valid request costs no database query: the token is
+ * verified in memory (cached), its session checked against the in-memory revocation view, and
+ * activity noted for a later coalesced write.
+ */
+@Injectable()
+export class AccessTokenGuard implements CanActivate {
+  private readonly cookies: AuthCookies;
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: AccessTokenService,
+    private readonly revocations: RevocationView,
+    private readonly activity: ActivityTracker,
+    private readonly expiry: SessionExpiryService,
+    private readonly csrf: CsrfService,
+    config: AppConfig,
+  ) {
+    this.cookies = new AuthCookies(config);
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
+    if (isPublic) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const { token, transport } = this.extract(request);
+    if (!token) throw new AppException('unauthenticated', 'An access token is required');
+
+    const result = this.tokens.verify(token);
+    if (!result.ok) {
+      if (result.code === 'token_expired') await this.explainExpired(result.claims.sid);
+      throw new AppException(result.code);
+    }
+    const { claims } = result;
+    const ended = this.revocations.statusOf(claims.sid);
+    if (ended) throw new AppException(ended === 'revoked' ? 'session_revoked' : 'session_expired');
+    if (transport === 'cookie' && !SAFE_METHODS.has(request.method)) {
+      if (!this.csrf.verify(claims.sid, request.header('x-csrf-token'))) {
+        throw new AppException('csrf_failed', 'Send the csrfToken from login as X-CSRF-Token');
+      }
+    }
+    this.activity.touch(claims.sid);
+    request.auth = {
+      userId: claims.sub,
+      sessionId: claims.sid,
+      roles: claims.roles,
+      tokenId: claims.jti,
+      transport,
+      tokenExpiresAt: new Date(claims.exp * 1000),
+    };
+    return true;
+  }
+
+  private extract(request: AuthenticatedRequest): { token?: string; transport: 'bearer' | 'cookie' } {
+    const header = request.header('authorization');
+    if (header) {
+      const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(header);
+      if (!match) throw new AppException('token_invalid', 'Use "Authorization: Bearer <token>"');
+      return { token: match[1], transport: 'bearer' };
+    }
+    return { token: this.cookies.access(request), transport: 'cookie' };
+  }
+
+  /** An expired token whose session has ended says so, so the client signs in instead of refreshing. */
+  private async explainExpired(sessionId: string): Promise<void> {
+    const status = await this.expiry.endedStatus(sessionId);
+    if (status === 'expired') throw new AppException('session_expired');
+    if (status === 'revoked') throw new AppException('session_revoked');
+  }
+}

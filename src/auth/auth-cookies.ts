@@ -1,0 +1,64 @@
+import type { CookieOptions, Request, Response } from 'express';
+import type { AppConfig } from '../config/app-config';
+
+export interface CookieNames {
+  access: string;
+  refresh: string;
+  device: string;
+}
+
+/**
+ * `__Host-` cookies (Secure, Path=/, no Domain) unless COOKIE_SECURE=false, which only an explicit
+ * development configuration may set: the prefix requires Secure.
+ */
+export function cookieNames(config: AppConfig): CookieNames {
+  const prefix = config.cookieSecure ? '__Host-' : '';
+  return { access: `${prefix}tessera_at`, refresh: `${prefix}tessera_rt`, device: `${prefix}tessera_did` };
+}
+
+const DEVICE_COOKIE_MAX_AGE_MS = 400 * 86_400_000; // browsers cap cookie lifetimes at 400 days
+
+export class AuthCookies {
+  readonly names: CookieNames;
+
+  constructor(private readonly config: AppConfig) {
+    this.names = cookieNames(config);
+  }
+
+  private base(sameSite: 'lax' | 'strict'): CookieOptions {
+    return { httpOnly: true, secure: this.config.cookieSecure, sameSite, path: '/' };
+  }
+
+  setTokens(res: Response, tokens: { accessToken: string; accessExpiresAt: Date; refreshToken: string; refreshExpiresAt: Date }): void {
+    res.cookie(this.names.access, tokens.accessToken, { ...this.base('lax'), expires: tokens.accessExpiresAt });
+    res.cookie(this.names.refresh, tokens.refreshToken, { ...this.base('strict'), expires: tokens.refreshExpiresAt });
+  }
+
+  setDevice(res: Response, deviceCookie: string): void {
+    res.cookie(this.names.device, deviceCookie, { ...this.base('lax'), maxAge: DEVICE_COOKIE_MAX_AGE_MS });
+  }
+
+  /** Same names and attributes, Max-Age=0, so every browser drops them. */
+  clearTokens(res: Response): void {
+    res.cookie(this.names.access, '', { ...this.base('lax'), maxAge: 0 });
+    res.cookie(this.names.refresh, '', { ...this.base('strict'), maxAge: 0 });
+  }
+
+  access(req: Request): string | undefined {
+    return readCookie(req, this.names.access);
+  }
+
+  refresh(req: Request): string | undefined {
+    return readCookie(req, this.names.refresh);
+  }
+
+  device(req: Request): string | undefined {
+    return readCookie(req, this.names.device);
+  }
+}
+
+function readCookie(req: Request, name: string): string | undefined {
+  const cookies = req.cookies as Record<string, unknown> | undefined;
+  const value = cookies?.[name];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}

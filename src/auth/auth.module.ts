@@ -1,0 +1,81 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule, JwtSecretRequestType } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config';
+import { UsersModule } from '../users/users.module';
+import { AccessTokenGuard } from './access-token.guard';
+import { AccessTokenService } from './access-token.service';
+import { AuthThrottlerGuard, authThrottlers } from './auth-throttler.guard';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { CsrfService } from './csrf.service';
+import { LocalStrategy } from './local.strategy';
+import { LocalAuthGuard } from './local-auth.guard';
+import { LoginAttemptEntity } from './login-attempt.entity';
+import { LoginAttemptsService } from './login-attempts.service';
+import { LoggingPasswordResetNotifier, PasswordResetNotifier } from './password-reset-notifier';
+import { PasswordResetTokenEntity } from './password-reset-token.entity';
+import { ServerSecretEntity } from './server-secret.entity';
+import { SigningKeyStore } from './signing-key-store.service';
+import { WellKnownController } from './well-known.controller';
+
+export interface AuthModuleOptions {
+  /** Delivers password reset tokens (email, SMS …). Default: a redacted log line. */
+  passwordResetNotifier?: PasswordResetNotifier;
+}
+
+function decodeKid(token: unknown): unknown {
+  if (typeof token !== 'string') return undefined;
+  try {
+    return (JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')) as { kid?: unknown }).kid;
+  } catch {
+    return undefined;
+  }
+}
+
+@Module({})
+export class AuthModule {
+  static forRoot(options: AuthModuleOptions = {}): DynamicModule {
+    return {
+      module: AuthModule,
+      imports: [
+        UsersModule,
+        PassportModule,
+        TypeOrmModule.forFeature([LoginAttemptEntity, PasswordResetTokenEntity, ServerSecretEntity]),
+        JwtModule.registerAsync({
+          extraProviders: [SigningKeyStore],
+          inject: [SigningKeyStore],
+          // Keys are KeyObjects (a PEM string would be re-parsed on every verify). `kid` from
+          // the unverified header only selects among our own keys.
+          useFactory: (keys: SigningKeyStore) => ({
+            secretOrKeyProvider: (type: JwtSecretRequestType, token: unknown) =>
+              type === JwtSecretRequestType.SIGN
+                ? keys.active.privateKey
+                : (keys.find(decodeKid(token))?.publicKey ?? keys.active.publicKey),
+          }),
+        }),
+        ThrottlerModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) => ({ throttlers: authThrottlers(config), setHeaders: false }),
+        }),
+      ],
+      controllers: [AuthController, WellKnownController],
+      providers: [
+        AuthService,
+        AccessTokenService,
+        SigningKeyStore,
+        CsrfService,
+        LoginAttemptsService,
+        LocalStrategy,
+        LocalAuthGuard,
+        AuthThrottlerGuard,
+        { provide: PasswordResetNotifier, useValue: options.passwordResetNotifier ?? new LoggingPasswordResetNotifier() },
+        { provide: APP_GUARD, useClass: AccessTokenGuard },
+      ],
+      exports: [AccessTokenService, SigningKeyStore, UsersModule],
+    };
+  }
+}

@@ -1,0 +1,95 @@
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type JsonWebKey,
+  type KeyObject,
+  createHash,
+} from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { JwtAlgorithm } from '../config/app-config';
+
+export interface SigningKey {
+  kid: string;
+  alg: JwtAlgorithm;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  publicJwk: JsonWebKey & { kid: string; alg: string; use: 'sig' };
+}
+
+const RSA_BITS = 3072;
+
+export function generatePrivateKeyPem(alg: JwtAlgorithm): string {
+  const { privateKey } =
+    alg === 'ES256'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : generateKeyPairSync('rsa', { modulusLength: RSA_BITS });
+  return privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+}
+
+/** RFC 7638 thumbprint of the public key: a kid that names the key itself. */
+function thumbprint(jwk: JsonWebKey): string {
+  const members: Record<string, string[]> = { RSA: ['e', 'kty', 'n'], EC: ['crv', 'kty', 'x', 'y'], OKP: ['crv', 'kty', 'x'] };
+  const required = members[jwk.kty ?? ''] ?? [];
+  const canonical = JSON.stringify(Object.fromEntries(required.map((name) => [name, jwk[name as keyof JsonWebKey]])));
+  return createHash('sha256').update(canonical).digest('base64url');
+}
+
+function assertKeyFits(alg: JwtAlgorithm, key: KeyObject): void {
+  const type = key.asymmetricKeyType;
+  const details = key.asymmetricKeyDetails;
+  const ok =
+    (alg === 'RS256' || alg === 'PS256'
+      ? type === 'rsa' && (details?.modulusLength ?? 0) >= 2048
+      : type === 'ec' && details?.namedCurve === 'prime256v1');
+  if (!ok) throw new Error(`The signing key (${type}) does not fit JWT_ALGORITHM=${alg}`);
+}
+
+export function signingKeyFromPem(pem: string, alg: JwtAlgorithm): SigningKey {
+  const privateKey = createPrivateKey(pem);
+  assertKeyFits(alg, privateKey);
+  const publicKey = createPublicKey(privateKey);
+  const jwk = publicKey.export({ format: 'jwk' });
+  const kid = thumbprint(jwk);
+  return { kid, alg, privateKey, publicKey, publicJwk: { ...jwk, kid, alg, use: 'sig' } };
+}
+
+/**
+ * Generated keys live in DATA_DIR/keys as `<created-at>.pem`; the newest signs, every kept one
+ * verifies (so a rotation does not log anyone out).
+ */
+export function keyDirectory(dataDir: string): string {
+  return join(dataDir, 'keys');
+}
+
+/** The newest `keep` keys of the directory, newest first. */
+export function loadKeyDirectory(dir: string, alg: JwtAlgorithm, keep = 3): SigningKey[] {
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir).filter((name) => name.endsWith('.pem')).sort();
+  } catch {
+    return [];
+  }
+  return files
+    .map((name) => readFileSync(join(dir, name), 'utf8'))
+    .map((pem) => {
+      try {
+        return signingKeyFromPem(pem, alg);
+      } catch {
+        return undefined; // a key of another algorithm (before JWT_ALGORITHM changed)
+      }
+    })
+    .filter((key): key is SigningKey => key !== undefined)
+    .reverse()
+    .slice(0, keep);
+}
+
+/** Writes a new key; it signs from the next start on, and the previous ones keep verifying. */
+export function addKeyToDirectory(dir: string, alg: JwtAlgorithm): SigningKey {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const pem = generatePrivateKeyPem(alg);
+  const name = `${new Date().toISOString().replace(/[:.]/g, '-')}.pem`;
+  writeFileSync(join(dir, name), pem, { mode: 0o600 });
+  return signingKeyFromPem(pem, alg);
+}

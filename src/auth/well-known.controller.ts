@@ -1,0 +1,41 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from '../common/public.decorator';
+import { AppConfig } from '../config/app-config';
+import { SigningKeyStore } from './signing-key-store.service';
+
+@ApiTags('operations')
+@Public()
+@Controller('.well-known')
+export class WellKnownController {
+  constructor(
+    private readonly keys: SigningKeyStore,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get('jwks.json')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOperation({ summary: 'Public signing keys (RFC 7517) for verifying access tokens' })
+  jwks(): ReturnType<SigningKeyStore['jwks']> {
+    return this.keys.jwks();
+  }
+
+  @Get('oauth-authorization-server')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOperation({ summary: 'Authorization server metadata (RFC 8414)' })
+  metadata(): Record<string, unknown> {
+    const issuer = this.config.jwt.issuer;
+    const base = issuer.startsWith('http') ? issuer.replace(/\/$/, '') : '';
+    return {
+      issuer,
+      jwks_uri: `${base}/.well-known/jwks.json`,
+      token_endpoint: `${base}/oauth/token`,
+      revocation_endpoint: `${base}/oauth/revoke`,
+      introspection_endpoint: `${base}/oauth/introspect`,
+      grant_types_supported: ['refresh_token'],
+      token_endpoint_auth_methods_supported: ['none'],
+      response_types_supported: [],
+      token_endpoint_auth_signing_alg_values_supported: [this.config.jwt.algorithm],
+    };
+  }
+}

@@ -1,0 +1,25 @@
+import type { ErrorCode } from './error-codes';
+
+export interface FieldError {
+  field: string;
+  messages: string[];
+}
+
+/**
+ * A domain error carrying a contract code. Services throw these (never HttpException) so the
+ * CLI can reuse them; ProblemDetailsFilter maps them to problem+json in one place.
+ */
+export class AppException extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail?: string,
+    readonly extras: {
+      errors?: FieldError[];
+      retryAfterSeconds?: number;
+      headers?: Record<string, string>;
+    } = {},
+  ) {
+    super(detail ?? code);
+    this.name = 'AppException';
+  }
+}

@@ -1,0 +1,87 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { AppException } from './app.exception';
+import { isDatabaseUnavailable } from './database-errors';
+import type { ErrorCode } from './error-codes';
+import { problemFor, sendProblem, type ProblemDetails } from './problem-details';
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: 'validation_failed',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  413: 'payload_too_large',
+  429: 'rate_limited',
+  503: 'service_unavailable',
+};
+
+interface Mapped {
+  problem: ProblemDetails;
+  headers: Record<string, string>;
+}
+
+const logger = new Logger('Errors');
+
+/** Maps anything thrown to RFC 9457 problem+json; internals never reach the client. */
+export function toProblem(error: unknown): Mapped {
+  if (error instanceof AppException) {
+    const headers = { ...error.extras.headers };
+    if (error.extras.retryAfterSeconds !== undefined) {
+      headers['Retry-After'] = String(Math.max(1, Math.ceil(error.extras.retryAfterSeconds)));
+    }
+    return { problem: problemFor(error.code, error.detail, error.extras.errors), headers };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const code = CODE_BY_STATUS[status];
+    if (code) return { problem: problemFor(code), headers: {} };
+  }
+  const bodyError = bodyParserProblem(error);
+  if (bodyError) return { problem: bodyError, headers: {} };
+  if (isDatabaseUnavailable(error)) {
+    logger.warn(`database unavailable: ${error instanceof Error ? error.message : 'unknown'}`);
+    return { problem: problemFor('service_unavailable'), headers: { 'Retry-After': '5' } };
+  }
+  logger.error(error instanceof Error ? error : String(error));
+  return { problem: problemFor('internal_error', 'An unexpected error occurred'), headers: {} };
+}
+
+/** Errors raised by Express's body parsers carry a `type`; map the ones a client can cause. */
+function bodyParserProblem(error: unknown): ProblemDetails | undefined {
+  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
+  switch ((error as { type: unknown }).type) {
+    case 'entity.too.large':
+      return problemFor('payload_too_large');
+    case 'entity.parse.failed':
+      return problemFor('validation_failed', 'The request body is not valid JSON');
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+    case 'entity.verify.failed':
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return problemFor('validation_failed', 'The request body could not be read');
+    default:
+      return undefined;
+  }
+}
+
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const { problem, headers } = toProblem(exception);
+    sendProblem(res, problem, headers);
+  }
+}
+
+/** Express error middleware for failures before Nest's pipeline (body parsing). */
+export function expressProblemHandler(
+  error: unknown,
+  _req: Request,
+  res: Response,
+  next: NextFunction,
+): void {
+  if (res.headersSent) return next(error);
+  const { problem, headers } = toProblem(error);
+  sendProblem(res, problem, headers);
+}

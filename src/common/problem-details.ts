@@ -1,0 +1,38 @@
+import type { Response } from 'express';
+import type { FieldError } from './app.exception';
+import { ERROR_STATUS, ERROR_TITLES, type ErrorCode } from './error-codes';
+import { currentRequestId } from './request-context';
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  errors?: FieldError[];
+  requestId?: string;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export function problemFor(code: ErrorCode, detail?: string, errors?: FieldError[]): ProblemDetails {
+  return {
+    type: `urn:tessera:problem:${code}`,
+    title: ERROR_TITLES[code],
+    status: ERROR_STATUS[code],
+    detail: detail ?? ERROR_TITLES[code],
+    code,
+    ...(errors ? { errors } : {}),
+    requestId: currentRequestId(),
+  };
+}
+
+export function sendProblem(
+  res: Response,
+  problem: ProblemDetails,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) return;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+}

@@ -1,0 +1,77 @@
+import { ConfigError, loadConfig } from './app-config';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('applies the contract defaults to an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.accessTokenTtlMs).toBe(15 * 60_000);
+    expect(config.session.idleTimeoutMs).toBe(30 * 60_000);
+    expect(config.session.rememberMeIdleTimeoutMs).toBe(30 * 86_400_000);
+    expect(config.session.absoluteTimeoutMs).toBe(30 * 86_400_000);
+    expect(config.session.maxPerUser).toBe(10);
+    expect(config.refreshReuseGraceMs).toBe(0);
+    expect(config.login).toEqual({ maxFailures: 5, lockoutMs: 15 * 60_000 });
+    expect(config.rateLimit).toEqual({ enabled: true, limit: 10, windowMs: 60_000 });
+    expect(config.cookieSecure).toBe(true);
+    expect(config.jwt.algorithm).toBe('RS256');
+    expect(config.trustProxy).toBe(false);
+    expect(config.docsAccess).toBe('public');
+    expect(config.bodyLimitBytes).toBe(100 * 1024);
+    expect(config.databaseUrl).toBeUndefined();
+  });
+
+  it('names the variable that holds a bad value', () => {
+    expect(problemsOf({ ACCESS_TOKEN_TTL: 'banana' })).toEqual([
+      expect.stringContaining('ACCESS_TOKEN_TTL: "banana"'),
+    ]);
+  });
+
+  it('reports every bad variable at once', () => {
+    const problems = problemsOf({ PORT: '99999', COOKIE_SECURE: 'maybe', JWT_ALGORITHM: 'HS256' });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'COOKIE_SECURE',
+      'JWT_ALGORITHM',
+      'PORT',
+    ]);
+  });
+
+  it('bounds the access-token lifetime to 1-60 minutes', () => {
+    expect(problemsOf({ ACCESS_TOKEN_TTL: '61m' })).toHaveLength(1);
+    expect(problemsOf({ ACCESS_TOKEN_TTL: '30s' })).toHaveLength(1);
+    expect(loadConfig({ ACCESS_TOKEN_TTL: '60m' }).accessTokenTtlMs).toBe(3_600_000);
+  });
+
+  it('never echoes a database URL, which may carry a password', () => {
+    const [problem] = problemsOf({ DATABASE_URL: 'mysql://user:s3cret@db/x' });
+    expect(problem).toContain('DATABASE_URL');
+    expect(problem).not.toContain('s3cret');
+  });
+
+  it('parses rate limits, proxies and origins', () => {
+    const config = loadConfig({
+      RATE_LIMIT_AUTH: '20/30s',
+      TRUST_PROXY: '1',
+      CORS_ORIGINS: 'https://a.example, http://localhost:5173',
+    });
+    expect(config.rateLimit).toEqual({ enabled: true, limit: 20, windowMs: 30_000 });
+    expect(config.trustProxy).toBe(1);
+    expect(config.corsOrigins).toEqual(['https://a.example', 'http://localhost:5173']);
+    expect(problemsOf({ RATE_LIMIT_AUTH: 'lots' })).toHaveLength(1);
+  });
+
+  it('refuses an absolute lifetime shorter than the idle timeout', () => {
+    expect(problemsOf({ SESSION_ABSOLUTE_TIMEOUT: '10m', SESSION_IDLE_TIMEOUT: '30m' })).toEqual([
+      expect.stringContaining('SESSION_ABSOLUTE_TIMEOUT'),
+    ]);
+  });
+});

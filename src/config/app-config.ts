@@ -1,0 +1,239 @@
+import { formatDuration, parseDuration } from './duration';
+
+/**
+ * EdDSA, which the contract allows, is not offered: @nestjs/jwt signs through jsonwebtoken,
+ * which has no EdDSA. See docs/security.md.
+ */
+export type JwtAlgorithm = 'RS256' | 'ES256' | 'PS256';
+export type DocsAccess = 'public' | 'admin' | 'off';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * The whole, validated configuration. Read once at start-up from the environment and injected
+ * everywhere else; nothing outside src/config reads process.env.
+ */
+export class AppConfig {
+  readonly nodeEnv!: string;
+  readonly port!: number;
+  readonly host!: string;
+  /** Unset: the embedded PostgreSQL (PGlite) in `dataDir`. */
+  readonly databaseUrl?: string;
+  readonly dataDir!: string;
+  /** Test-only: run the embedded database in memory instead of in `dataDir`. */
+  readonly embeddedInMemory!: boolean;
+  readonly migrationsRun!: boolean;
+  readonly redisUrl?: string;
+  readonly jwt!: {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly algorithm: JwtAlgorithm;
+    readonly privateKeyPem?: string;
+    readonly privateKeyFile?: string;
+  };
+  readonly accessTokenTtlMs!: number;
+  readonly session!: {
+    readonly idleTimeoutMs: number;
+    readonly rememberMeIdleTimeoutMs: number;
+    readonly absoluteTimeoutMs: number;
+    readonly maxPerUser: number;
+    /** Activity is written at most once per session per this interval (coalescing). */
+    readonly activityWriteIntervalMs: number;
+  };
+  readonly refreshReuseGraceMs!: number;
+  readonly login!: { readonly maxFailures: number; readonly lockoutMs: number };
+  readonly rateLimit!: { readonly enabled: boolean; readonly limit: number; readonly windowMs: number };
+  readonly cookieSecure!: boolean;
+  readonly corsOrigins!: readonly string[];
+  readonly auditRetentionMs!: number;
+  readonly logLevel!: LogLevel;
+  /** Express `trust proxy`: false (socket peer only), a hop count, or a list of addresses/subnets. */
+  readonly trustProxy!: false | number | string;
+  readonly docsAccess!: DocsAccess;
+  readonly bodyLimitBytes!: number;
+  readonly passwordResetTtlMs!: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Collects every problem so the operator sees all bad variables at once. */
+class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const text = this.raw(name);
+    if (text === undefined) return fallback;
+    const value = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      return this.fail(name, text, `an integer from ${min} to ${max}`, fallback);
+    }
+    return value;
+  }
+
+  duration(name: string, fallback: string, minMs: number, maxMs: number): number {
+    const text = this.raw(name) ?? fallback;
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      return this.fail(name, text, 'a duration such as 900, 900s, 15m, 12h or 30d', 0);
+    }
+    if (ms < minMs || ms > maxMs) {
+      return this.fail(
+        name,
+        text,
+        `a duration from ${formatDuration(minMs)} to ${formatDuration(maxMs)}`,
+        0,
+      );
+    }
+    return ms;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const text = this.raw(name);
+    if (text === undefined) return fallback;
+    if (/^(true|1|yes|on)$/i.test(text)) return true;
+    if (/^(false|0|no|off)$/i.test(text)) return false;
+    return this.fail(name, text, 'true or false', fallback);
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const text = this.raw(name);
+    if (text === undefined) return fallback;
+    const match = allowed.find((option) => option.toLowerCase() === text.toLowerCase());
+    return match ?? this.fail(name, text, `one of ${allowed.join(', ')}`, fallback);
+  }
+
+  fail<T>(name: string, value: string, expected: string, fallback: T): T {
+    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+    this.problems.push(`${name}: "${shown}" is not valid; expected ${expected}`);
+    return fallback;
+  }
+}
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+function parseRateLimit(reader: EnvReader): { limit: number; windowMs: number } {
+  const text = reader.string('RATE_LIMIT_AUTH', '10/1m');
+  const match = /^(\d+)\s*\/\s*(\S+)$/.exec(text);
+  const windowMs = match ? parseDuration(match[2]) : undefined;
+  const limit = match ? Number(match[1]) : NaN;
+  if (!match || windowMs === undefined || windowMs < 1000 || limit < 1 || limit > 100_000) {
+    return reader.fail('RATE_LIMIT_AUTH', text, 'requests per window, such as 10/1m', {
+      limit: 10,
+      windowMs: MINUTE,
+    });
+  }
+  return { limit, windowMs };
+}
+
+function parseTrustProxy(reader: EnvReader): false | number | string {
+  const text = reader.raw('TRUST_PROXY');
+  if (text === undefined || /^(none|false|0)$/i.test(text)) return false;
+  if (/^\d+$/.test(text)) return reader.int('TRUST_PROXY', 0, 0, 10);
+  // Express accepts names (loopback, linklocal, uniquelocal) and addresses/CIDRs, comma separated.
+  if (/^[\w.:/,\s-]+$/.test(text)) return text;
+  return reader.fail('TRUST_PROXY', text, 'none, a hop count, or addresses/subnets', false);
+}
+
+function parseDatabaseUrl(reader: EnvReader): string | undefined {
+  const text = reader.raw('DATABASE_URL');
+  if (text === undefined) return undefined;
+  try {
+    const url = new URL(text);
+    if (url.protocol === 'postgres:' || url.protocol === 'postgresql:') return text;
+  } catch {
+    // fall through to the message below
+  }
+  // Never echo the URL back: it may hold a password.
+  reader.problems.push('DATABASE_URL: is not a postgres:// or postgresql:// URL');
+  return undefined;
+}
+
+function parseOrigins(reader: EnvReader): string[] {
+  const text = reader.raw('CORS_ORIGINS');
+  if (text === undefined || text === 'none') return [];
+  const origins = text.split(',').map((origin) => origin.trim());
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      reader.fail('CORS_ORIGINS', origin, 'comma-separated origins such as https://app.example.com', []);
+    }
+  }
+  return origins;
+}
+
+function parseBodyLimit(reader: EnvReader): number {
+  const text = reader.string('BODY_LIMIT', '100kb');
+  const match = /^(\d+)\s*(b|kb|mb)?$/i.exec(text);
+  const factor: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+  const bytes = match ? Number(match[1]) * factor[(match[2] ?? 'b').toLowerCase()] : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1024 || bytes > 10 * 1024 * 1024) {
+    return reader.fail('BODY_LIMIT', text, 'a size from 1kb to 10mb, such as 100kb', 102_400);
+  }
+  return bytes;
+}
+
+/** Reads and validates the environment. Throws ConfigError naming every bad variable. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const r = new EnvReader(env);
+  const accessTokenTtlMs = r.duration('ACCESS_TOKEN_TTL', '15m', MINUTE, 60 * MINUTE);
+  const config: AppConfig = {
+    nodeEnv: r.string('NODE_ENV', 'development'),
+    port: r.int('PORT', 3000, 0, 65535),
+    host: r.string('HOST', '0.0.0.0'),
+    databaseUrl: parseDatabaseUrl(r),
+    dataDir: r.string('DATA_DIR', './data'),
+    embeddedInMemory: false,
+    migrationsRun: r.bool('MIGRATIONS_RUN', true),
+    redisUrl: r.raw('REDIS_URL'),
+    jwt: {
+      issuer: r.string('JWT_ISSUER', 'tessera'),
+      audience: r.string('JWT_AUDIENCE', 'tessera-api'),
+      algorithm: r.oneOf<JwtAlgorithm>('JWT_ALGORITHM', 'RS256', ['RS256', 'ES256', 'PS256']),
+      privateKeyPem: r.raw('JWT_PRIVATE_KEY')?.replace(/\\n/g, '\n'),
+      privateKeyFile: r.raw('JWT_PRIVATE_KEY_FILE'),
+    },
+    accessTokenTtlMs,
+    session: {
+      idleTimeoutMs: r.duration('SESSION_IDLE_TIMEOUT', '30m', MINUTE, 365 * DAY),
+      rememberMeIdleTimeoutMs: r.duration('SESSION_REMEMBER_ME_IDLE_TIMEOUT', '30d', MINUTE, 365 * DAY),
+      absoluteTimeoutMs: r.duration('SESSION_ABSOLUTE_TIMEOUT', '30d', MINUTE, 365 * DAY),
+      maxPerUser: r.int('MAX_SESSIONS_PER_USER', 10, 1, 1000),
+      activityWriteIntervalMs: r.duration('SESSION_ACTIVITY_WRITE_INTERVAL', '60s', 1000, 10 * MINUTE),
+    },
+    refreshReuseGraceMs: r.duration('REFRESH_REUSE_GRACE', '0s', 0, 5 * MINUTE),
+    login: {
+      maxFailures: r.int('LOGIN_MAX_FAILURES', 5, 1, 1000),
+      lockoutMs: r.duration('LOCKOUT_DURATION', '15m', 1000, 30 * DAY),
+    },
+    rateLimit: { enabled: r.bool('RATE_LIMIT_ENABLED', true), ...parseRateLimit(r) },
+    cookieSecure: r.bool('COOKIE_SECURE', true),
+    corsOrigins: parseOrigins(r),
+    auditRetentionMs: r.duration('AUDIT_RETENTION', '90d', DAY, 3650 * DAY),
+    logLevel: r.oneOf<LogLevel>('LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error']),
+    trustProxy: parseTrustProxy(r),
+    docsAccess: r.oneOf<DocsAccess>('DOCS_ACCESS', 'public', ['public', 'admin', 'off']),
+    bodyLimitBytes: parseBodyLimit(r),
+    passwordResetTtlMs: r.duration('PASSWORD_RESET_TTL', '30m', MINUTE, DAY),
+  };
+  if (config.session.absoluteTimeoutMs < config.session.idleTimeoutMs) {
+    r.problems.push('SESSION_ABSOLUTE_TIMEOUT: must not be shorter than SESSION_IDLE_TIMEOUT');
+  }
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return Object.freeze(config);
+}

@@ -1,0 +1,62 @@
+/**
+ * The lifecycle event catalog of the REST contract. A wrong event name or a wrong `data` shape
+ * fails to compile.
+ */
+export type RevocationReason =
+  | 'logout'
+  | 'logout_all'
+  | 'user'
+  | 'admin'
+  | 'password_change'
+  | 'password_reset'
+  | 'limit_evicted'
+  | 'reuse_detected'
+  | 'device_forgotten'
+  | 'hijack_suspected';
+
+export type ExpiryReason = 'idle' | 'absolute';
+
+export interface EventDataMap {
+  'user.registered': Record<string, never>;
+  'auth.login.succeeded': { rememberMe: boolean; newDevice: boolean };
+  'auth.login.failed': { reason: 'invalid_credentials' | 'account_locked'; attempts?: number };
+  'session.created': { rememberMe: boolean; idleExpiresAt: string; expiresAt: string };
+  'session.refreshed': { ipChanged: boolean; previousIp?: string; graceReplay?: boolean };
+  'session.revoked': { reason: RevocationReason; actorId?: string };
+  'session.expired': { reason: ExpiryReason };
+  'session.reuse_detected': { tokenGeneration: number };
+  'session.hijack_suspected': { signal: 'device_mismatch' | 'user_agent_mismatch' };
+  'session.ip_changed': { previousIp: string };
+  'device.new': { name: string; platform?: string };
+  'device.trusted': Record<string, never>;
+  'device.untrusted': Record<string, never>;
+  'device.renamed': { name: string };
+  'device.forgotten': { revokedSessions: number };
+  'user.locked': { reason: 'failed_logins' | 'admin'; until?: string; actorId?: string };
+  'user.unlocked': { reason: 'admin' | 'expired'; actorId?: string };
+  'user.roles_changed': { roles: string[]; actorId?: string };
+  'password.changed': Record<string, never>;
+  'password.reset_requested': Record<string, never>;
+  'password.reset': Record<string, never>;
+  'alert.raised': { alertId: string; rule: string; severity: string };
+}
+
+export type EventType = keyof EventDataMap;
+
+export interface EventContext {
+  userId: string;
+  sessionId?: string;
+  deviceId?: string;
+  ip?: string;
+  userAgent?: string;
+}
+
+/** The published shape of every event, as listeners and audit records see it. */
+export interface LifecycleEvent<T extends EventType = EventType> extends EventContext {
+  id: string;
+  type: T;
+  occurredAt: string;
+  data: EventDataMap[T];
+}
+
+export type AnyLifecycleEvent = { [T in EventType]: LifecycleEvent<T> }[EventType];

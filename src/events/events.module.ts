@@ -1,0 +1,28 @@
+import { Global, Module } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { ClusterBus, LocalClusterBus } from './cluster-bus';
+import { OutboxRelay } from './outbox-relay.service';
+import { PgNotifyClusterBus } from './pg-notify-cluster-bus';
+import { RedisClusterBus } from './redis-cluster-bus';
+import { TransactionRunner } from './transaction-runner.service';
+
+function clusterBusFor(config: AppConfig): ClusterBus {
+  if (config.redisUrl) return new RedisClusterBus(config.redisUrl);
+  if (config.databaseUrl) return new PgNotifyClusterBus(config.databaseUrl);
+  return new LocalClusterBus();
+}
+
+/**
+ * The outbox, its relay and the cluster bus; every feature module writes state changes through
+ * TransactionRunner.
+ */
+@Global()
+@Module({
+  providers: [
+    OutboxRelay,
+    TransactionRunner,
+    { provide: ClusterBus, useFactory: clusterBusFor, inject: [AppConfig] },
+  ],
+  exports: [OutboxRelay, TransactionRunner, ClusterBus],
+})
+export class EventsModule {}

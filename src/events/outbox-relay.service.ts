@@ -1,0 +1,137 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { isDatabaseUnavailable } from '../common/database-errors';
+import { queryReturning } from '../common/sql';
+import type { LifecycleEvent } from './event-catalog';
+
+const BATCH_SIZE = 100;
+const LEASE_SECONDS = 30;
+const POLL_INTERVAL_MS = 1000;
+
+interface ClaimedRow {
+  id: string;
+  seq: string;
+  payload: LifecycleEvent;
+  attempts: number;
+}
+
+/** Observers of every published event (the cross-instance fan-out hooks in here). */
+export type PublishedEventObserver = (event: LifecycleEvent) => void;
+
+/**
+ * Publishes committed outbox events through EventEmitter2, at least once. Rows are claimed with
+ * a lease (FOR UPDATE SKIP LOCKED) so several instances share the work, and a crash before
+ * `published_at` is set simply lets the lease run out and the event be delivered again.
+ * Listeners are idempotent by event id, which turns at-least-once into exactly-once effects.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private timer?: NodeJS.Timeout;
+  private draining?: Promise<void>;
+  private again = false;
+  private stopped = false;
+  private readonly observers: PublishedEventObserver[] = [];
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly emitter: EventEmitter2,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // Deliver whatever a previous run committed but did not publish.
+    this.kick();
+    this.timer = setInterval(() => this.kick(), POLL_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.draining;
+  }
+
+  observe(observer: PublishedEventObserver): void {
+    this.observers.push(observer);
+  }
+
+  /** Asks for a drain soon; calls while a drain runs coalesce into one more pass. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.draining = this.drainLoop().finally(() => {
+      this.draining = undefined;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  /** Publishes until nothing is left; resolves when the outbox is empty (used by tests). */
+  async flush(): Promise<void> {
+    while (this.draining) await this.draining;
+    await this.drainLoop();
+  }
+
+  private async drainLoop(): Promise<void> {
+    try {
+      while (!this.stopped && (await this.drainBatch()) === BATCH_SIZE) {
+        // keep going while full batches come back
+      }
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) this.logger.error(error instanceof Error ? error : String(error));
+    }
+  }
+
+  private async drainBatch(): Promise<number> {
+    const rows = await this.claim();
+    const published: string[] = [];
+    for (const row of rows) {
+      try {
+        await this.emitter.emitAsync(row.payload.type, row.payload);
+        published.push(row.id);
+        for (const observer of this.observers) observer(row.payload);
+      } catch (error) {
+        await this.release(row, error);
+      }
+    }
+    if (published.length > 0) {
+      await this.dataSource.query(
+        `UPDATE outbox_events SET published_at = now(), claimed_until = NULL WHERE id = ANY($1::uuid[])`,
+        [published],
+      );
+    }
+    return rows.length;
+  }
+
+  private async claim(): Promise<ClaimedRow[]> {
+    const rows = await queryReturning<ClaimedRow>(
+      this.dataSource,
+      `UPDATE outbox_events SET claimed_until = now() + make_interval(secs => $1), attempts = attempts + 1
+        WHERE id IN (
+          SELECT id FROM outbox_events
+           WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+           ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)
+        RETURNING id, seq, payload, attempts`,
+      [LEASE_SECONDS, BATCH_SIZE],
+    );
+    return rows.sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq)));
+  }
+
+  private async release(row: ClaimedRow, error: unknown): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    this.logger.warn(`event ${row.id} (${row.payload.type}) failed: ${message}`);
+    // Exponential backoff, capped at five minutes, before the next attempt.
+    const backoffSeconds = Math.min(300, 2 ** Math.min(row.attempts, 8));
+    await this.dataSource.query(
+      `UPDATE outbox_events SET claimed_until = now() + make_interval(secs => $2), last_error = $3 WHERE id = $1`,
+      [row.id, backoffSeconds, message.slice(0, 500)],
+    );
+  }
+}

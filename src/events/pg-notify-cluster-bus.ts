@@ -1,0 +1,81 @@
+import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Client } from 'pg';
+import { ClusterBus, type ClusterChannel } from './cluster-bus';
+import type { Tx } from './transaction-runner.service';
+
+const CHANNELS: readonly ClusterChannel[] = ['session_ended', 'user_event'];
+const PREFIX = 'tessera_';
+const INSTANCE_TAG = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+
+/**
+ * PostgreSQL LISTEN/NOTIFY. NOTIFY inside the state-changing transaction is delivered only on
+ * commit, so a revocation is announced exactly when it becomes true. A dedicated connection
+ * listens; when it drops, it reconnects with backoff and asks subscribers to resync.
+ */
+export class PgNotifyClusterBus extends ClusterBus implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(PgNotifyClusterBus.name);
+  private client?: Client;
+  private closed = false;
+  private retryMs = 250;
+
+  constructor(private readonly url: string) {
+    super();
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.connect();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.closed = true;
+    await this.client?.end().catch(() => undefined);
+  }
+
+  protected async sendOnCommit(tx: Tx, channel: ClusterChannel, payload: string): Promise<void> {
+    await tx.manager.query('SELECT pg_notify($1, $2)', [PREFIX + channel, `${INSTANCE_TAG}|${payload}`]);
+  }
+
+  protected async send(channel: ClusterChannel, payload: string): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    await client.query('SELECT pg_notify($1, $2)', [PREFIX + channel, `${INSTANCE_TAG}|${payload}`]);
+  }
+
+  private async connect(): Promise<void> {
+    const client = new Client({ connectionString: this.url, application_name: 'tessera-listener' });
+    client.on('notification', (message) => {
+      const channel = message.channel.slice(PREFIX.length) as ClusterChannel;
+      const raw = message.payload ?? '';
+      const separator = raw.indexOf('|');
+      // Our own messages were already delivered locally at commit.
+      if (raw.slice(0, separator) === INSTANCE_TAG) return;
+      this.deliver(channel, raw.slice(separator + 1));
+    });
+    client.on('error', (error) => this.logger.warn(`listener connection error: ${error.message}`));
+    client.on('end', () => this.reconnectLater());
+    await client.connect();
+    for (const channel of CHANNELS) await client.query(`LISTEN ${PREFIX}${channel}`);
+    this.client = client;
+    this.retryMs = 250;
+  }
+
+  private reconnectLater(): void {
+    this.client = undefined;
+    if (this.closed) return;
+    const delay = this.retryMs;
+    this.retryMs = Math.min(this.retryMs * 2, 10_000);
+    setTimeout(() => {
+      if (this.closed) return;
+      this.connect().then(
+        () => {
+          this.logger.log('listener reconnected; resyncing');
+          this.resync();
+        },
+        (error: unknown) => {
+          this.logger.warn(`listener reconnect failed: ${error instanceof Error ? error.message : String(error)}`);
+          this.reconnectLater();
+        },
+      );
+    }, delay).unref();
+  }
+}

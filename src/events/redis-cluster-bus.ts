@@ -1,0 +1,55 @@
+import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import Redis from 'ioredis';
+import { ClusterBus, type ClusterChannel } from './cluster-bus';
+import type { Tx } from './transaction-runner.service';
+
+const PREFIX = 'tessera:';
+const INSTANCE_TAG = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+
+/** Redis pub/sub, used when REDIS_URL is set. Publishes after commit. */
+export class RedisClusterBus extends ClusterBus implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(RedisClusterBus.name);
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private everConnected = false;
+
+  constructor(url: string) {
+    super();
+    this.publisher = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    this.subscriber = new Redis(url, { lazyConnect: true });
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.subscriber.on('message', (channel: string, raw: string) => {
+      const separator = raw.indexOf('|');
+      if (raw.slice(0, separator) === INSTANCE_TAG) return;
+      this.deliver(channel.slice(PREFIX.length) as ClusterChannel, raw.slice(separator + 1));
+    });
+    this.subscriber.on('ready', () => {
+      // ioredis re-subscribes by itself; anything published meanwhile was missed.
+      if (this.everConnected) this.resync();
+      this.everConnected = true;
+    });
+    this.subscriber.on('error', (error: Error) => this.logger.warn(`redis: ${error.message}`));
+    this.publisher.on('error', (error: Error) => this.logger.warn(`redis: ${error.message}`));
+    await Promise.all([this.publisher.connect(), this.subscriber.connect()]);
+    await this.subscriber.subscribe(`${PREFIX}session_ended`, `${PREFIX}user_event`);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.publisher.disconnect();
+    this.subscriber.disconnect();
+  }
+
+  protected async sendOnCommit(tx: Tx, channel: ClusterChannel, payload: string): Promise<void> {
+    tx.afterCommit(() => {
+      this.send(channel, payload).catch((error: unknown) =>
+        this.logger.warn(`publish failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    });
+  }
+
+  protected async send(channel: ClusterChannel, payload: string): Promise<void> {
+    await this.publisher.publish(PREFIX + channel, `${INSTANCE_TAG}|${payload}`);
+  }
+}

@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { Clock } from '../common/clock';
+import type { EventContext, EventDataMap, EventType, LifecycleEvent } from './event-catalog';
+import { OutboxRelay } from './outbox-relay.service';
+
+/**
+ * One database transaction plus the lifecycle events it produces. Events are written to the
+ * outbox inside the transaction, so nothing is announced that did not commit and nothing that
+ * committed is lost.
+ */
+export class Tx {
+  readonly events: LifecycleEvent[] = [];
+  readonly commitHooks: Array<() => void> = [];
+
+  constructor(
+    readonly manager: EntityManager,
+    private readonly clock: Clock,
+  ) {}
+
+  now(): Date {
+    return this.clock.now();
+  }
+
+  async record<T extends EventType>(
+    type: T,
+    context: EventContext,
+    data: EventDataMap[T],
+  ): Promise<LifecycleEvent<T>> {
+    const event: LifecycleEvent<T> = {
+      id: randomUUID(),
+      type,
+      occurredAt: this.clock.now().toISOString(),
+      ...dropUndefined(context),
+      data,
+    };
+    await this.manager.query(
+      'INSERT INTO outbox_events (id, type, payload, occurred_at) VALUES ($1, $2, $3, $4)',
+      [event.id, type, JSON.stringify(event), event.occurredAt],
+    );
+    this.events.push(event);
+    return event;
+  }
+
+  /** Runs after a successful commit (e.g. apply a revocation to this instance's view at once). */
+  afterCommit(hook: () => void): void {
+    this.commitHooks.push(hook);
+  }
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+@Injectable()
+export class TransactionRunner {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  async run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    let tx!: Tx;
+    const result = await this.dataSource.transaction(async (manager) => {
+      tx = new Tx(manager, this.clock);
+      return work(tx);
+    });
+    for (const hook of tx.commitHooks) hook();
+    if (tx.events.length > 0) this.relay.kick();
+    return result;
+  }
+}

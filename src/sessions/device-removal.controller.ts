@@ -1,0 +1,37 @@
+import { Controller, Delete, HttpCode, Param, ParseUUIDPipe } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type AuthContext, ClientMeta, CurrentAuth, type RequestMeta } from '../common/auth-context';
+import { DevicesService } from '../devices/devices.service';
+import { TransactionRunner } from '../events/transaction-runner.service';
+import { SessionsService } from './sessions.service';
+
+/**
+ * DELETE /devices/{id} lives here, not in the devices module: forgetting a device revokes its
+ * sessions, and the dependency runs sessions → devices, never the other way.
+ */
+@ApiTags('devices')
+@ApiBearerAuth('bearer')
+@ApiCookieAuth('cookie')
+@Controller('devices')
+export class DeviceRemovalController {
+  constructor(
+    private readonly devices: DevicesService,
+    private readonly sessions: SessionsService,
+    private readonly transactions: TransactionRunner,
+  ) {}
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Forget a device and revoke its sessions' })
+  async forget(
+    @CurrentAuth() auth: AuthContext,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<void> {
+    await this.transactions.run(async (tx) => {
+      await this.devices.getOwned(auth.userId, id, tx);
+      const revoked = await this.sessions.revoke(tx, { userId: auth.userId, deviceId: id }, 'device_forgotten', meta);
+      await this.devices.forget(tx, auth.userId, id, revoked.length);
+    });
+  }
+}

@@ -1,0 +1,229 @@
+import { Injectable } from '@nestjs/common';
+import { AppException } from '../common/app.exception';
+import { queryReturning } from '../common/sql';
+import { AppConfig } from '../config/app-config';
+import { isDrasticUserAgentChange } from '../devices/user-agent';
+import type { EventContext } from '../events/event-catalog';
+import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
+import { hashToken, newOpaqueToken, sealWithToken, unsealWithToken } from './refresh-token-crypto';
+import { SessionEntity } from './session.entity';
+import { SessionExpiryService } from './session-expiry.service';
+import { SessionsService } from './sessions.service';
+import { sessionExpired, sessionRevoked } from './sessions.exception';
+
+export interface RefreshRequest {
+  refreshToken: string;
+  ip?: string;
+  userAgent?: string;
+  /** The device id the client claims (mobile apps send theirs; browsers their device cookie). */
+  clientDeviceId?: string;
+  /** Cookie mode: the CSRF check for the token's session, made before anything rotates. */
+  csrfCheck?: (sessionId: string) => boolean;
+}
+
+export interface RotatedSession {
+  session: SessionEntity;
+  refreshToken: string;
+  graceReplay: boolean;
+}
+
+interface TokenRow {
+  id: string;
+  session_id: string;
+  generation: number;
+  status: 'active' | 'rotated' | 'revoked';
+  rotated_at: Date | string | null;
+  successor_sealed: string | null;
+}
+
+type Outcome = { ok: RotatedSession } | { fail: AppException };
+
+const invalid = (): AppException =>
+  new AppException('refresh_token_invalid', 'The refresh token is not valid');
+
+/**
+ * Refresh-token rotation with reuse detection. The database decides every race: the
+ * conditional UPDATE … WHERE status = 'active' lets exactly one of any number of concurrent
+ * refreshes with one token win; the others find it rotated and are treated as reuse.
+ */
+@Injectable()
+export class RefreshRotationService {
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly sessions: SessionsService,
+    private readonly expiry: SessionExpiryService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async rotate(request: RefreshRequest): Promise<RotatedSession> {
+    // Failures that changed state (reuse revokes, expiry) must commit before they are reported.
+    const outcome = await this.transactions.run((tx) => this.rotateInTx(tx, request));
+    if ('fail' in outcome) throw outcome.fail;
+    return outcome.ok;
+  }
+
+  private async rotateInTx(tx: Tx, request: RefreshRequest): Promise<Outcome> {
+    const tokenHash = hashToken(request.refreshToken);
+    const [won] = await queryReturning<TokenRow>(
+      tx.manager,
+      `UPDATE refresh_tokens SET status = 'rotated', rotated_at = $2
+        WHERE token_hash = $1 AND status = 'active'
+        RETURNING id, session_id, generation, status, rotated_at, successor_sealed`,
+      [tokenHash, tx.now()],
+    );
+    if (!won) return this.handleNotActive(tx, request, tokenHash);
+
+    const session = await this.lockSession(tx, won.session_id);
+    if (!session) return { fail: invalid() };
+    const ended = await this.checkLive(tx, session);
+    if (ended) return { fail: ended };
+    if (request.csrfCheck && !request.csrfCheck(session.id)) {
+      await this.undoRotation(tx, won.id);
+      return { fail: new AppException('csrf_failed', 'Send the csrfToken from login as X-CSRF-Token') };
+    }
+    const hijack = await this.checkHijack(tx, session, request);
+    if (hijack) {
+      // The token stays usable by its owner; the attempt is on record.
+      await this.undoRotation(tx, won.id);
+      await tx.record('session.hijack_suspected', this.contextOf(session, request), { signal: hijack });
+      return { fail: new AppException('refresh_token_invalid', 'The refresh token cannot be used from this device') };
+    }
+
+    const successor = newOpaqueToken();
+    await this.sessions.insertRefreshToken(tx, session.id, won.generation + 1, successor);
+    if (this.config.refreshReuseGraceMs > 0) {
+      await tx.manager.query(`UPDATE refresh_tokens SET successor_sealed = $2 WHERE id = $1`, [
+        won.id,
+        sealWithToken(request.refreshToken, successor),
+      ]);
+    }
+    const updated = await this.recordActivity(tx, session, request, won.generation + 1);
+    return { ok: { session: updated, refreshToken: successor, graceReplay: false } };
+  }
+
+  private async undoRotation(tx: Tx, tokenId: string): Promise<void> {
+    await tx.manager.query(`UPDATE refresh_tokens SET status = 'active', rotated_at = NULL WHERE id = $1`, [tokenId]);
+  }
+
+  private async handleNotActive(tx: Tx, request: RefreshRequest, tokenHash: string): Promise<Outcome> {
+    const [token] = await tx.manager.query(
+      `SELECT id, session_id, generation, status, rotated_at, successor_sealed
+         FROM refresh_tokens WHERE token_hash = $1`,
+      [tokenHash],
+    ) as TokenRow[];
+    if (!token) return { fail: invalid() };
+    const session = await this.lockSession(tx, token.session_id);
+    if (!session) return { fail: invalid() };
+    if (token.status === 'revoked' || session.status !== 'active') {
+      return { fail: session.status === 'expired' ? sessionExpired() : sessionRevoked() };
+    }
+    const replay = await this.graceReplay(tx, session, token, request);
+    if (replay) return replay;
+    // A rotated token presented again: someone holds a copy. End the whole session.
+    const context = this.contextOf(session, request);
+    await tx.record('session.reuse_detected', context, { tokenGeneration: token.generation });
+    await this.sessions.revoke(tx, { sessionIds: [session.id] }, 'reuse_detected', request);
+    return {
+      fail: new AppException('refresh_token_reused', 'The refresh token was already used; the session has been revoked'),
+    };
+  }
+
+  /** Within REFRESH_REUSE_GRACE, the just-rotated token gets the same successor again. */
+  private async graceReplay(tx: Tx, session: SessionEntity, token: TokenRow, request: RefreshRequest): Promise<Outcome | undefined> {
+    const graceMs = this.config.refreshReuseGraceMs;
+    if (graceMs === 0 || !token.successor_sealed || !token.rotated_at) return undefined;
+    if (tx.now().getTime() - new Date(token.rotated_at).getTime() > graceMs) return undefined;
+    const successor = unsealWithToken(request.refreshToken, token.successor_sealed);
+    if (!successor) return undefined;
+    // Only while the successor itself is still the live token of the family.
+    const [live] = await tx.manager.query(
+      `SELECT 1 FROM refresh_tokens WHERE token_hash = $1 AND status = 'active'`,
+      [hashToken(successor)],
+    );
+    if (!live) return undefined;
+    const ended = await this.checkLive(tx, session);
+    if (ended) return { fail: ended };
+    return { ok: { session, refreshToken: successor, graceReplay: true } };
+  }
+
+  private async lockSession(tx: Tx, sessionId: string): Promise<SessionEntity | null> {
+    return tx.manager
+      .getRepository(SessionEntity)
+      .createQueryBuilder('s')
+      .setLock('pessimistic_write')
+      .where('s.id = :sessionId', { sessionId })
+      .getOne();
+  }
+
+  private async checkLive(tx: Tx, session: SessionEntity): Promise<AppException | undefined> {
+    if (session.status === 'revoked') return sessionRevoked();
+    if (session.status === 'expired') return sessionExpired();
+    const reason = this.expiry.dueReason(
+      {
+        id: session.id,
+        user_id: session.userId,
+        device_id: session.deviceId,
+        expires_at: session.expiresAt,
+        idle_expires_at: session.idleExpiresAt,
+        idle_timeout_seconds: session.idleTimeoutSeconds,
+      },
+      tx.now(),
+    );
+    if (!reason) return undefined;
+    await this.expiry.markExpired(tx, [session.id], reason);
+    return sessionExpired();
+  }
+
+  /**
+   * A refresh from another device, or from plainly different software, is refused (the token
+   * has likely been copied) and reported; the legitimate client keeps its session.
+   */
+  private async checkHijack(
+    tx: Tx,
+    session: SessionEntity,
+    request: RefreshRequest,
+  ): Promise<'device_mismatch' | 'user_agent_mismatch' | undefined> {
+    if (request.clientDeviceId && session.deviceId) {
+      const [device] = (await tx.manager.query(`SELECT client_device_id FROM devices WHERE id = $1`, [
+        session.deviceId,
+      ])) as Array<{ client_device_id: string }>;
+      // Devices recognised only by user agent ("ua:…") have no id to compare.
+      if (device && !device.client_device_id.startsWith('ua:') && device.client_device_id !== request.clientDeviceId) {
+        return 'device_mismatch';
+      }
+    }
+    return isDrasticUserAgentChange(session.userAgent, request.userAgent) ? 'user_agent_mismatch' : undefined;
+  }
+
+  private async recordActivity(tx: Tx, session: SessionEntity, request: RefreshRequest, generation: number): Promise<SessionEntity> {
+    const now = tx.now();
+    const idleExpiresAt = new Date(Math.min(now.getTime() + session.idleTimeoutSeconds * 1000, session.expiresAt.getTime()));
+    const ipChanged = Boolean(request.ip && session.ip && request.ip !== session.ip);
+    await tx.manager.update(SessionEntity, { id: session.id }, {
+      lastActiveAt: now,
+      idleExpiresAt,
+      refreshGeneration: generation,
+      ip: request.ip ?? session.ip,
+      userAgent: request.userAgent?.slice(0, 512) ?? session.userAgent,
+    });
+    const context = this.contextOf(session, request);
+    if (ipChanged && session.ip) {
+      await tx.record('session.ip_changed', context, { previousIp: session.ip });
+    }
+    await tx.record('session.refreshed', context, {
+      ipChanged,
+      ...(ipChanged && session.ip ? { previousIp: session.ip } : {}),
+    });
+    return { ...session, lastActiveAt: now, idleExpiresAt, refreshGeneration: generation, ip: request.ip ?? session.ip };
+  }
+
+  private contextOf(session: SessionEntity, request: RefreshRequest): EventContext {
+    return {
+      userId: session.userId,
+      sessionId: session.id,
+      deviceId: session.deviceId ?? undefined,
+      ip: request.ip,
+      userAgent: request.userAgent,
+    };
+  }
+}

@@ -1,0 +1,102 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock';
+import { AppConfig } from '../config/app-config';
+import { ClusterBus } from '../events/cluster-bus';
+import type { Tx } from '../events/transaction-runner.service';
+
+export type EndedStatus = 'revoked' | 'expired';
+
+interface Entry {
+  status: EndedStatus;
+  /** After this instant no access token of the session can still be valid: forget it. */
+  forgetAtMs: number;
+}
+
+/** Leeway past the access-token lifetime, for clock skew between instances. */
+const LEEWAY_MS = 60_000;
+
+/**
+ * The in-memory set of sessions that ended recently: the guard consults it on every request
+ * instead of the database. It holds only what can still matter (endings younger than the
+ * access-token lifetime), is rebuilt from the database at start and after a lost bus
+ * connection, and learns of new endings through the cluster bus.
+ */
+@Injectable()
+export class RevocationView implements OnApplicationBootstrap {
+  private readonly logger = new Logger(RevocationView.name);
+  private readonly ended = new Map<string, Entry>();
+  private readonly horizonMs: number;
+  private lastPruneMs = 0;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly bus: ClusterBus,
+    private readonly clock: Clock,
+    config: AppConfig,
+  ) {
+    this.horizonMs = config.accessTokenTtlMs + LEEWAY_MS;
+    bus.subscribe('session_ended', (payload) => this.applyMessage(payload));
+    bus.onResync(() => {
+      this.reload().catch((error: unknown) =>
+        this.logger.error(`resync failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.reload();
+  }
+
+  get size(): number {
+    return this.ended.size;
+  }
+
+  /** The status of a session that ended recently, or undefined. No I/O. */
+  statusOf(sessionId: string): EndedStatus | undefined {
+    const entry = this.ended.get(sessionId);
+    return entry && entry.forgetAtMs > this.clock.nowMs() ? entry.status : undefined;
+  }
+
+  /** Marks sessions as ended here now and on every instance once the transaction commits. */
+  async announce(tx: Tx, sessionIds: readonly string[], status: EndedStatus): Promise<void> {
+    if (sessionIds.length === 0) return;
+    const endedAtMs = tx.now().getTime();
+    // NOTIFY payloads are limited to 8000 bytes: send large batches in chunks.
+    for (let i = 0; i < sessionIds.length; i += 150) {
+      const chunk = sessionIds.slice(i, i + 150);
+      await this.bus.publishOnCommit(tx, 'session_ended', JSON.stringify({ s: status, t: endedAtMs, ids: chunk }));
+    }
+  }
+
+  /** Rebuilds the view from the database; returns the number of entries. */
+  async reload(): Promise<number> {
+    const since = new Date(this.clock.nowMs() - this.horizonMs);
+    const rows: Array<{ id: string; status: EndedStatus; ended_at: Date }> = await this.dataSource.query(
+      `SELECT id, status, ended_at FROM sessions WHERE ended_at IS NOT NULL AND ended_at > $1`,
+      [since],
+    );
+    for (const row of rows) this.add(row.id, row.status, new Date(row.ended_at).getTime());
+    this.prune();
+    return rows.length;
+  }
+
+  private applyMessage(payload: string): void {
+    const message = JSON.parse(payload) as { s: EndedStatus; t: number; ids: string[] };
+    for (const id of message.ids) this.add(id, message.s, message.t);
+    this.prune();
+  }
+
+  private add(sessionId: string, status: EndedStatus, endedAtMs: number): void {
+    this.ended.set(sessionId, { status, forgetAtMs: endedAtMs + this.horizonMs });
+  }
+
+  /** Drops entries that can no longer matter; cheap enough to run at most once a second. */
+  private prune(): void {
+    const now = this.clock.nowMs();
+    if (now - this.lastPruneMs < 1000) return;
+    this.lastPruneMs = now;
+    for (const [id, entry] of this.ended) if (entry.forgetAtMs <= now) this.ended.delete(id);
+  }
+}

@@ -1,0 +1,172 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock';
+import { isDatabaseUnavailable } from '../common/database-errors';
+import { queryReturning } from '../common/sql';
+import { AppConfig } from '../config/app-config';
+import type { ExpiryReason } from '../events/event-catalog';
+import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
+import { ActivityTracker } from './activity-tracker.service';
+import { RevocationView } from './revocation-view.service';
+
+export interface DeadlineRow {
+  id: string;
+  user_id: string;
+  device_id: string | null;
+  expires_at: Date | string;
+  idle_expires_at: Date | string;
+  idle_timeout_seconds: number;
+}
+
+const BATCH = 500;
+const SWEEP_INTERVAL_MS = 60_000;
+/** Ended sessions are kept this long for the user's and the admins' history, then deleted. */
+const ENDED_RETENTION_MS = 30 * 86_400_000;
+
+/**
+ * Decides and records session expiry. A session expires exactly once: the status change is a
+ * conditional UPDATE, and only the transaction that wins it records `session.expired`.
+ */
+@Injectable()
+export class SessionExpiryService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(SessionExpiryService.name);
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: TransactionRunner,
+    private readonly activity: ActivityTracker,
+    private readonly revocations: RevocationView,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.sweep().catch((error: unknown) => {
+        if (!isDatabaseUnavailable(error)) this.logger.error(error instanceof Error ? error : String(error));
+      });
+    }, SWEEP_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Why this session is over at `now`, counting activity not yet written; undefined if live. */
+  dueReason(row: DeadlineRow, now: Date): ExpiryReason | undefined {
+    const absolute = new Date(row.expires_at).getTime();
+    if (now.getTime() >= absolute) return 'absolute';
+    const pending = this.activity.pendingActivity(row.id);
+    const pendingDeadline = pending ? pending.getTime() + row.idle_timeout_seconds * 1000 : 0;
+    const idleDeadline = Math.max(new Date(row.idle_expires_at).getTime(), Math.min(pendingDeadline, absolute));
+    return now.getTime() >= idleDeadline ? 'idle' : undefined;
+  }
+
+  /**
+   * Why a session can no longer be used, expiring it now if its deadline has passed; undefined
+   * while it is live. For the rare expired-token path, never the hot path.
+   */
+  async endedStatus(sessionId: string): Promise<'revoked' | 'expired' | undefined> {
+    return this.transactions.run(async (tx) => {
+      const [row] = (await tx.manager.query(
+        `SELECT id, user_id, device_id, status, expires_at, idle_expires_at, idle_timeout_seconds
+           FROM sessions WHERE id = $1 FOR UPDATE`,
+        [sessionId],
+      )) as Array<DeadlineRow & { status: string }>;
+      if (!row || row.status === 'revoked') return 'revoked';
+      if (row.status === 'expired') return 'expired';
+      const reason = this.dueReason(row, tx.now());
+      if (!reason) return undefined;
+      await this.markExpired(tx, [row.id], reason);
+      return 'expired';
+    });
+  }
+
+  /** Expires those rows whose deadlines have passed; returns the ones still live. */
+  async expireDue<T extends DeadlineRow>(tx: Tx, rows: T[]): Promise<T[]> {
+    const now = tx.now();
+    const live: T[] = [];
+    for (const row of rows) {
+      const reason = this.dueReason(row, now);
+      if (reason) await this.markExpired(tx, [row.id], reason);
+      else live.push(row);
+    }
+    return live;
+  }
+
+  /** Marks sessions expired (once) and announces it; returns the ids this call expired. */
+  async markExpired(tx: Tx, ids: readonly string[], reason: ExpiryReason): Promise<string[]> {
+    const rows = await queryReturning<{ id: string; user_id: string; device_id: string | null }>(
+      tx.manager,
+      `UPDATE sessions SET status = 'expired', ended_at = $2, end_reason = $3
+        WHERE id = ANY($1::uuid[]) AND status = 'active' RETURNING id, user_id, device_id`,
+      [ids, tx.now(), reason],
+    );
+    if (rows.length === 0) return [];
+    const expired = rows.map((row) => row.id);
+    await tx.manager.query(
+      `UPDATE refresh_tokens SET status = 'revoked', successor_sealed = NULL
+        WHERE session_id = ANY($1::uuid[]) AND status <> 'revoked'`,
+      [expired],
+    );
+    for (const row of rows) {
+      await tx.record(
+        'session.expired',
+        { userId: row.user_id, sessionId: row.id, deviceId: row.device_id ?? undefined },
+        { reason },
+      );
+      this.activity.forget(row.id);
+    }
+    await this.revocations.announce(tx, expired, 'expired');
+    return expired;
+  }
+
+  /**
+   * The scheduled clean-up: expires overdue sessions in small batches (short locks, SKIP LOCKED
+   * so instances share the work) and deletes long-ended ones. Returns how many it expired.
+   */
+  async sweep(): Promise<number> {
+    await this.activity.flush();
+    // Activity on other instances may be up to one write interval behind in the database.
+    const idleGraceMs = this.config.session.activityWriteIntervalMs;
+    let total = 0;
+    for (;;) {
+      const count = await this.transactions.run(async (tx) => {
+        const now = tx.now();
+        const due = await tx.manager.query(
+          `SELECT id, CASE WHEN expires_at <= $1 THEN 'absolute' ELSE 'idle' END AS reason
+             FROM sessions
+            WHERE status = 'active' AND (expires_at <= $1 OR idle_expires_at <= $2)
+            LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
+          [now, new Date(now.getTime() - idleGraceMs)],
+        );
+        const byReason = (reason: ExpiryReason): string[] =>
+          due.filter((row: { reason: string }) => row.reason === reason).map((row: { id: string }) => row.id);
+        await this.markExpired(tx, byReason('absolute'), 'absolute');
+        await this.markExpired(tx, byReason('idle'), 'idle');
+        return due.length as number;
+      });
+      total += count;
+      if (count < BATCH) break;
+    }
+    await this.deleteLongEnded();
+    return total;
+  }
+
+  private async deleteLongEnded(): Promise<void> {
+    const cutoff = new Date(this.clock.nowMs() - ENDED_RETENTION_MS);
+    for (;;) {
+      const deleted = await queryReturning<{ id: string }>(
+        this.dataSource,
+        `DELETE FROM sessions WHERE id IN (
+           SELECT id FROM sessions WHERE ended_at < $1 LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
+         RETURNING id`,
+        [cutoff],
+      );
+      if (deleted.length < BATCH) return;
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { DeviceEntity } from '../devices/device.entity';
+import { UserEntity } from '../users/user.entity';
+
+export type SessionStatus = 'active' | 'revoked' | 'expired';
+
+@Entity({ name: 'sessions' })
+@Index('ix_sessions_user_status_activity', ['userId', 'status', 'lastActiveAt'])
+@Index('ix_sessions_active_idle', ['idleExpiresAt'], { where: "status = 'active'" })
+@Index('ix_sessions_active_absolute', ['expiresAt'], { where: "status = 'active'" })
+@Index('ix_sessions_ended_at', ['endedAt'], { where: 'ended_at IS NOT NULL' })
+@Index('ix_sessions_created_id', ['createdAt', 'id'])
+@Index('ix_sessions_device', ['deviceId'])
+@Index('ix_sessions_ip', ['ip'])
+export class SessionEntity {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_sessions' })
+  id!: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId!: string;
+
+  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'fk_sessions_user' })
+  user?: UserEntity;
+
+  @Column({ name: 'device_id', type: 'uuid', nullable: true })
+  deviceId!: string | null;
+
+  @ManyToOne(() => DeviceEntity, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'device_id', foreignKeyConstraintName: 'fk_sessions_device' })
+  device?: DeviceEntity;
+
+  @Column({ type: 'varchar', length: 16, default: 'active' })
+  status!: SessionStatus;
+
+  @Column({ name: 'remember_me', type: 'boolean', default: false })
+  rememberMe!: boolean;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'last_active_at', type: 'timestamptz' })
+  lastActiveAt!: Date;
+
+  /** This session's idle timeout, fixed at creation (remember-me sessions get the long one). */
+  @Column({ name: 'idle_timeout_seconds', type: 'int' })
+  idleTimeoutSeconds!: number;
+
+  /** last_active_at + idle timeout, kept as a column so expiry is an index range scan. */
+  @Column({ name: 'idle_expires_at', type: 'timestamptz' })
+  idleExpiresAt!: Date;
+
+  /** The absolute deadline; activity never moves it. */
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt!: Date;
+
+  @Column({ type: 'varchar', length: 45, nullable: true })
+  ip!: string | null;
+
+  @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
+  userAgent!: string | null;
+
+  @Column({ name: 'refresh_generation', type: 'int', default: 0 })
+  refreshGeneration!: number;
+
+  @Column({ name: 'ended_at', type: 'timestamptz', nullable: true })
+  endedAt!: Date | null;
+
+  /** A revocation reason (logout, admin …) or an expiry reason (idle, absolute). */
+  @Column({ name: 'end_reason', type: 'varchar', length: 32, nullable: true })
+  endReason!: string | null;
+
+  @Column({ name: 'ended_by', type: 'uuid', nullable: true })
+  endedBy!: string | null;
+}

@@ -1,0 +1,43 @@
+import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type AuthContext, ClientMeta, CurrentAuth, type RequestMeta } from '../common/auth-context';
+import { TransactionRunner } from '../events/transaction-runner.service';
+import type { SessionView } from './session-views';
+import { SessionsService } from './sessions.service';
+
+@ApiTags('sessions')
+@ApiBearerAuth('bearer')
+@ApiCookieAuth('cookie')
+@Controller('sessions')
+export class SessionsController {
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly transactions: TransactionRunner,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: "The caller's active sessions; `current` marks this one" })
+  async list(@CurrentAuth() auth: AuthContext): Promise<{ items: SessionView[]; nextCursor: null }> {
+    return { items: await this.sessions.listForUser(auth.userId, auth.sessionId), nextCursor: null };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke one of your sessions (another user’s id answers 404)' })
+  async revokeOne(
+    @CurrentAuth() auth: AuthContext,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<void> {
+    await this.transactions.run((tx) => this.sessions.revokeOwn(tx, auth.userId, id, meta));
+  }
+
+  @Delete()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke every session except the current one' })
+  async revokeOthers(@CurrentAuth() auth: AuthContext, @ClientMeta() meta: RequestMeta): Promise<void> {
+    await this.transactions.run((tx) =>
+      this.sessions.revoke(tx, { userId: auth.userId, exceptSessionId: auth.sessionId }, 'user', meta),
+    );
+  }
+}

@@ -1,0 +1,42 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config';
+import { DevicesModule } from '../devices/devices.module';
+import { ActivityTracker } from './activity-tracker.service';
+import { DeviceRemovalController } from './device-removal.controller';
+import { RefreshRotationService } from './refresh-rotation.service';
+import { RefreshTokenEntity } from './refresh-token.entity';
+import { RevocationView } from './revocation-view.service';
+import { SessionEntity } from './session.entity';
+import { SessionExpiryService } from './session-expiry.service';
+import { ConfiguredSessionPolicy, SessionPolicy } from './session-policy';
+import { SessionsController } from './sessions.controller';
+import { SessionsService } from './sessions.service';
+
+export interface SessionsModuleOptions {
+  /** Replace the configured timeouts and limits (see SessionPolicy). */
+  policy?: SessionPolicy;
+}
+
+@Module({})
+export class SessionsModule {
+  static forRoot(options: SessionsModuleOptions = {}): DynamicModule {
+    return {
+      module: SessionsModule,
+      global: true,
+      imports: [TypeOrmModule.forFeature([SessionEntity, RefreshTokenEntity]), DevicesModule],
+      controllers: [SessionsController, DeviceRemovalController],
+      providers: [
+        SessionsService,
+        RefreshRotationService,
+        SessionExpiryService,
+        ActivityTracker,
+        RevocationView,
+        options.policy
+          ? { provide: SessionPolicy, useValue: options.policy }
+          : { provide: SessionPolicy, useFactory: (config: AppConfig) => new ConfiguredSessionPolicy(config), inject: [AppConfig] },
+      ],
+      exports: [SessionsService, RefreshRotationService, SessionExpiryService, ActivityTracker, RevocationView, DevicesModule],
+    };
+  }
+}
