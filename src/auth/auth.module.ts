@@ -18,6 +18,7 @@ import { LoginAttemptEntity } from './login-attempt.entity';
 import { LoginAttemptsService } from './login-attempts.service';
 import { LoggingPasswordResetNotifier, PasswordResetNotifier } from './password-reset-notifier';
 import { PasswordResetTokenEntity } from './password-reset-token.entity';
+import { RolesGuard } from './roles.guard';
 import { ServerSecretEntity } from './server-secret.entity';
 import { SigningKeyStore } from './signing-key-store.service';
 import { WellKnownController } from './well-known.controller';
@@ -73,7 +74,9 @@ export class AuthModule {
         LocalAuthGuard,
         AuthThrottlerGuard,
         { provide: PasswordResetNotifier, useValue: options.passwordResetNotifier ?? new LoggingPasswordResetNotifier() },
+        // Order matters: authentication first, then roles.
         { provide: APP_GUARD, useClass: AccessTokenGuard },
+        { provide: APP_GUARD, useClass: RolesGuard },
       ],
       exports: [AccessTokenService, SigningKeyStore, UsersModule],
     };
