@@ -1,0 +1,155 @@
+import { PASSWORD, register, uniqueEmail } from './support/auth-client';
+import { PasswordHasher } from '../src/users/password-hasher.service';
+import { createTestApp, type TestApp } from './support/test-app';
+
+describe('lockout and login answers', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { LOGIN_MAX_FAILURES: '3', LOCKOUT_DURATION: '15m' } });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers unknown email and wrong password byte-identically (but the request id)', async () => {
+    const email = uniqueEmail();
+    await register(t, email);
+    const strip = (res: { status: number; text: string; headers: Record<string, string> }): string =>
+      `${res.status}|${res.headers['content-type']}|${res.text.replace(/"requestId":"[^"]+"/, '')}`;
+    const wrong = await t.http.post('/auth/login').send({ email, password: 'not the password at all' });
+    const unknown = await t.http.post('/auth/login').send({ email: uniqueEmail('ghost'), password: 'not the password at all' });
+    expect(wrong.status).toBe(401);
+    expect(strip(wrong)).toBe(strip(unknown));
+    expect(wrong.body.code).toBe('invalid_credentials');
+  });
+
+  it('runs one argon2id verification for unknown emails too (no timing oracle)', async () => {
+    const email = uniqueEmail();
+    await register(t, email);
+    const hasher = t.app.get(PasswordHasher, { strict: false });
+    const verify = jest.spyOn(hasher, 'verify');
+    try {
+      await t.http.post('/auth/login').send({ email, password: 'not the password at all' }).expect(401);
+      expect(verify).toHaveBeenCalledTimes(1);
+      await t.http.post('/auth/login').send({ email: uniqueEmail('ghost'), password: 'not the password at all' }).expect(401);
+      // The unknown email verified against the dummy argon2id hash, the same work as a real check.
+      expect(verify).toHaveBeenCalledTimes(2);
+      expect(verify.mock.calls[1][0]).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    } finally {
+      verify.mockRestore();
+    }
+  });
+
+  it('locks after LOGIN_MAX_FAILURES with 423 and Retry-After, then unlocks by itself', async () => {
+    const email = uniqueEmail();
+    await register(t, email);
+    for (let i = 0; i < 3; i += 1) {
+      await t.http.post('/auth/login').send({ email, password: 'wrong password here' }).expect(401);
+    }
+    const locked = await t.http.post('/auth/login').send({ email, password: PASSWORD }).expect(423);
+    expect(locked.body.code).toBe('account_locked');
+    expect(Number(locked.headers['retry-after'])).toBe(900);
+
+    t.clock.advance(14 * 60_000);
+    await t.http.post('/auth/login').send({ email, password: PASSWORD }).expect(423);
+    t.clock.advance(61_000);
+    await t.http.post('/auth/login').send({ email, password: PASSWORD }).expect(200);
+
+    await t.flushEvents();
+    const types = (await t.dataSource.query(
+      `SELECT type FROM outbox_events WHERE payload->>'userId' = (SELECT id::text FROM users WHERE email = $1) ORDER BY seq`,
+      [email],
+    )) as Array<{ type: string }>;
+    expect(types.filter((row) => row.type === 'auth.login.failed')).toHaveLength(3);
+    expect(types.filter((row) => row.type === 'user.locked')).toHaveLength(1);
+  });
+
+  it('locks an unknown email exactly like a real one (no enumeration through 423)', async () => {
+    const ghost = uniqueEmail('ghost');
+    for (let i = 0; i < 3; i += 1) {
+      await t.http.post('/auth/login').send({ email: ghost, password: 'wrong password here' }).expect(401);
+    }
+    const res = await t.http.post('/auth/login').send({ email: ghost, password: 'anything at all' }).expect(423);
+    expect(res.body.code).toBe('account_locked');
+  });
+});
+
+describe('rate limiting', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH: '5/1m', LOGIN_MAX_FAILURES: '100' } });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers 429 rate_limited with Retry-After once the per-IP budget is spent', async () => {
+    const statuses: number[] = [];
+    let limited: { headers: Record<string, string>; body: { code: string } } | undefined;
+    for (let i = 0; i < 7; i += 1) {
+      const res = await t.http.post('/auth/login').send({ email: uniqueEmail('ip'), password: 'wrong password here' });
+      statuses.push(res.status);
+      if (res.status === 429) limited = res;
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    expect(limited?.body.code).toBe('rate_limited');
+    expect(Number(limited?.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited?.headers['retry-after-ip']).toBeUndefined();
+  });
+
+  it('ignores X-Forwarded-For unless TRUST_PROXY says so (no bypass by header)', async () => {
+    const res = await t.http
+      .post('/auth/register')
+      .set('X-Forwarded-For', '198.51.100.1')
+      .send({ email: uniqueEmail(), password: PASSWORD });
+    expect(res.status).toBe(201);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const next = await t.http
+        .post('/auth/register')
+        .set('X-Forwarded-For', `198.51.100.${i + 2}`)
+        .send({ email: uniqueEmail(), password: PASSWORD });
+      statuses.push(next.status);
+    }
+    expect(statuses).toContain(429);
+  });
+});
+
+describe('rate limiting behind a trusted proxy', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({
+      env: { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH: '5/1m', LOGIN_MAX_FAILURES: '100', TRUST_PROXY: 'loopback' },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('limits per account: one email attacked from many addresses', async () => {
+    const email = uniqueEmail('target');
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i += 1) {
+      const res = await t.http
+        .post('/auth/login')
+        .set('X-Forwarded-For', `198.51.100.${i + 10}`)
+        .send({ email, password: 'wrong password here' });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+  });
+
+  it('takes the client IP from the trusted proxy header', async () => {
+    const email = uniqueEmail();
+    await register(t, email);
+    const res = await t.http
+      .post('/auth/login')
+      .set('X-Forwarded-For', '203.0.113.99')
+      .send({ email, password: PASSWORD })
+      .expect(200);
+    expect(res.body.session.ip).toBe('203.0.113.99');
+  });
+});
