@@ -13,7 +13,9 @@ const swc = [
 const common = {
   transform: { '^.+\\.(t|j)s$': swc },
   // Nest 12 ships ESM; these must be transformed to CommonJS for Jest on Node 20.
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@standard-schema|file-type|load-esm|jose)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@nestjs|@standard-schema|file-type|load-esm|jose)/)',
+  ],
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
 };

@@ -9,7 +9,9 @@ import { EmbeddedPostgres } from '../src/database/embedded-postgres';
 
 export async function pendingSchemaChanges(url?: string): Promise<string[]> {
   const embedded = url ? undefined : await EmbeddedPostgres.open({ kind: 'memory' });
-  const dataSource = new DataSource(buildDataSourceOptions({ url, embedded, migrationsRun: false }));
+  const dataSource = new DataSource(
+    buildDataSourceOptions({ url, embedded, migrationsRun: false }),
+  );
   try {
     await dataSource.initialize();
     await dataSource.runMigrations();

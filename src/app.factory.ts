@@ -3,6 +3,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import { AppModule } from './app.module';
+import { docsAdminOnly } from './auth/docs-access.middleware';
+import type { AlertingModuleOptions } from './alerting/alerting.module';
 import type { AuthModuleOptions } from './auth/auth.module';
 import type { SessionsModuleOptions } from './sessions/sessions.module';
 import { Clock, SystemClock } from './common/clock';
@@ -13,12 +15,15 @@ import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { EmbeddedPostgres } from './database/embedded-postgres';
+import { metricsMiddleware } from './metrics/metrics.middleware';
+import { MetricsService } from './metrics/metrics.service';
 import { setupOpenApi } from './openapi';
 
 export interface CreateAppOptions {
   clock?: Clock;
   auth?: AuthModuleOptions;
   sessions?: SessionsModuleOptions;
+  alerting?: AlertingModuleOptions;
   logger?: JsonLogger;
   /** Embedded in-memory database started from this snapshot (tests). */
   embeddedSnapshot?: Blob;
@@ -30,7 +35,10 @@ export interface TesseraApp {
   close(): Promise<void>;
 }
 
-async function openEmbedded(config: AppConfig, options: CreateAppOptions): Promise<EmbeddedPostgres | undefined> {
+async function openEmbedded(
+  config: AppConfig,
+  options: CreateAppOptions,
+): Promise<EmbeddedPostgres | undefined> {
   if (config.databaseUrl) return undefined;
   return EmbeddedPostgres.open(
     config.embeddedInMemory
@@ -40,7 +48,10 @@ async function openEmbedded(config: AppConfig, options: CreateAppOptions): Promi
 }
 
 /** Builds the whole application; shared by main.ts, the tests and the benchmarks. */
-export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<TesseraApp> {
+export async function createApp(
+  config: AppConfig,
+  options: CreateAppOptions = {},
+): Promise<TesseraApp> {
   const embedded = await openEmbedded(config, options);
   const logger = options.logger ?? new JsonLogger(config.logLevel);
   try {
@@ -56,6 +67,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
         clock: options.clock ?? new SystemClock(),
         auth: options.auth,
         sessions: options.sessions,
+        alerting: options.alerting,
       }),
       { logger, bodyParser: false, forceCloseConnections: false },
     );
@@ -84,19 +96,31 @@ function configureHttp(app: NestExpressApplication, config: AppConfig): void {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(requestContextMiddleware);
+  app.use(metricsMiddleware(app.get(MetricsService)));
   app.use(helmet({ hsts: { maxAge: 31_536_000, includeSubDomains: true } }));
   app.use(cookieParser());
-  app.useBodyParser('json', { limit: config.bodyLimitBytes, strict: true, reviver: refuseProtoKeys });
+  app.useBodyParser('json', {
+    limit: config.bodyLimitBytes,
+    strict: true,
+    reviver: refuseProtoKeys,
+  });
   app.useBodyParser('urlencoded', { limit: config.bodyLimitBytes, extended: false });
   app.use(expressProblemHandler);
   if (config.corsOrigins.length > 0) {
     app.enableCors({
       origin: [...config.corsOrigins],
       credentials: true,
-      allowedHeaders: ['Content-Type', 'Authorization', 'X-CSRF-Token', 'X-Auth-Mode', 'X-Request-Id'],
+      allowedHeaders: [
+        'Content-Type',
+        'Authorization',
+        'X-CSRF-Token',
+        'X-Auth-Mode',
+        'X-Request-Id',
+      ],
       exposedHeaders: ['X-Request-Id', 'Retry-After'],
     });
   }
   app.useGlobalPipes(createValidationPipe());
+  if (config.docsAccess === 'admin') app.use('/docs', docsAdminOnly(app));
   setupOpenApi(app, config);
 }

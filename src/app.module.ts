@@ -2,6 +2,9 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import type { DataSourceOptions } from 'typeorm';
+import { AdminModule } from './admin/admin.module';
+import { AlertingModule, type AlertingModuleOptions } from './alerting/alerting.module';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule, type AuthModuleOptions } from './auth/auth.module';
 import { Clock } from './common/clock';
 import { CommonModule } from './common/common.module';
@@ -12,6 +15,8 @@ import { DatabaseModule } from './database/database.module';
 import { DevicesModule } from './devices/devices.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { LiveModule } from './live/live.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { SessionsModule, type SessionsModuleOptions } from './sessions/sessions.module';
 
 export interface AppModuleOptions {
@@ -20,6 +25,7 @@ export interface AppModuleOptions {
   clock: Clock;
   auth?: AuthModuleOptions;
   sessions?: SessionsModuleOptions;
+  alerting?: AlertingModuleOptions;
 }
 
 @Module({})
@@ -39,6 +45,11 @@ export class AppModule {
         SessionsModule.forRoot(options.sessions),
         AuthModule.forRoot(options.auth),
         HealthModule,
+        MetricsModule,
+        AdminModule,
+        AuditModule,
+        AlertingModule.forRoot(options.alerting),
+        LiveModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

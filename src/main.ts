@@ -23,9 +23,10 @@ async function bootstrap(): Promise<void> {
     throw error;
   }
   const logger = new JsonLogger(config.logLevel);
-  const { app, close } = await createApp(config, { logger });
+  const tessera = await createApp(config, { logger });
+  const { app } = tessera;
   await app.listen(config.port, config.host);
-  const server = app.getHttpServer() as import('node:http').Server;
+  const server = app.getHttpServer();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
@@ -46,7 +47,7 @@ async function bootstrap(): Promise<void> {
     logger.log(`${signal} received: draining requests and closing`, 'Bootstrap');
     // Idle keep-alive sockets would otherwise hold server.close() open.
     server.closeIdleConnections();
-    close().then(
+    tessera.close().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error(error instanceof Error ? error : String(error), 'Bootstrap');
@@ -59,6 +60,8 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  process.stderr.write(`Tessera failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `Tessera failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

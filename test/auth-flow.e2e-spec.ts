@@ -26,23 +26,44 @@ describe('auth flow in both transports', () => {
     expect(tokens.session).toMatchObject({ current: true });
     expect(res.headers['set-cookie']).toBeUndefined();
 
-    const me = await t.http.get('/auth/me').set(...bearer(tokens.accessToken)).expect(200);
+    const me = await t.http
+      .get('/auth/me')
+      .set(...bearer(tokens.accessToken))
+      .expect(200);
     expect(me.body.user.id).toBe(user.id);
     expect(me.body.session.id).toBe(tokens.session.id);
 
-    const refreshed = await t.http.post('/auth/refresh').send({ refreshToken: tokens.refreshToken }).expect(200);
+    const refreshed = await t.http
+      .post('/auth/refresh')
+      .send({ refreshToken: tokens.refreshToken })
+      .expect(200);
     expect(refreshed.headers['cache-control']).toBe('no-store');
     expect(refreshed.body.refreshToken).not.toBe(tokens.refreshToken);
     expect(refreshed.body.session.id).toBe(tokens.session.id);
-    await t.http.get('/auth/me').set(...bearer(refreshed.body.accessToken)).expect(200);
+    await t.http
+      .get('/auth/me')
+      .set(...bearer(refreshed.body.accessToken))
+      .expect(200);
 
-    await t.http.post('/auth/logout').set(...bearer(refreshed.body.accessToken)).expect(204);
-    const after = await t.http.get('/auth/me').set(...bearer(refreshed.body.accessToken)).expect(401);
+    await t.http
+      .post('/auth/logout')
+      .set(...bearer(refreshed.body.accessToken))
+      .expect(204);
+    const after = await t.http
+      .get('/auth/me')
+      .set(...bearer(refreshed.body.accessToken))
+      .expect(401);
     expect(after.body.code).toBe('session_revoked');
     // The access token from before the refresh belongs to the same session: refused too.
-    const older = await t.http.get('/auth/me').set(...bearer(tokens.accessToken)).expect(401);
+    const older = await t.http
+      .get('/auth/me')
+      .set(...bearer(tokens.accessToken))
+      .expect(401);
     expect(older.body.code).toBe('session_revoked');
-    const refreshAfterLogout = await t.http.post('/auth/refresh').send({ refreshToken: refreshed.body.refreshToken }).expect(401);
+    const refreshAfterLogout = await t.http
+      .post('/auth/refresh')
+      .send({ refreshToken: refreshed.body.refreshToken })
+      .expect(401);
     expect(refreshAfterLogout.body.code).toBe('session_revoked');
   });
 
@@ -50,7 +71,11 @@ describe('auth flow in both transports', () => {
     const email = uniqueEmail();
     await register(t, email);
     const agent = t.http;
-    const res = await agent.post('/auth/login').set('X-Auth-Mode', 'cookie').send({ email, password: PASSWORD }).expect(200);
+    const res = await agent
+      .post('/auth/login')
+      .set('X-Auth-Mode', 'cookie')
+      .send({ email, password: PASSWORD })
+      .expect(200);
     expect(res.body.accessToken).toBeUndefined();
     expect(res.body.refreshToken).toBeUndefined();
     expect(typeof res.body.csrfToken).toBe('string');
@@ -70,13 +95,24 @@ describe('auth flow in both transports', () => {
     const csrf = res.body.csrfToken as string;
 
     await agent.get('/auth/me').set('Cookie', jar).expect(200);
-    const refreshed = await agent.post('/auth/refresh').set('Cookie', jar).set('X-CSRF-Token', csrf).send({}).expect(200);
+    const refreshed = await agent
+      .post('/auth/refresh')
+      .set('Cookie', jar)
+      .set('X-CSRF-Token', csrf)
+      .send({})
+      .expect(200);
     expect(refreshed.body.accessToken).toBeUndefined();
     expect(refreshed.body.csrfToken).toBe(csrf);
-    const newJar = (refreshed.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+    const newJar = (refreshed.headers['set-cookie'] as unknown as string[])
+      .map((c) => c.split(';')[0])
+      .join('; ');
     await agent.get('/auth/me').set('Cookie', newJar).expect(200);
 
-    const out = await agent.post('/auth/logout').set('Cookie', newJar).set('X-CSRF-Token', csrf).expect(204);
+    const out = await agent
+      .post('/auth/logout')
+      .set('Cookie', newJar)
+      .set('X-CSRF-Token', csrf)
+      .expect(204);
     expect(out.headers['clear-site-data']).toBe('"cookies", "storage"');
     const cleared = out.headers['set-cookie'] as unknown as string[];
     for (const name of ['__Host-tessera_at', '__Host-tessera_rt']) {
@@ -94,9 +130,15 @@ describe('auth flow in both transports', () => {
     await register(t, email);
     const a = await login(t, email);
     const b = await login(t, email);
-    await t.http.post('/auth/logout-all').set(...bearer(a.accessToken)).expect(204);
+    await t.http
+      .post('/auth/logout-all')
+      .set(...bearer(a.accessToken))
+      .expect(204);
     for (const tokens of [a, b]) {
-      const res = await t.http.get('/auth/me').set(...bearer(tokens.accessToken)).expect(401);
+      const res = await t.http
+        .get('/auth/me')
+        .set(...bearer(tokens.accessToken))
+        .expect(401);
       expect(res.body.code).toBe('session_revoked');
     }
   });
@@ -104,10 +146,18 @@ describe('auth flow in both transports', () => {
   it('refuses a duplicate email whatever its case, and a weak password', async () => {
     const email = uniqueEmail();
     await register(t, email);
-    const dup = await t.http.post('/auth/register').send({ email: email.toUpperCase(), password: PASSWORD }).expect(409);
+    const dup = await t.http
+      .post('/auth/register')
+      .send({ email: email.toUpperCase(), password: PASSWORD })
+      .expect(409);
     expect(dup.body.code).toBe('email_taken');
-    const weak = await t.http.post('/auth/register').send({ email: uniqueEmail(), password: 'password123' }).expect(400);
-    expect(weak.body.errors).toEqual([{ field: 'password', messages: [expect.stringContaining('common')] }]);
+    const weak = await t.http
+      .post('/auth/register')
+      .send({ email: uniqueEmail(), password: 'password123' })
+      .expect(400);
+    expect(weak.body.errors).toEqual([
+      { field: 'password', messages: [expect.stringContaining('common')] },
+    ]);
   });
 
   it('verifies passwords exactly as sent: no trimming, no case folding', async () => {
@@ -123,17 +173,30 @@ describe('auth flow in both transports', () => {
     expect(res.body.code).toBe('unauthenticated');
     const doc = await t.http.get('/docs/openapi.json').expect(200);
     const publicRoutes = new Set([
-      'post /auth/register', 'post /auth/login', 'post /auth/refresh', 'post /auth/password/forgot',
-      'post /auth/password/reset', 'get /health/live', 'get /health/ready', 'get /.well-known/jwks.json',
-      'get /.well-known/oauth-authorization-server', 'get /metrics', 'post /oauth/token', 'post /oauth/revoke',
+      'post /auth/register',
+      'post /auth/login',
+      'post /auth/refresh',
+      'post /auth/password/forgot',
+      'post /auth/password/reset',
+      'get /health/live',
+      'get /health/ready',
+      'get /.well-known/jwks.json',
+      'get /.well-known/oauth-authorization-server',
+      'get /metrics',
+      'post /oauth/token',
+      'post /oauth/revoke',
       'post /oauth/introspect',
     ]);
     const zero = '00000000-0000-4000-8000-000000000000';
-    for (const [path, methods] of Object.entries(doc.body.paths as Record<string, Record<string, unknown>>)) {
+    for (const [path, methods] of Object.entries(
+      doc.body.paths as Record<string, Record<string, unknown>>,
+    )) {
       for (const method of Object.keys(methods)) {
         if (publicRoutes.has(`${method} ${path}`)) continue;
         const url = path.replace(/\{[^}]+\}/g, zero);
-        const answer = await (t.http as unknown as Record<string, (u: string) => Promise<{ status: number }>>)[method](url);
+        const answer = await (
+          t.http as unknown as Record<string, (u: string) => Promise<{ status: number }>>
+        )[method](url);
         expect(`${method} ${path} -> ${answer.status}`).toBe(`${method} ${path} -> 401`);
       }
     }

@@ -10,7 +10,11 @@ describe('cookie mode CSRF', () => {
     t = await createTestApp();
     const email = uniqueEmail();
     await register(t, email);
-    const res = await t.http.post('/auth/login').set('X-Auth-Mode', 'cookie').send({ email, password: PASSWORD }).expect(200);
+    const res = await t.http
+      .post('/auth/login')
+      .set('X-Auth-Mode', 'cookie')
+      .send({ email, password: PASSWORD })
+      .expect(200);
     jar = (res.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
     csrf = res.body.csrfToken as string;
   });
@@ -24,12 +28,24 @@ describe('cookie mode CSRF', () => {
   });
 
   it('refuses a wrong X-CSRF-Token, including another session’s token', async () => {
-    const wrong = await t.http.delete('/sessions').set('Cookie', jar).set('X-CSRF-Token', 'x'.repeat(43)).expect(403);
+    const wrong = await t.http
+      .delete('/sessions')
+      .set('Cookie', jar)
+      .set('X-CSRF-Token', 'x'.repeat(43))
+      .expect(403);
     expect(wrong.body.code).toBe('csrf_failed');
     const email = uniqueEmail();
     await register(t, email);
-    const other = await t.http.post('/auth/login').set('X-Auth-Mode', 'cookie').send({ email, password: PASSWORD }).expect(200);
-    await t.http.delete('/sessions').set('Cookie', jar).set('X-CSRF-Token', other.body.csrfToken).expect(403);
+    const other = await t.http
+      .post('/auth/login')
+      .set('X-Auth-Mode', 'cookie')
+      .send({ email, password: PASSWORD })
+      .expect(200);
+    await t.http
+      .delete('/sessions')
+      .set('Cookie', jar)
+      .set('X-CSRF-Token', other.body.csrfToken)
+      .expect(403);
   });
 
   it('accepts the right token, and needs none for safe methods', async () => {
@@ -39,14 +55,27 @@ describe('cookie mode CSRF', () => {
 
   it('guards the cookie refresh with the same token, without spending the refresh token', async () => {
     await t.http.post('/auth/refresh').set('Cookie', jar).send({}).expect(403);
-    await t.http.post('/auth/refresh').set('Cookie', jar).set('X-CSRF-Token', 'nope').send({}).expect(403);
-    await t.http.post('/auth/refresh').set('Cookie', jar).set('X-CSRF-Token', csrf).send({}).expect(200);
+    await t.http
+      .post('/auth/refresh')
+      .set('Cookie', jar)
+      .set('X-CSRF-Token', 'nope')
+      .send({})
+      .expect(403);
+    await t.http
+      .post('/auth/refresh')
+      .set('Cookie', jar)
+      .set('X-CSRF-Token', csrf)
+      .send({})
+      .expect(200);
   });
 
   it('bearer requests need no CSRF token', async () => {
     const email = uniqueEmail();
     await register(t, email);
     const tokens = await login(t, email);
-    await t.http.delete('/sessions').set('Authorization', `Bearer ${tokens.accessToken}`).expect(204);
+    await t.http
+      .delete('/sessions')
+      .set('Authorization', `Bearer ${tokens.accessToken}`)
+      .expect(204);
   });
 });

@@ -10,7 +10,11 @@ describe('foundation: errors, health, docs', () => {
     await t.close();
   });
 
-  function expectProblem(res: { headers: Record<string, string>; body: Record<string, unknown> }, status: number, code: string): void {
+  function expectProblem(
+    res: { headers: Record<string, string>; body: Record<string, unknown> },
+    status: number,
+    code: string,
+  ): void {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatchObject({ status, code, type: `urn:tessera:problem:${code}` });
     expect(typeof res.body.title).toBe('string');
@@ -24,7 +28,11 @@ describe('foundation: errors, health, docs', () => {
   });
 
   it('answers malformed JSON with 400 problem+json', async () => {
-    const res = await t.http.post('/auth/register').set('Content-Type', 'application/json').send('{"email":').expect(400);
+    const res = await t.http
+      .post('/auth/register')
+      .set('Content-Type', 'application/json')
+      .send('{"email":')
+      .expect(400);
     expectProblem(res, 400, 'validation_failed');
   });
 
@@ -51,7 +59,9 @@ describe('foundation: errors, health, docs', () => {
     const res = await t.http
       .post('/auth/register')
       .set('Content-Type', 'application/json')
-      .send('{"email":"p@example.com","password":"long enough password","__proto__":{"admin":true}}');
+      .send(
+        '{"email":"p@example.com","password":"long enough password","__proto__":{"admin":true}}',
+      );
     expect(res.status).toBe(400);
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
@@ -60,7 +70,9 @@ describe('foundation: errors, health, docs', () => {
     // A real fault: drop a table the route needs, then restore it.
     await t.dataSource.query('ALTER TABLE users RENAME TO users_away');
     try {
-      const res = await t.http.post('/auth/register').send({ email: 'boom@example.com', password: 'long enough password' });
+      const res = await t.http
+        .post('/auth/register')
+        .send({ email: 'boom@example.com', password: 'long enough password' });
       expect(res.status).toBe(500);
       expectProblem(res, 500, 'internal_error');
       expect(res.body.requestId).toBe(res.headers['x-request-id']);

@@ -1,11 +1,20 @@
-import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, sign as rsaSign } from 'node:crypto';
+import {
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign as rsaSign,
+} from 'node:crypto';
 import { createLocalJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
 import { bearer, signedInUser, type TokenBody } from './support/auth-client';
 import { createTestApp, type TestApp } from './support/test-app';
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-function parts(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
+function parts(token: string): {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+} {
   const [h, p] = token.split('.');
   return {
     header: JSON.parse(Buffer.from(h, 'base64url').toString()) as Record<string, unknown>,
@@ -13,7 +22,11 @@ function parts(token: string): { header: Record<string, unknown>; payload: Recor
   };
 }
 
-function signRs256(header: Record<string, unknown>, payload: Record<string, unknown>, pem: string): string {
+function signRs256(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  pem: string,
+): string {
   const input = `${b64(header)}.${b64(payload)}`;
   return `${input}.${rsaSign('sha256', Buffer.from(input), createPrivateKey(pem)).toString('base64url')}`;
 }
@@ -35,20 +48,35 @@ describe('access token verification', () => {
   });
 
   async function expectRefused(token: string, code = 'token_invalid'): Promise<void> {
-    const res = await t.http.get('/auth/me').set(...bearer(token)).expect(401);
+    const res = await t.http
+      .get('/auth/me')
+      .set(...bearer(token))
+      .expect(401);
     expect(res.body.code).toBe(code);
   }
 
   it('issues RFC 9068 tokens with the contract claims and no personal data', () => {
     expect(header).toMatchObject({ alg: 'RS256', typ: 'at+jwt' });
     expect(typeof header.kid).toBe('string');
-    expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'roles', 'sid', 'sub']);
+    expect(Object.keys(payload).sort()).toEqual([
+      'aud',
+      'exp',
+      'iat',
+      'iss',
+      'jti',
+      'roles',
+      'sid',
+      'sub',
+    ]);
     expect(payload.exp).toBe((payload.iat as number) + 900);
     expect(JSON.stringify(payload)).not.toContain('@');
   });
 
   it('the re-signed original is accepted (the forging helper itself is sound)', async () => {
-    await t.http.get('/auth/me').set(...bearer(signRs256(header, payload, key()))).expect(200);
+    await t.http
+      .get('/auth/me')
+      .set(...bearer(signRs256(header, payload, key())))
+      .expect(200);
   });
 
   it('refuses alg none', async () => {
@@ -70,7 +98,10 @@ describe('access token verification', () => {
 
   it('refuses an expired token and a not-yet-valid one', async () => {
     const now = Math.floor(t.clock.nowMs() / 1000);
-    await expectRefused(signRs256(header, { ...payload, iat: now - 1000, exp: now - 60 }, key()), 'token_expired');
+    await expectRefused(
+      signRs256(header, { ...payload, iat: now - 1000, exp: now - 60 }, key()),
+      'token_expired',
+    );
     await expectRefused(signRs256(header, { ...payload, nbf: now + 600 }, key()));
   });
 
@@ -81,7 +112,10 @@ describe('access token verification', () => {
 
   it('refuses an unknown kid, and a token signed by another key under our kid', async () => {
     await expectRefused(signRs256({ ...header, kid: 'unknown-kid' }, payload, key()));
-    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+      format: 'pem',
+      type: 'pkcs8',
+    }) as string;
     await expectRefused(signRs256(header, payload, other));
   });
 
@@ -89,7 +123,13 @@ describe('access token verification', () => {
     const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const jwk = attacker.publicKey.export({ format: 'jwk' });
     const pem = attacker.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
-    await expectRefused(signRs256({ ...header, jwk, jku: 'http://127.0.0.1:1/jwks', x5u: 'http://127.0.0.1:1/x' }, payload, pem));
+    await expectRefused(
+      signRs256(
+        { ...header, jwk, jku: 'http://127.0.0.1:1/jwks', x5u: 'http://127.0.0.1:1/x' },
+        payload,
+        pem,
+      ),
+    );
   });
 
   it('refuses a token whose typ is not at+jwt', async () => {
@@ -109,19 +149,26 @@ describe('access token verification', () => {
       expect(jwk.p).toBeUndefined();
       expect(Buffer.from(jwk.n, 'base64url').length * 8).toBe(3072);
     }
-    const { payload: verified, protectedHeader } = await jwtVerify(tokens.accessToken, createLocalJWKSet(jwks), {
-      issuer: t.config.jwt.issuer,
-      audience: t.config.jwt.audience,
-      algorithms: ['RS256'],
-      typ: 'at+jwt',
-      currentDate: t.clock.now(),
-    });
+    const { payload: verified, protectedHeader } = await jwtVerify(
+      tokens.accessToken,
+      createLocalJWKSet(jwks),
+      {
+        issuer: t.config.jwt.issuer,
+        audience: t.config.jwt.audience,
+        algorithms: ['RS256'],
+        typ: 'at+jwt',
+        currentDate: t.clock.now(),
+      },
+    );
     expect(verified.sid).toBe(tokens.session.id);
     expect(protectedHeader.kid).toBe(decodeProtectedHeader(tokens.accessToken).kid);
   });
 
   it('publishes RFC 8414 metadata', async () => {
     const res = await t.http.get('/.well-known/oauth-authorization-server').expect(200);
-    expect(res.body).toMatchObject({ issuer: t.config.jwt.issuer, grant_types_supported: ['refresh_token'] });
+    expect(res.body).toMatchObject({
+      issuer: t.config.jwt.issuer,
+      grant_types_supported: ['refresh_token'],
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { PASSWORD, register, uniqueEmail } from './support/auth-client';
+import Redis from 'ioredis';
 import { PasswordHasher } from '../src/users/password-hasher.service';
 import { createTestApp, type TestApp } from './support/test-app';
 
@@ -15,10 +16,18 @@ describe('lockout and login answers', () => {
   it('answers unknown email and wrong password byte-identically (but the request id)', async () => {
     const email = uniqueEmail();
     await register(t, email);
-    const strip = (res: { status: number; text: string; headers: Record<string, string> }): string =>
+    const strip = (res: {
+      status: number;
+      text: string;
+      headers: Record<string, string>;
+    }): string =>
       `${res.status}|${res.headers['content-type']}|${res.text.replace(/"requestId":"[^"]+"/, '')}`;
-    const wrong = await t.http.post('/auth/login').send({ email, password: 'not the password at all' });
-    const unknown = await t.http.post('/auth/login').send({ email: uniqueEmail('ghost'), password: 'not the password at all' });
+    const wrong = await t.http
+      .post('/auth/login')
+      .send({ email, password: 'not the password at all' });
+    const unknown = await t.http
+      .post('/auth/login')
+      .send({ email: uniqueEmail('ghost'), password: 'not the password at all' });
     expect(wrong.status).toBe(401);
     expect(strip(wrong)).toBe(strip(unknown));
     expect(wrong.body.code).toBe('invalid_credentials');
@@ -30,9 +39,15 @@ describe('lockout and login answers', () => {
     const hasher = t.app.get(PasswordHasher, { strict: false });
     const verify = jest.spyOn(hasher, 'verify');
     try {
-      await t.http.post('/auth/login').send({ email, password: 'not the password at all' }).expect(401);
+      await t.http
+        .post('/auth/login')
+        .send({ email, password: 'not the password at all' })
+        .expect(401);
       expect(verify).toHaveBeenCalledTimes(1);
-      await t.http.post('/auth/login').send({ email: uniqueEmail('ghost'), password: 'not the password at all' }).expect(401);
+      await t.http
+        .post('/auth/login')
+        .send({ email: uniqueEmail('ghost'), password: 'not the password at all' })
+        .expect(401);
       // The unknown email verified against the dummy argon2id hash, the same work as a real check.
       expect(verify).toHaveBeenCalledTimes(2);
       expect(verify.mock.calls[1][0]).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
@@ -57,10 +72,10 @@ describe('lockout and login answers', () => {
     await t.http.post('/auth/login').send({ email, password: PASSWORD }).expect(200);
 
     await t.flushEvents();
-    const types = (await t.dataSource.query(
+    const types = await t.dataSource.query<Array<{ type: string }>>(
       `SELECT type FROM outbox_events WHERE payload->>'userId' = (SELECT id::text FROM users WHERE email = $1) ORDER BY seq`,
       [email],
-    )) as Array<{ type: string }>;
+    );
     expect(types.filter((row) => row.type === 'auth.login.failed')).toHaveLength(3);
     expect(types.filter((row) => row.type === 'user.locked')).toHaveLength(1);
   });
@@ -68,9 +83,15 @@ describe('lockout and login answers', () => {
   it('locks an unknown email exactly like a real one (no enumeration through 423)', async () => {
     const ghost = uniqueEmail('ghost');
     for (let i = 0; i < 3; i += 1) {
-      await t.http.post('/auth/login').send({ email: ghost, password: 'wrong password here' }).expect(401);
+      await t.http
+        .post('/auth/login')
+        .send({ email: ghost, password: 'wrong password here' })
+        .expect(401);
     }
-    const res = await t.http.post('/auth/login').send({ email: ghost, password: 'anything at all' }).expect(423);
+    const res = await t.http
+      .post('/auth/login')
+      .send({ email: ghost, password: 'anything at all' })
+      .expect(423);
     expect(res.body.code).toBe('account_locked');
   });
 });
@@ -79,7 +100,9 @@ describe('rate limiting', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH: '5/1m', LOGIN_MAX_FAILURES: '100' } });
+    t = await createTestApp({
+      env: { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH: '5/1m', LOGIN_MAX_FAILURES: '100' },
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -89,7 +112,9 @@ describe('rate limiting', () => {
     const statuses: number[] = [];
     let limited: { headers: Record<string, string>; body: { code: string } } | undefined;
     for (let i = 0; i < 7; i += 1) {
-      const res = await t.http.post('/auth/login').send({ email: uniqueEmail('ip'), password: 'wrong password here' });
+      const res = await t.http
+        .post('/auth/login')
+        .send({ email: uniqueEmail('ip'), password: 'wrong password here' });
       statuses.push(res.status);
       if (res.status === 429) limited = res;
     }
@@ -122,7 +147,12 @@ describe('rate limiting behind a trusted proxy', () => {
 
   beforeAll(async () => {
     t = await createTestApp({
-      env: { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH: '5/1m', LOGIN_MAX_FAILURES: '100', TRUST_PROXY: 'loopback' },
+      env: {
+        RATE_LIMIT_ENABLED: 'true',
+        RATE_LIMIT_AUTH: '5/1m',
+        LOGIN_MAX_FAILURES: '100',
+        TRUST_PROXY: 'loopback',
+      },
     });
   });
   afterAll(async () => {
@@ -151,5 +181,32 @@ describe('rate limiting behind a trusted proxy', () => {
       .send({ email, password: PASSWORD })
       .expect(200);
     expect(res.body.session.ip).toBe('203.0.113.99');
+  });
+});
+
+describe('rate limits shared through Redis across instances', () => {
+  const apps: TestApp[] = [];
+
+  beforeAll(async () => {
+    // Budgets live in Redis beyond this process: start from a clean slate (earlier runs).
+    const redis = new Redis('redis://127.0.0.1:6379');
+    const keys = await redis.keys('tessera:throttle:*');
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    const env = { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH: '4/1m', REDIS_URL: 'redis://127.0.0.1:6379' };
+    apps.push(await createTestApp({ env }), await createTestApp({ env }));
+  });
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+  });
+
+  it('counts one budget for an account whichever instance answers', async () => {
+    const email = uniqueEmail('shared');
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const res = await apps[i % 2].http.post('/auth/password/forgot').send({ email });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([202, 202, 202, 202, 429, 429]);
   });
 });

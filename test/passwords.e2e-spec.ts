@@ -1,4 +1,7 @@
-import { PasswordResetNotifier, type PasswordResetMessage } from '../src/auth/password-reset-notifier';
+import {
+  PasswordResetNotifier,
+  type PasswordResetMessage,
+} from '../src/auth/password-reset-notifier';
 import { bearer, login, PASSWORD, register, uniqueEmail } from './support/auth-client';
 import { createTestApp, type TestApp } from './support/test-app';
 
@@ -21,14 +24,19 @@ describe('password change and reset', () => {
   const logs: string[] = [];
 
   beforeAll(async () => {
-    t = await createTestApp({ auth: { passwordResetNotifier: mailbox }, logs, env: { LOG_LEVEL: 'debug' } });
+    t = await createTestApp({
+      auth: { passwordResetNotifier: mailbox },
+      logs,
+      env: { LOG_LEVEL: 'debug' },
+    });
   });
   afterAll(async () => {
     await t.close();
   });
 
   async function waitForMessage(count: number): Promise<void> {
-    for (let i = 0; i < 100 && mailbox.messages.length < count; i += 1) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 100 && mailbox.messages.length < count; i += 1)
+      await new Promise((r) => setTimeout(r, 10));
     expect(mailbox.messages.length).toBeGreaterThanOrEqual(count);
   }
 
@@ -49,17 +57,29 @@ describe('password change and reset', () => {
       .set(...bearer(current.accessToken))
       .send({ currentPassword: PASSWORD, newPassword: 'a brand new passphrase' })
       .expect(204);
-    await t.http.get('/auth/me').set(...bearer(current.accessToken)).expect(200);
+    await t.http
+      .get('/auth/me')
+      .set(...bearer(current.accessToken))
+      .expect(200);
     await t.http.post('/auth/refresh').send({ refreshToken: current.refreshToken }).expect(200);
-    const ended = await t.http.get('/auth/me').set(...bearer(other.accessToken)).expect(401);
+    const ended = await t.http
+      .get('/auth/me')
+      .set(...bearer(other.accessToken))
+      .expect(401);
     expect(ended.body.code).toBe('session_revoked');
     await t.http.post('/auth/login').send({ email, password: PASSWORD }).expect(401);
-    await t.http.post('/auth/login').send({ email, password: 'a brand new passphrase' }).expect(200);
+    await t.http
+      .post('/auth/login')
+      .send({ email, password: 'a brand new passphrase' })
+      .expect(200);
   });
 
   it('forgot: always 202, whether or not the account exists', async () => {
     const before = mailbox.messages.length;
-    await t.http.post('/auth/password/forgot').send({ email: uniqueEmail('ghost') }).expect(202);
+    await t.http
+      .post('/auth/password/forgot')
+      .send({ email: uniqueEmail('ghost') })
+      .expect(202);
     const email = uniqueEmail();
     await register(t, email);
     const res = await t.http.post('/auth/password/forgot').send({ email }).expect(202);
@@ -78,16 +98,28 @@ describe('password change and reset', () => {
     await waitForMessage(count + 1);
     const token = mailbox.tokenFor(email);
 
-    const reset = await t.http.post('/auth/password/reset').send({ token, newPassword: 'reset to something new' }).expect(204);
+    const reset = await t.http
+      .post('/auth/password/reset')
+      .send({ token, newPassword: 'reset to something new' })
+      .expect(204);
     expect(reset.text).toBe('');
     expect(reset.headers['set-cookie']).toBeUndefined();
     for (const tokens of [a, b]) {
-      const res = await t.http.get('/auth/me').set(...bearer(tokens.accessToken)).expect(401);
+      const res = await t.http
+        .get('/auth/me')
+        .set(...bearer(tokens.accessToken))
+        .expect(401);
       expect(res.body.code).toBe('session_revoked');
     }
-    const again = await t.http.post('/auth/password/reset').send({ token, newPassword: 'and once more again' }).expect(400);
+    const again = await t.http
+      .post('/auth/password/reset')
+      .send({ token, newPassword: 'and once more again' })
+      .expect(400);
     expect(again.body.errors[0].field).toBe('token');
-    await t.http.post('/auth/login').send({ email, password: 'reset to something new' }).expect(200);
+    await t.http
+      .post('/auth/login')
+      .send({ email, password: 'reset to something new' })
+      .expect(200);
   });
 
   it('reset tokens expire, and a newer request voids the older token', async () => {
@@ -100,10 +132,16 @@ describe('password change and reset', () => {
     await t.http.post('/auth/password/forgot').send({ email }).expect(202);
     await waitForMessage(count + 1);
     const second = mailbox.tokenFor(email);
-    await t.http.post('/auth/password/reset').send({ token: first, newPassword: 'void token attempt' }).expect(400);
+    await t.http
+      .post('/auth/password/reset')
+      .send({ token: first, newPassword: 'void token attempt' })
+      .expect(400);
 
     t.clock.advance(31 * 60_000);
-    await t.http.post('/auth/password/reset').send({ token: second, newPassword: 'too late attempt' }).expect(400);
+    await t.http
+      .post('/auth/password/reset')
+      .send({ token: second, newPassword: 'too late attempt' })
+      .expect(400);
   });
 
   it('keeps tokens and passwords out of the logs and the stored events', async () => {
@@ -120,7 +158,9 @@ describe('password change and reset', () => {
       expect(stored).not.toContain(secret);
       expect(logs.join('\n')).not.toContain(secret);
     }
-    const hashes = JSON.stringify(await t.dataSource.query('SELECT token_hash FROM password_reset_tokens'));
+    const hashes = JSON.stringify(
+      await t.dataSource.query('SELECT token_hash FROM password_reset_tokens'),
+    );
     expect(hashes).not.toContain(token);
   });
 });

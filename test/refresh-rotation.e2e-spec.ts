@@ -13,17 +13,33 @@ describe('refresh-token rotation and reuse detection', () => {
 
   it('rotates on every use; presenting a rotated token revokes the whole session', async () => {
     const first = await signedInUser(t);
-    const second = (await t.http.post('/auth/refresh').send({ refreshToken: first.refreshToken }).expect(200)).body;
-    const third = (await t.http.post('/auth/refresh').send({ refreshToken: second.refreshToken }).expect(200)).body;
-    await t.http.get('/auth/me').set(...bearer(third.accessToken)).expect(200);
+    const second = (
+      await t.http.post('/auth/refresh').send({ refreshToken: first.refreshToken }).expect(200)
+    ).body;
+    const third = (
+      await t.http.post('/auth/refresh').send({ refreshToken: second.refreshToken }).expect(200)
+    ).body;
+    await t.http
+      .get('/auth/me')
+      .set(...bearer(third.accessToken))
+      .expect(200);
 
-    const reuse = await t.http.post('/auth/refresh').send({ refreshToken: first.refreshToken }).expect(401);
+    const reuse = await t.http
+      .post('/auth/refresh')
+      .send({ refreshToken: first.refreshToken })
+      .expect(401);
     expect(reuse.body.code).toBe('refresh_token_reused');
 
     // The newest tokens of the family stop working too.
-    const me = await t.http.get('/auth/me').set(...bearer(third.accessToken)).expect(401);
+    const me = await t.http
+      .get('/auth/me')
+      .set(...bearer(third.accessToken))
+      .expect(401);
     expect(me.body.code).toBe('session_revoked');
-    const latest = await t.http.post('/auth/refresh').send({ refreshToken: third.refreshToken }).expect(401);
+    const latest = await t.http
+      .post('/auth/refresh')
+      .send({ refreshToken: third.refreshToken })
+      .expect(401);
     expect(latest.body.code).toBe('session_revoked');
 
     await t.flushEvents();
@@ -41,7 +57,9 @@ describe('refresh-token rotation and reuse detection', () => {
   it('20 concurrent refreshes with one token: exactly one succeeds', async () => {
     const tokens = await signedInUser(t);
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => t.http.post('/auth/refresh').send({ refreshToken: tokens.refreshToken })),
+      Array.from({ length: 20 }, () =>
+        t.http.post('/auth/refresh').send({ refreshToken: tokens.refreshToken }),
+      ),
     );
     const ok = results.filter((res) => res.status === 200);
     expect(ok).toHaveLength(1);
@@ -51,7 +69,9 @@ describe('refresh-token rotation and reuse detection', () => {
     const codes = failed.map((res) => res.body.code as string);
     expect(codes).toContain('refresh_token_reused');
     expect(new Set(codes).size).toBeLessThanOrEqual(2);
-    expect(codes.every((code) => code === 'refresh_token_reused' || code === 'session_revoked')).toBe(true);
+    expect(
+      codes.every((code) => code === 'refresh_token_reused' || code === 'session_revoked'),
+    ).toBe(true);
     // Only one successor was ever minted for the token.
     const [{ count }] = await t.dataSource.query(
       `SELECT count(*)::int AS count FROM refresh_tokens WHERE session_id = $1 AND generation = 1`,
@@ -61,7 +81,10 @@ describe('refresh-token rotation and reuse detection', () => {
   });
 
   it('an unknown or malformed refresh token is refresh_token_invalid', async () => {
-    const res = await t.http.post('/auth/refresh').send({ refreshToken: 'x'.repeat(43) }).expect(401);
+    const res = await t.http
+      .post('/auth/refresh')
+      .send({ refreshToken: 'x'.repeat(43) })
+      .expect(401);
     expect(res.body.code).toBe('refresh_token_invalid');
     const missing = await t.http.post('/auth/refresh').send({}).expect(401);
     expect(missing.body.code).toBe('refresh_token_invalid');
@@ -74,7 +97,10 @@ describe('refresh-token rotation and reuse detection', () => {
       .send({ refreshToken: tokens.refreshToken, deviceId: 'attacker-device-9' })
       .expect(401);
     expect(stolen.body.code).toBe('refresh_token_invalid');
-    await t.http.post('/auth/refresh').send({ refreshToken: tokens.refreshToken, deviceId: 'phone-device-0001' }).expect(200);
+    await t.http
+      .post('/auth/refresh')
+      .send({ refreshToken: tokens.refreshToken, deviceId: 'phone-device-0001' })
+      .expect(200);
     await t.flushEvents();
     const [event] = await t.dataSource.query(
       `SELECT payload->'data'->>'signal' AS signal FROM outbox_events WHERE type = 'session.hijack_suspected' AND payload->>'sessionId' = $1`,
@@ -86,16 +112,38 @@ describe('refresh-token rotation and reuse detection', () => {
   it('refuses a refresh from plainly different software (user agent family)', async () => {
     const iphone =
       'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
-    const windows = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-    const tokens = (await t.http.post('/auth/register').send({ email: `ua.${Date.now()}@example.com`, password: 'correct horse battery staple' }).expect(201)).body;
-    const session = (await t.http.post('/auth/login').set('User-Agent', iphone).send({ email: tokens.user.email, password: 'correct horse battery staple' }).expect(200)).body;
-    await t.http.post('/auth/refresh').set('User-Agent', windows).send({ refreshToken: session.refreshToken }).expect(401);
-    await t.http.post('/auth/refresh').set('User-Agent', iphone).send({ refreshToken: session.refreshToken }).expect(200);
+    const windows =
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+    const tokens = (
+      await t.http
+        .post('/auth/register')
+        .send({ email: `ua.${Date.now()}@example.com`, password: 'correct horse battery staple' })
+        .expect(201)
+    ).body;
+    const session = (
+      await t.http
+        .post('/auth/login')
+        .set('User-Agent', iphone)
+        .send({ email: tokens.user.email, password: 'correct horse battery staple' })
+        .expect(200)
+    ).body;
+    await t.http
+      .post('/auth/refresh')
+      .set('User-Agent', windows)
+      .send({ refreshToken: session.refreshToken })
+      .expect(401);
+    await t.http
+      .post('/auth/refresh')
+      .set('User-Agent', iphone)
+      .send({ refreshToken: session.refreshToken })
+      .expect(200);
   });
 
   it('records an IP change on refresh without refusing it', async () => {
     const tokens = await signedInUser(t);
-    await t.dataSource.query(`UPDATE sessions SET ip = '203.0.113.7' WHERE id = $1`, [tokens.session.id]);
+    await t.dataSource.query(`UPDATE sessions SET ip = '203.0.113.7' WHERE id = $1`, [
+      tokens.session.id,
+    ]);
     await t.http.post('/auth/refresh').send({ refreshToken: tokens.refreshToken }).expect(200);
     await t.flushEvents();
     const [event] = await t.dataSource.query(
@@ -119,27 +167,43 @@ describe('refresh reuse grace window', () => {
   it('returns the same successor to a replay inside the window, never a second one', async () => {
     const tokens = await signedInUser(t);
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => t.http.post('/auth/refresh').send({ refreshToken: tokens.refreshToken })),
+      Array.from({ length: 10 }, () =>
+        t.http.post('/auth/refresh').send({ refreshToken: tokens.refreshToken }),
+      ),
     );
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
     const successors = new Set(results.map((r) => r.body.refreshToken as string));
     expect(successors.size).toBe(1);
     const [successor] = [...successors];
-    await t.http.get('/auth/me').set(...bearer(results[3].body.accessToken)).expect(200);
+    await t.http
+      .get('/auth/me')
+      .set(...bearer(results[3].body.accessToken))
+      .expect(200);
 
     // Outside the window, the same replay is reuse.
     t.clock.advance(11_000);
-    const late = await t.http.post('/auth/refresh').send({ refreshToken: tokens.refreshToken }).expect(401);
+    const late = await t.http
+      .post('/auth/refresh')
+      .send({ refreshToken: tokens.refreshToken })
+      .expect(401);
     expect(late.body.code).toBe('refresh_token_reused');
-    const afterReuse = await t.http.post('/auth/refresh').send({ refreshToken: successor }).expect(401);
+    const afterReuse = await t.http
+      .post('/auth/refresh')
+      .send({ refreshToken: successor })
+      .expect(401);
     expect(afterReuse.body.code).toBe('session_revoked');
   });
 
   it('stops replaying once the successor has itself been used', async () => {
     const tokens = await signedInUser(t);
-    const next = (await t.http.post('/auth/refresh').send({ refreshToken: tokens.refreshToken }).expect(200)).body;
+    const next = (
+      await t.http.post('/auth/refresh').send({ refreshToken: tokens.refreshToken }).expect(200)
+    ).body;
     await t.http.post('/auth/refresh').send({ refreshToken: next.refreshToken }).expect(200);
-    const replay = await t.http.post('/auth/refresh').send({ refreshToken: tokens.refreshToken }).expect(401);
+    const replay = await t.http
+      .post('/auth/refresh')
+      .send({ refreshToken: tokens.refreshToken })
+      .expect(401);
     expect(replay.body.code).toBe('refresh_token_reused');
   });
 });

@@ -24,16 +24,25 @@ describe('idle and absolute timeouts, remember-me (controllable clock)', () => {
   it('refuses a session past its idle window with session_expired, at the guard and at refresh', async () => {
     const tokens = await signedInUser(t);
     t.clock.advance(16 * MINUTE);
-    const guard = await t.http.get('/auth/me').set(...bearer(tokens.accessToken)).expect(401);
+    const guard = await t.http
+      .get('/auth/me')
+      .set(...bearer(tokens.accessToken))
+      .expect(401);
     expect(guard.body.code).toBe('session_expired');
-    const refresh = await t.http.post('/auth/refresh').send({ refreshToken: tokens.refreshToken }).expect(401);
+    const refresh = await t.http
+      .post('/auth/refresh')
+      .send({ refreshToken: tokens.refreshToken })
+      .expect(401);
     expect(refresh.body.code).toBe('session_expired');
   });
 
   it('reports session_expired at refresh too when the guard never saw it', async () => {
     const tokens = await signedInUser(t);
     t.clock.advance(16 * MINUTE);
-    const refresh = await t.http.post('/auth/refresh').send({ refreshToken: tokens.refreshToken }).expect(401);
+    const refresh = await t.http
+      .post('/auth/refresh')
+      .send({ refreshToken: tokens.refreshToken })
+      .expect(401);
     expect(refresh.body.code).toBe('session_expired');
     await t.flushEvents();
     const rows = await t.dataSource.query(
@@ -41,7 +50,10 @@ describe('idle and absolute timeouts, remember-me (controllable clock)', () => {
       [tokens.session.id],
     );
     // Exactly once, however many times the expiry is noticed.
-    await t.http.get('/auth/me').set(...bearer(tokens.accessToken)).expect(401);
+    await t.http
+      .get('/auth/me')
+      .set(...bearer(tokens.accessToken))
+      .expect(401);
     await t.http.post('/auth/refresh').send({ refreshToken: tokens.refreshToken }).expect(401);
     await t.flushEvents();
     const again = await t.dataSource.query(
@@ -55,33 +67,58 @@ describe('idle and absolute timeouts, remember-me (controllable clock)', () => {
   it('activity inside the window extends it (with coalesced writes)', async () => {
     const tokens = await signedInUser(t);
     t.clock.advance(10 * MINUTE);
-    await t.http.get('/auth/me').set(...bearer(tokens.accessToken)).expect(200);
+    await t.http
+      .get('/auth/me')
+      .set(...bearer(tokens.accessToken))
+      .expect(200);
     // Many requests, no write yet: activity is held in memory...
-    for (let i = 0; i < 5; i += 1) await t.http.get('/auth/me').set(...bearer(tokens.accessToken)).expect(200);
-    const [before] = await t.dataSource.query(`SELECT last_active_at FROM sessions WHERE id = $1`, [tokens.session.id]);
+    for (let i = 0; i < 5; i += 1)
+      await t.http
+        .get('/auth/me')
+        .set(...bearer(tokens.accessToken))
+        .expect(200);
+    const [before] = await t.dataSource.query(`SELECT last_active_at FROM sessions WHERE id = $1`, [
+      tokens.session.id,
+    ]);
     // ...and written once, by the flush.
     expect(await flushActivity()).toBe(1);
-    const [after] = await t.dataSource.query(`SELECT last_active_at, idle_expires_at FROM sessions WHERE id = $1`, [tokens.session.id]);
-    expect(new Date(after.last_active_at).getTime()).toBeGreaterThan(new Date(before.last_active_at).getTime());
+    const [after] = await t.dataSource.query(
+      `SELECT last_active_at, idle_expires_at FROM sessions WHERE id = $1`,
+      [tokens.session.id],
+    );
+    expect(new Date(after.last_active_at).getTime()).toBeGreaterThan(
+      new Date(before.last_active_at).getTime(),
+    );
     expect(new Date(after.idle_expires_at).getTime()).toBe(t.clock.nowMs() + 15 * MINUTE);
 
     t.clock.advance(10 * MINUTE); // 20 min after login, 10 after the last activity
-    const refreshed = await t.http.post('/auth/refresh').send({ refreshToken: tokens.refreshToken }).expect(200);
+    const refreshed = await t.http
+      .post('/auth/refresh')
+      .send({ refreshToken: tokens.refreshToken })
+      .expect(200);
     t.clock.advance(14 * MINUTE); // refresh counts as activity too
-    await t.http.get('/auth/me').set(...bearer(refreshed.body.accessToken)).expect(200);
+    await t.http
+      .get('/auth/me')
+      .set(...bearer(refreshed.body.accessToken))
+      .expect(200);
   });
 
   it('counts activity not yet written when refreshing (no lag from coalescing)', async () => {
     const tokens = await signedInUser(t);
     t.clock.advance(10 * MINUTE);
-    await t.http.get('/auth/me').set(...bearer(tokens.accessToken)).expect(200);
+    await t.http
+      .get('/auth/me')
+      .set(...bearer(tokens.accessToken))
+      .expect(200);
     t.clock.advance(10 * MINUTE); // 20 min after login: only the unwritten activity keeps it alive
     await t.http.post('/auth/refresh').send({ refreshToken: tokens.refreshToken }).expect(200);
   });
 
   it('never lets an access token outlive the idle deadline', async () => {
     const tokens = await signedInUser(t);
-    const payload = JSON.parse(Buffer.from(tokens.accessToken.split('.')[1], 'base64url').toString()) as { exp: number; iat: number };
+    const payload = JSON.parse(
+      Buffer.from(tokens.accessToken.split('.')[1], 'base64url').toString(),
+    ) as { exp: number; iat: number };
     expect(payload.exp - payload.iat).toBeLessThanOrEqual(15 * 60);
   });
 
@@ -91,16 +128,25 @@ describe('idle and absolute timeouts, remember-me (controllable clock)', () => {
     for (let elapsed = 0; elapsed < 7 * DAY; elapsed += 12 * 3_600_000) {
       t.clock.advance(12 * 3_600_000);
       const res = await t.http.post('/auth/refresh').send({ refreshToken: tokens.refreshToken });
-      if (res.status !== 200) throw new Error(`refresh failed at ${elapsed}: ${JSON.stringify(res.body)}`);
+      if (res.status !== 200)
+        throw new Error(`refresh failed at ${elapsed}: ${JSON.stringify(res.body)}`);
       tokens = res.body;
       if (elapsed >= 6 * DAY) break;
     }
-    const [row] = await t.dataSource.query(`SELECT expires_at, created_at FROM sessions WHERE id = $1`, [tokens.session.id]);
+    const [row] = await t.dataSource.query(
+      `SELECT expires_at, created_at FROM sessions WHERE id = $1`,
+      [tokens.session.id],
+    );
     expect(new Date(row.expires_at).getTime() - new Date(row.created_at).getTime()).toBe(7 * DAY);
-    const payload = JSON.parse(Buffer.from(tokens.accessToken.split('.')[1], 'base64url').toString()) as { exp: number };
+    const payload = JSON.parse(
+      Buffer.from(tokens.accessToken.split('.')[1], 'base64url').toString(),
+    ) as { exp: number };
     expect(payload.exp * 1000).toBeLessThanOrEqual(new Date(row.expires_at).getTime());
     t.clock.set(new Date(row.expires_at).getTime() + 1000);
-    const res = await t.http.post('/auth/refresh').send({ refreshToken: tokens.refreshToken }).expect(401);
+    const res = await t.http
+      .post('/auth/refresh')
+      .send({ refreshToken: tokens.refreshToken })
+      .expect(401);
     expect(res.body.code).toBe('session_expired');
   });
 
@@ -116,10 +162,13 @@ describe('idle and absolute timeouts, remember-me (controllable clock)', () => {
     t.clock.advance(20 * MINUTE);
     const expired = await t.app.get(SessionExpiryService).sweep();
     expect(expired).toBeGreaterThanOrEqual(1);
-    const rows = await t.dataSource.query(`SELECT id, status, end_reason FROM sessions WHERE id = ANY($1::uuid[]) ORDER BY id`, [
-      [a.session.id, b.session.id],
-    ]);
-    const byId = Object.fromEntries(rows.map((r: { id: string; status: string; end_reason: string | null }) => [r.id, r]));
+    const rows = await t.dataSource.query(
+      `SELECT id, status, end_reason FROM sessions WHERE id = ANY($1::uuid[]) ORDER BY id`,
+      [[a.session.id, b.session.id]],
+    );
+    const byId = Object.fromEntries(
+      rows.map((r: { id: string; status: string; end_reason: string | null }) => [r.id, r]),
+    );
     expect(byId[a.session.id]).toMatchObject({ status: 'expired', end_reason: 'idle' });
     expect(byId[b.session.id]).toMatchObject({ status: 'active' });
     expect(await t.app.get(SessionExpiryService).sweep()).toBe(0);

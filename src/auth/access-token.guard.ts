@@ -35,7 +35,10 @@ export class AccessTokenGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     if (isPublic) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const { token, transport } = this.extract(request);
@@ -66,7 +69,10 @@ export class AccessTokenGuard implements CanActivate {
     return true;
   }
 
-  private extract(request: AuthenticatedRequest): { token?: string; transport: 'bearer' | 'cookie' } {
+  private extract(request: AuthenticatedRequest): {
+    token?: string;
+    transport: 'bearer' | 'cookie';
+  } {
     const header = request.header('authorization');
     if (header) {
       const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(header);

@@ -38,8 +38,12 @@ function decodeHeader(token: string): Record<string, unknown> | undefined {
   const dot = token.indexOf('.');
   if (dot <= 0) return undefined;
   try {
-    const header: unknown = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString('utf8'));
-    return typeof header === 'object' && header !== null ? (header as Record<string, unknown>) : undefined;
+    const header: unknown = JSON.parse(
+      Buffer.from(token.slice(0, dot), 'base64url').toString('utf8'),
+    );
+    return typeof header === 'object' && header !== null
+      ? (header as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -66,11 +70,19 @@ export class AccessTokenService {
     private readonly config: AppConfig,
   ) {}
 
-  issue(input: { userId: string; sessionId: string; roles: readonly string[]; notAfter: Date[] }): IssuedAccessToken {
+  issue(input: {
+    userId: string;
+    sessionId: string;
+    roles: readonly string[];
+    notAfter: Date[];
+  }): IssuedAccessToken {
     const nowMs = this.clock.nowMs();
     const iat = Math.floor(nowMs / 1000);
     // Never outlives the session's absolute deadline nor (when shorter) its idle deadline.
-    const expMs = Math.min(nowMs + this.config.accessTokenTtlMs, ...input.notAfter.map((d) => d.getTime()));
+    const expMs = Math.min(
+      nowMs + this.config.accessTokenTtlMs,
+      ...input.notAfter.map((d) => d.getTime()),
+    );
     const exp = Math.max(iat + 1, Math.floor(expMs / 1000));
     const key = this.keys.active;
     const claims: AccessClaims = {
@@ -111,7 +123,11 @@ export class AccessTokenService {
         clockTimestamp: Math.floor(nowSeconds),
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
       });
-      if (typeof claims.sid !== 'string' || typeof claims.sub !== 'string' || !Array.isArray(claims.roles)) {
+      if (
+        typeof claims.sid !== 'string' ||
+        typeof claims.sub !== 'string' ||
+        !Array.isArray(claims.roles)
+      ) {
         return { ok: false, code: 'token_invalid' };
       }
       this.remember(token, claims);

@@ -13,7 +13,11 @@ export interface CookieNames {
  */
 export function cookieNames(config: AppConfig): CookieNames {
   const prefix = config.cookieSecure ? '__Host-' : '';
-  return { access: `${prefix}tessera_at`, refresh: `${prefix}tessera_rt`, device: `${prefix}tessera_did` };
+  return {
+    access: `${prefix}tessera_at`,
+    refresh: `${prefix}tessera_rt`,
+    device: `${prefix}tessera_did`,
+  };
 }
 
 const DEVICE_COOKIE_MAX_AGE_MS = 400 * 86_400_000; // browsers cap cookie lifetimes at 400 days
@@ -29,13 +33,30 @@ export class AuthCookies {
     return { httpOnly: true, secure: this.config.cookieSecure, sameSite, path: '/' };
   }
 
-  setTokens(res: Response, tokens: { accessToken: string; accessExpiresAt: Date; refreshToken: string; refreshExpiresAt: Date }): void {
-    res.cookie(this.names.access, tokens.accessToken, { ...this.base('lax'), expires: tokens.accessExpiresAt });
-    res.cookie(this.names.refresh, tokens.refreshToken, { ...this.base('strict'), expires: tokens.refreshExpiresAt });
+  setTokens(
+    res: Response,
+    tokens: {
+      accessToken: string;
+      accessExpiresAt: Date;
+      refreshToken: string;
+      refreshExpiresAt: Date;
+    },
+  ): void {
+    res.cookie(this.names.access, tokens.accessToken, {
+      ...this.base('lax'),
+      expires: tokens.accessExpiresAt,
+    });
+    res.cookie(this.names.refresh, tokens.refreshToken, {
+      ...this.base('strict'),
+      expires: tokens.refreshExpiresAt,
+    });
   }
 
   setDevice(res: Response, deviceCookie: string): void {
-    res.cookie(this.names.device, deviceCookie, { ...this.base('lax'), maxAge: DEVICE_COOKIE_MAX_AGE_MS });
+    res.cookie(this.names.device, deviceCookie, {
+      ...this.base('lax'),
+      maxAge: DEVICE_COOKIE_MAX_AGE_MS,
+    });
   }
 
   /** Same names and attributes, Max-Age=0, so every browser drops them. */

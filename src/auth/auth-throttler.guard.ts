@@ -1,5 +1,9 @@
 import { type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
-import { ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerOptions } from '@nestjs/throttler';
+import {
+  ThrottlerGuard,
+  type ThrottlerLimitDetail,
+  type ThrottlerOptions,
+} from '@nestjs/throttler';
 import type { AppConfig } from '../config/app-config';
 import type { Request } from 'express';
 import { AppException } from '../common/app.exception';
@@ -48,7 +52,18 @@ export function authThrottlers(config: AppConfig): ThrottlerOptions[] {
   const off = (): boolean => !enabled;
   return [
     { name: 'ip', limit, ttl: windowMs, skipIf: (ctx) => off() || isRefreshRoute(ctx) },
-    { name: 'account', limit, ttl: windowMs, getTracker: accountTracker, skipIf: (ctx) => off() || isRefreshRoute(ctx) },
-    { name: 'refresh', limit: limit * REFRESH_LIMIT_FACTOR, ttl: windowMs, skipIf: (ctx) => off() || !isRefreshRoute(ctx) },
+    {
+      name: 'account',
+      limit,
+      ttl: windowMs,
+      getTracker: accountTracker,
+      skipIf: (ctx) => off() || isRefreshRoute(ctx),
+    },
+    {
+      name: 'refresh',
+      limit: limit * REFRESH_LIMIT_FACTOR,
+      ttl: windowMs,
+      skipIf: (ctx) => off() || !isRefreshRoute(ctx),
+    },
   ];
 }

@@ -2,7 +2,12 @@ import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nes
 import { ApiBearerAuth, ApiCookieAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AppException } from '../common/app.exception';
-import { type AuthContext, ClientMeta, CurrentAuth, type RequestMeta } from '../common/auth-context';
+import {
+  type AuthContext,
+  ClientMeta,
+  CurrentAuth,
+  type RequestMeta,
+} from '../common/auth-context';
 import { Public } from '../common/public.decorator';
 import { AppConfig } from '../config/app-config';
 import type { UserEntity } from '../users/user.entity';
@@ -32,7 +37,10 @@ export class AuthController {
   @Post('register')
   @UseGuards(AuthThrottlerGuard)
   @ApiOperation({ summary: 'Create an account (does not sign in)' })
-  async register(@Body() dto: RegisterDto, @ClientMeta() meta: RequestMeta): Promise<{ user: UserView }> {
+  async register(
+    @Body() dto: RegisterDto,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<{ user: UserView }> {
     return { user: await this.auth.register(dto, meta) };
   }
 
@@ -41,7 +49,11 @@ export class AuthController {
   @HttpCode(200)
   @UseGuards(AuthThrottlerGuard, LocalAuthGuard)
   @ApiOperation({ summary: 'Sign in; X-Auth-Mode: cookie for browsers' })
-  @ApiHeader({ name: 'X-Auth-Mode', required: false, description: '"cookie": tokens as cookies, csrfToken in the body' })
+  @ApiHeader({
+    name: 'X-Auth-Mode',
+    required: false,
+    description: '"cookie": tokens as cookies, csrfToken in the body',
+  })
   async login(
     @Body() dto: LoginDto,
     @Req() req: Request & { user: UserEntity },
@@ -54,7 +66,11 @@ export class AuthController {
       req.user,
       {
         rememberMe: dto.rememberMe ?? false,
-        device: { clientDeviceId: dto.device?.id ?? deviceCookie, name: dto.device?.name, platform: dto.device?.platform },
+        device: {
+          clientDeviceId: dto.device?.id ?? deviceCookie,
+          name: dto.device?.name,
+          platform: dto.device?.platform,
+        },
         mintDeviceCookie: cookieMode && !dto.device?.id && !deviceCookie,
       },
       meta,
@@ -76,7 +92,8 @@ export class AuthController {
   ): Promise<Record<string, unknown>> {
     const cookieToken = this.transport.cookies.refresh(req);
     const refreshToken = dto.refreshToken ?? cookieToken;
-    if (!refreshToken) throw new AppException('refresh_token_invalid', 'A refresh token is required');
+    if (!refreshToken)
+      throw new AppException('refresh_token_invalid', 'A refresh token is required');
     const cookieMode = !dto.refreshToken;
     const tokens = await this.auth.refresh(refreshToken, {
       ...meta,
@@ -91,7 +108,11 @@ export class AuthController {
   @ApiBearerAuth('bearer')
   @ApiCookieAuth('cookie')
   @ApiOperation({ summary: 'End the current session' })
-  async logout(@CurrentAuth() auth: AuthContext, @ClientMeta() meta: RequestMeta, @Res({ passthrough: true }) res: Response): Promise<void> {
+  async logout(
+    @CurrentAuth() auth: AuthContext,
+    @ClientMeta() meta: RequestMeta,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<void> {
     await this.auth.logout(auth, meta);
     this.transport.clear(res);
   }
@@ -101,7 +122,11 @@ export class AuthController {
   @ApiBearerAuth('bearer')
   @ApiCookieAuth('cookie')
   @ApiOperation({ summary: 'End every session of the user, this one included' })
-  async logoutAll(@CurrentAuth() auth: AuthContext, @ClientMeta() meta: RequestMeta, @Res({ passthrough: true }) res: Response): Promise<void> {
+  async logoutAll(
+    @CurrentAuth() auth: AuthContext,
+    @ClientMeta() meta: RequestMeta,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<void> {
     await this.auth.logoutAll(auth, meta);
     this.transport.clear(res);
   }
@@ -120,7 +145,11 @@ export class AuthController {
   @ApiBearerAuth('bearer')
   @ApiCookieAuth('cookie')
   @ApiOperation({ summary: 'Change the password; every other session ends' })
-  async changePassword(@CurrentAuth() auth: AuthContext, @Body() dto: ChangePasswordDto, @ClientMeta() meta: RequestMeta): Promise<void> {
+  async changePassword(
+    @CurrentAuth() auth: AuthContext,
+    @Body() dto: ChangePasswordDto,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<void> {
     await this.auth.changePassword(auth, dto, meta);
   }
 
@@ -128,8 +157,13 @@ export class AuthController {
   @Post('password/forgot')
   @HttpCode(202)
   @UseGuards(AuthThrottlerGuard)
-  @ApiOperation({ summary: 'Request a reset message; always 202, whether or not the account exists' })
-  async forgotPassword(@Body() dto: ForgotPasswordDto, @ClientMeta() meta: RequestMeta): Promise<void> {
+  @ApiOperation({
+    summary: 'Request a reset message; always 202, whether or not the account exists',
+  })
+  async forgotPassword(
+    @Body() dto: ForgotPasswordDto,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<void> {
     await this.auth.forgotPassword(dto.email, meta);
   }
 
@@ -138,7 +172,10 @@ export class AuthController {
   @HttpCode(204)
   @UseGuards(AuthThrottlerGuard)
   @ApiOperation({ summary: 'Set a new password with a reset token; every session ends' })
-  async resetPassword(@Body() dto: ResetPasswordDto, @ClientMeta() meta: RequestMeta): Promise<void> {
+  async resetPassword(
+    @Body() dto: ResetPasswordDto,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<void> {
     await this.auth.resetPassword(dto, meta);
   }
 }

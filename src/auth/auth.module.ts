@@ -5,6 +5,7 @@ import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
+import type { PasswordPolicy } from '../users/password-policy';
 import { UsersModule } from '../users/users.module';
 import { AccessTokenGuard } from './access-token.guard';
 import { AccessTokenService } from './access-token.service';
@@ -18,20 +19,29 @@ import { LoginAttemptEntity } from './login-attempt.entity';
 import { LoginAttemptsService } from './login-attempts.service';
 import { LoggingPasswordResetNotifier, PasswordResetNotifier } from './password-reset-notifier';
 import { PasswordResetTokenEntity } from './password-reset-token.entity';
+import { RedisThrottlerStorage } from './redis-throttler.storage';
 import { RolesGuard } from './roles.guard';
 import { ServerSecretEntity } from './server-secret.entity';
 import { SigningKeyStore } from './signing-key-store.service';
+import { OAuthController } from './oauth/oauth.controller';
+import { OAuthService } from './oauth/oauth.service';
 import { WellKnownController } from './well-known.controller';
 
 export interface AuthModuleOptions {
   /** Delivers password reset tokens (email, SMS …). Default: a redacted log line. */
   passwordResetNotifier?: PasswordResetNotifier;
+  /** Decides which new passwords are acceptable. Default: NistPasswordPolicy. */
+  passwordPolicy?: PasswordPolicy;
 }
 
 function decodeKid(token: unknown): unknown {
   if (typeof token !== 'string') return undefined;
   try {
-    return (JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')) as { kid?: unknown }).kid;
+    return (
+      JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')) as {
+        kid?: unknown;
+      }
+    ).kid;
   } catch {
     return undefined;
   }
@@ -43,9 +53,13 @@ export class AuthModule {
     return {
       module: AuthModule,
       imports: [
-        UsersModule,
+        UsersModule.forRoot({ passwordPolicy: options.passwordPolicy }),
         PassportModule,
-        TypeOrmModule.forFeature([LoginAttemptEntity, PasswordResetTokenEntity, ServerSecretEntity]),
+        TypeOrmModule.forFeature([
+          LoginAttemptEntity,
+          PasswordResetTokenEntity,
+          ServerSecretEntity,
+        ]),
         JwtModule.registerAsync({
           extraProviders: [SigningKeyStore],
           inject: [SigningKeyStore],
@@ -60,12 +74,18 @@ export class AuthModule {
         }),
         ThrottlerModule.forRootAsync({
           inject: [AppConfig],
-          useFactory: (config: AppConfig) => ({ throttlers: authThrottlers(config), setHeaders: false }),
+          useFactory: (config: AppConfig) => ({
+            throttlers: authThrottlers(config),
+            setHeaders: false,
+            // Shared budgets across instances when Redis is configured; per process otherwise.
+            ...(config.redisUrl ? { storage: new RedisThrottlerStorage(config.redisUrl) } : {}),
+          }),
         }),
       ],
-      controllers: [AuthController, WellKnownController],
+      controllers: [AuthController, WellKnownController, OAuthController],
       providers: [
         AuthService,
+        OAuthService,
         AccessTokenService,
         SigningKeyStore,
         CsrfService,
@@ -73,7 +93,10 @@ export class AuthModule {
         LocalStrategy,
         LocalAuthGuard,
         AuthThrottlerGuard,
-        { provide: PasswordResetNotifier, useValue: options.passwordResetNotifier ?? new LoggingPasswordResetNotifier() },
+        {
+          provide: PasswordResetNotifier,
+          useValue: options.passwordResetNotifier ?? new LoggingPasswordResetNotifier(),
+        },
         // Order matters: authentication first, then roles.
         { provide: APP_GUARD, useClass: AccessTokenGuard },
         { provide: APP_GUARD, useClass: RolesGuard },

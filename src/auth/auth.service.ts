@@ -67,7 +67,11 @@ export class AuthService {
 
   async register(dto: RegisterDto, meta: RequestMeta): Promise<UserView> {
     const user = await this.transactions.run((tx) =>
-      this.users.create(tx, { email: dto.email, password: dto.password, displayName: dto.displayName }),
+      this.users.create(tx, {
+        email: dto.email,
+        password: dto.password,
+        displayName: dto.displayName,
+      }),
     );
     this.logger.log(`user ${user.id} registered from ${meta.ip ?? 'unknown'}`);
     return UsersService.toView(user);
@@ -77,11 +81,17 @@ export class AuthService {
    * Checks a login's credentials. Unknown email and wrong password give the same answer and
    * cost the same (a dummy hash is verified); lockout applies to both alike.
    */
-  async validateCredentials(email: string, password: string, meta: RequestMeta): Promise<UserEntity> {
+  async validateCredentials(
+    email: string,
+    password: string,
+    meta: RequestMeta,
+  ): Promise<UserEntity> {
     const emailNormalized = normalizeEmail(email);
     await this.attempts.assertNotLocked(emailNormalized);
     const user = await this.users.findByEmail(email);
-    const ok = user ? await this.users.verifyPassword(user, password) : await this.users.verifyDummy(password);
+    const ok = user
+      ? await this.users.verifyPassword(user, password)
+      : await this.users.verifyDummy(password);
     if (!user || !ok) {
       const outcome = await this.attempts.recordFailure(emailNormalized);
       if (user) await this.recordFailedLogin(user, outcome, meta);
@@ -102,19 +112,33 @@ export class AuthService {
   ): Promise<void> {
     await this.transactions.run(async (tx) => {
       const context = { userId: user.id, ip: meta.ip, userAgent: meta.userAgent };
-      await tx.record('auth.login.failed', context, { reason: 'invalid_credentials', attempts: outcome.failures });
+      await tx.record('auth.login.failed', context, {
+        reason: 'invalid_credentials',
+        attempts: outcome.failures,
+      });
       if (outcome.lockedUntil) {
-        await tx.record('user.locked', context, { reason: 'failed_logins', until: outcome.lockedUntil.toISOString() });
+        await tx.record('user.locked', context, {
+          reason: 'failed_logins',
+          until: outcome.lockedUntil.toISOString(),
+        });
       }
     });
   }
 
   async login(user: UserEntity, input: LoginInput, meta: RequestMeta): Promise<SessionTokens> {
-    const deviceCookie = input.mintDeviceCookie ? `web:${randomBytes(18).toString('base64url')}` : undefined;
+    const deviceCookie = input.mintDeviceCookie
+      ? `web:${randomBytes(18).toString('base64url')}`
+      : undefined;
     const hint = { ...input.device, clientDeviceId: input.device.clientDeviceId ?? deviceCookie };
     const issued = await this.transactions.run(async (tx) => {
       const locked = await this.users.lockForUpdate(tx, user.id);
-      const { device, isNew } = await this.devices.resolveForLogin(tx, user.id, hint, meta.userAgent, meta.ip);
+      const { device, isNew } = await this.devices.resolveForLogin(
+        tx,
+        user.id,
+        hint,
+        meta.userAgent,
+        meta.ip,
+      );
       const created = await this.sessions.create(tx, {
         userId: user.id,
         roles: locked.roles,
@@ -125,7 +149,13 @@ export class AuthService {
       });
       await tx.record(
         'auth.login.succeeded',
-        { userId: user.id, sessionId: created.session.id, deviceId: device.id, ip: meta.ip, userAgent: meta.userAgent },
+        {
+          userId: user.id,
+          sessionId: created.session.id,
+          deviceId: device.id,
+          ip: meta.ip,
+          userAgent: meta.userAgent,
+        },
         { rememberMe: input.rememberMe, newDevice: isNew },
       );
       return { ...created, user: locked };
@@ -150,14 +180,20 @@ export class AuthService {
     return this.tokensFor(rotated.session, rotated.refreshToken, user);
   }
 
-  private async tokensFor(session: SessionEntity, refreshToken: string, user: UserEntity): Promise<Omit<SessionTokens, 'deviceCookie'>> {
+  private async tokensFor(
+    session: SessionEntity,
+    refreshToken: string,
+    user: UserEntity,
+  ): Promise<Omit<SessionTokens, 'deviceCookie'>> {
     const access = this.tokens.issue({
       userId: user.id,
       sessionId: session.id,
       roles: user.roles,
       notAfter: [session.expiresAt, session.idleExpiresAt],
     });
-    const refreshExpiresAt = new Date(Math.min(session.expiresAt.getTime(), session.idleExpiresAt.getTime()));
+    const refreshExpiresAt = new Date(
+      Math.min(session.expiresAt.getTime(), session.idleExpiresAt.getTime()),
+    );
     const nowMs = this.clock.nowMs();
     return {
       accessToken: access.token,
@@ -173,21 +209,32 @@ export class AuthService {
   }
 
   async logout(auth: AuthContext, meta: RequestMeta): Promise<void> {
-    await this.transactions.run((tx) => this.sessions.revoke(tx, { sessionIds: [auth.sessionId] }, 'logout', meta));
+    await this.transactions.run((tx) =>
+      this.sessions.revoke(tx, { sessionIds: [auth.sessionId] }, 'logout', meta),
+    );
   }
 
   async logoutAll(auth: AuthContext, meta: RequestMeta): Promise<void> {
-    await this.transactions.run((tx) => this.sessions.revoke(tx, { userId: auth.userId }, 'logout_all', meta));
+    await this.transactions.run((tx) =>
+      this.sessions.revoke(tx, { userId: auth.userId }, 'logout_all', meta),
+    );
   }
 
   async me(auth: AuthContext): Promise<{ user: UserView; session: SessionView }> {
     const user = await this.users.findById(auth.userId);
     if (!user) throw new AppException('unauthenticated');
-    return { user: UsersService.toView(user), session: await this.sessions.getView(auth.sessionId, auth.sessionId) };
+    return {
+      user: UsersService.toView(user),
+      session: await this.sessions.getView(auth.sessionId, auth.sessionId),
+    };
   }
 
   /** Changes the password and ends every other session; the current one continues. */
-  async changePassword(auth: AuthContext, dto: ChangePasswordDto, meta: RequestMeta): Promise<void> {
+  async changePassword(
+    auth: AuthContext,
+    dto: ChangePasswordDto,
+    meta: RequestMeta,
+  ): Promise<void> {
     const user = await this.users.findById(auth.userId);
     if (!user) throw new AppException('unauthenticated');
     if (!(await this.users.verifyPassword(user, dto.currentPassword))) {
@@ -197,8 +244,17 @@ export class AuthService {
     }
     await this.transactions.run(async (tx) => {
       await this.users.setPassword(tx, user, dto.newPassword);
-      await this.sessions.revoke(tx, { userId: user.id, exceptSessionId: auth.sessionId }, 'password_change', meta);
-      await tx.record('password.changed', { userId: user.id, sessionId: auth.sessionId, ...meta }, {});
+      await this.sessions.revoke(
+        tx,
+        { userId: user.id, exceptSessionId: auth.sessionId },
+        'password_change',
+        meta,
+      );
+      await tx.record(
+        'password.changed',
+        { userId: user.id, sessionId: auth.sessionId, ...meta },
+        {},
+      );
     });
   }
 
@@ -224,9 +280,13 @@ export class AuthService {
       await tx.record('password.reset_requested', { userId: user.id, ...meta }, {});
     });
     // Not awaited: a slow channel must not reveal through timing that the account exists.
-    this.notifier.send({ userId: user.id, email: user.email, token, expiresAt }).catch((error: unknown) => {
-      this.logger.error(`password reset delivery failed: ${error instanceof Error ? error.message : String(error)}`);
-    });
+    this.notifier
+      .send({ userId: user.id, email: user.email, token, expiresAt })
+      .catch((error: unknown) => {
+        this.logger.error(
+          `password reset delivery failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      });
   }
 
   /** Sets a new password with a reset token (single use), ends every session; never signs in. */

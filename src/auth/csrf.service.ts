@@ -19,9 +19,11 @@ export class CsrfService implements OnApplicationBootstrap {
       `INSERT INTO server_secrets (name, value) VALUES ('csrf', $1) ON CONFLICT (name) DO NOTHING`,
       [randomBytes(32).toString('base64url')],
     );
-    const [row] = (await this.dataSource.query(`SELECT value FROM server_secrets WHERE name = 'csrf'`)) as Array<{
-      value: string;
-    }>;
+    const [row] = await this.dataSource.query<
+      Array<{
+        value: string;
+      }>
+    >(`SELECT value FROM server_secrets WHERE name = 'csrf'`);
     this.key = Buffer.from(row.value, 'base64url');
   }
 

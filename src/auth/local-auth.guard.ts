@@ -15,17 +15,26 @@ export class LocalAuthGuard extends AuthGuard('local') {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<Request>();
     const dto = plainToInstance(LoginDto, request.body ?? {});
-    const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+    const errors = await validate(dto, {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+    });
     if (errors.length > 0) {
       throw new AppException('validation_failed', 'The request is not valid', {
-        errors: errors.map((error) => ({ field: error.property, messages: Object.values(error.constraints ?? { invalid: 'is invalid' }) })),
+        errors: errors.map((error) => ({
+          field: error.property,
+          messages: Object.values(error.constraints ?? { invalid: 'is invalid' }),
+        })),
       });
     }
     return (await super.canActivate(context)) as boolean;
   }
 
   override handleRequest<TUser>(error: unknown, user: TUser | false): TUser {
-    if (error) throw error;
+    // passport hands back whatever the strategy threw: our AppExceptions pass through.
+    if (error instanceof Error) throw error;
+    if (error) throw new Error('login failed', { cause: error });
     if (!user) throw new AppException('invalid_credentials', 'The email or password is incorrect');
     return user;
   }

@@ -10,7 +10,12 @@ import { AuthService } from './auth.service';
 @Injectable()
 export class LocalStrategy extends PassportStrategy(Strategy) {
   constructor(private readonly auth: AuthService) {
-    super({ usernameField: 'email', passwordField: 'password', passReqToCallback: true, session: false });
+    super({
+      usernameField: 'email',
+      passwordField: 'password',
+      passReqToCallback: true,
+      session: false,
+    });
   }
 
   validate(req: Request, email: string, password: string): Promise<UserEntity> {

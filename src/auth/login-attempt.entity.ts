@@ -6,7 +6,12 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
  */
 @Entity({ name: 'login_attempts' })
 export class LoginAttemptEntity {
-  @PrimaryColumn({ primaryKeyConstraintName: 'pk_login_attempts', name: 'email_normalized', type: 'varchar', length: 254 })
+  @PrimaryColumn({
+    primaryKeyConstraintName: 'pk_login_attempts',
+    name: 'email_normalized',
+    type: 'varchar',
+    length: 254,
+  })
   emailNormalized!: string;
 
   @Column({ type: 'int', default: 0 })

@@ -26,16 +26,20 @@ export class LoginAttemptsService {
 
   /** Throws 423 account_locked (with Retry-After) while the email is locked out. */
   async assertNotLocked(emailNormalized: string): Promise<void> {
-    const [row] = (await this.dataSource.query(
+    const [row] = await this.dataSource.query<Array<{ locked_until: Date | null }>>(
       `SELECT locked_until FROM login_attempts WHERE email_normalized = $1`,
       [emailNormalized],
-    )) as Array<{ locked_until: Date | null }>;
+    );
     const until = row?.locked_until ? new Date(row.locked_until).getTime() : 0;
     const remainingMs = until - this.clock.nowMs();
     if (remainingMs > 0) {
-      throw new AppException('account_locked', 'Too many failed sign-in attempts; try again later', {
-        retryAfterSeconds: remainingMs / 1000,
-      });
+      throw new AppException(
+        'account_locked',
+        'Too many failed sign-in attempts; try again later',
+        {
+          retryAfterSeconds: remainingMs / 1000,
+        },
+      );
     }
   }
 
@@ -43,7 +47,7 @@ export class LoginAttemptsService {
   async recordFailure(emailNormalized: string): Promise<FailureOutcome> {
     const now = this.clock.now();
     const lockedUntil = new Date(now.getTime() + this.config.login.lockoutMs);
-    const [row] = (await this.dataSource.query(
+    const [row] = await this.dataSource.query<Array<{ failures: number }>>(
       `INSERT INTO login_attempts AS a (email_normalized, failures, last_failure_at)
             VALUES ($1, 1, $2)
        ON CONFLICT (email_normalized) DO UPDATE
@@ -52,7 +56,7 @@ export class LoginAttemptsService {
                  last_failure_at = $2
        RETURNING failures`,
       [emailNormalized, now],
-    )) as Array<{ failures: number }>;
+    );
     if (row.failures < this.config.login.maxFailures) return { failures: row.failures };
     await this.dataSource.query(
       `UPDATE login_attempts SET locked_until = $2, failures = 0 WHERE email_normalized = $1`,
@@ -62,6 +66,8 @@ export class LoginAttemptsService {
   }
 
   async clear(emailNormalized: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM login_attempts WHERE email_normalized = $1`, [emailNormalized]);
+    await this.dataSource.query(`DELETE FROM login_attempts WHERE email_normalized = $1`, [
+      emailNormalized,
+    ]);
   }
 }

@@ -29,8 +29,10 @@ export class SigningKeyStore {
   private load(config: AppConfig): SigningKey[] {
     const { algorithm, privateKeyPem, privateKeyFile } = config.jwt;
     if (privateKeyPem) return [signingKeyFromPem(privateKeyPem, algorithm)];
-    if (privateKeyFile) return [signingKeyFromPem(readFileSync(resolve(privateKeyFile), 'utf8'), algorithm)];
-    if (config.embeddedInMemory) return [signingKeyFromPem(generatePrivateKeyPem(algorithm), algorithm)];
+    if (privateKeyFile)
+      return [signingKeyFromPem(readFileSync(resolve(privateKeyFile), 'utf8'), algorithm)];
+    if (config.embeddedInMemory)
+      return [signingKeyFromPem(generatePrivateKeyPem(algorithm), algorithm)];
     const dir = keyDirectory(config.dataDir);
     const existing = loadKeyDirectory(dir, algorithm);
     if (existing.length > 0) return existing;

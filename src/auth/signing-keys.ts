@@ -30,9 +30,15 @@ export function generatePrivateKeyPem(alg: JwtAlgorithm): string {
 
 /** RFC 7638 thumbprint of the public key: a kid that names the key itself. */
 function thumbprint(jwk: JsonWebKey): string {
-  const members: Record<string, string[]> = { RSA: ['e', 'kty', 'n'], EC: ['crv', 'kty', 'x', 'y'], OKP: ['crv', 'kty', 'x'] };
+  const members: Record<string, string[]> = {
+    RSA: ['e', 'kty', 'n'],
+    EC: ['crv', 'kty', 'x', 'y'],
+    OKP: ['crv', 'kty', 'x'],
+  };
   const required = members[jwk.kty ?? ''] ?? [];
-  const canonical = JSON.stringify(Object.fromEntries(required.map((name) => [name, jwk[name as keyof JsonWebKey]])));
+  const canonical = JSON.stringify(
+    Object.fromEntries(required.map((name) => [name, jwk[name as keyof JsonWebKey]])),
+  );
   return createHash('sha256').update(canonical).digest('base64url');
 }
 
@@ -40,9 +46,9 @@ function assertKeyFits(alg: JwtAlgorithm, key: KeyObject): void {
   const type = key.asymmetricKeyType;
   const details = key.asymmetricKeyDetails;
   const ok =
-    (alg === 'RS256' || alg === 'PS256'
+    alg === 'RS256' || alg === 'PS256'
       ? type === 'rsa' && (details?.modulusLength ?? 0) >= 2048
-      : type === 'ec' && details?.namedCurve === 'prime256v1');
+      : type === 'ec' && details?.namedCurve === 'prime256v1';
   if (!ok) throw new Error(`The signing key (${type}) does not fit JWT_ALGORITHM=${alg}`);
 }
 
@@ -65,9 +71,11 @@ export function keyDirectory(dataDir: string): string {
 
 /** The newest `keep` keys of the directory, newest first. */
 export function loadKeyDirectory(dir: string, alg: JwtAlgorithm, keep = 3): SigningKey[] {
-  let files: string[] = [];
+  let files: string[];
   try {
-    files = readdirSync(dir).filter((name) => name.endsWith('.pem')).sort();
+    files = readdirSync(dir)
+      .filter((name) => name.endsWith('.pem'))
+      .sort();
   } catch {
     return [];
   }

@@ -17,6 +17,8 @@ export class AppException extends Error {
       errors?: FieldError[];
       retryAfterSeconds?: number;
       headers?: Record<string, string>;
+      /** On OAuth endpoints: the RFC 6749 §5.2 error, answered with status 400. */
+      rfc6749Error?: 'invalid_grant' | 'invalid_request';
     } = {},
   ) {
     super(detail ?? code);

@@ -20,17 +20,21 @@ export interface RequestMeta {
 export type AuthenticatedRequest = Request & { auth?: AuthContext };
 
 /** The authenticated caller; only on routes behind the guard (not @Public()). */
-export const CurrentAuth = createParamDecorator((_data: unknown, context: ExecutionContext): AuthContext => {
-  const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-  if (!request.auth) throw new Error('CurrentAuth used on a route without authentication');
-  return request.auth;
-});
+export const CurrentAuth = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): AuthContext => {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (!request.auth) throw new Error('CurrentAuth used on a route without authentication');
+    return request.auth;
+  },
+);
 
 /** The client's IP (the socket peer unless TRUST_PROXY says otherwise) and user agent. */
-export const ClientMeta = createParamDecorator((_data: unknown, context: ExecutionContext): RequestMeta => {
-  const request = context.switchToHttp().getRequest<Request>();
-  return requestMeta(request);
-});
+export const ClientMeta = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): RequestMeta => {
+    const request = context.switchToHttp().getRequest<Request>();
+    return requestMeta(request);
+  },
+);
 
 export function requestMeta(request: Request): RequestMeta {
   const userAgent = request.header('user-agent');

@@ -1,4 +1,10 @@
-const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+const UNAVAILABLE_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+]);
 // SQLSTATE 57P01-57P03: the server is shutting down or cannot accept connections now.
 const UNAVAILABLE_SQLSTATE = new Set(['57P01', '57P02', '57P03', '53300']);
 const UNAVAILABLE_MESSAGE =
@@ -20,5 +26,7 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
     return true;
   }
   if (typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message)) return true;
-  return isDatabaseUnavailable(e.driverError, depth + 1) || isDatabaseUnavailable(e.cause, depth + 1);
+  return (
+    isDatabaseUnavailable(e.driverError, depth + 1) || isDatabaseUnavailable(e.cause, depth + 1)
+  );
 }

@@ -29,7 +29,15 @@ export function toProblem(error: unknown): Mapped {
     if (error.extras.retryAfterSeconds !== undefined) {
       headers['Retry-After'] = String(Math.max(1, Math.ceil(error.extras.retryAfterSeconds)));
     }
-    return { problem: problemFor(error.code, error.detail, error.extras.errors), headers };
+    const problem = problemFor(error.code, error.detail, error.extras.errors);
+    if (error.extras.rfc6749Error) {
+      // OAuth clients read `error`; RFC 6749 §5.2 answers grant errors with 400.
+      return {
+        problem: { ...problem, status: 400, error: error.extras.rfc6749Error, error_description: problem.detail },
+        headers,
+      };
+    }
+    return { problem, headers };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
@@ -39,7 +47,7 @@ export function toProblem(error: unknown): Mapped {
   const bodyError = bodyParserProblem(error);
   if (bodyError) return { problem: bodyError, headers: {} };
   if (isDatabaseUnavailable(error)) {
-    logger.warn(`database unavailable: ${error instanceof Error ? error.message : 'unknown'}`);
+    logger.warn(`database unavailable: ${error instanceof Error ? error.message : String(error)}`);
     return { problem: problemFor('service_unavailable'), headers: { 'Retry-After': '5' } };
   }
   logger.error(error instanceof Error ? error : String(error));
@@ -49,7 +57,7 @@ export function toProblem(error: unknown): Mapped {
 /** Errors raised by Express's body parsers carry a `type`; map the ones a client can cause. */
 function bodyParserProblem(error: unknown): ProblemDetails | undefined {
   if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
-  switch ((error as { type: unknown }).type) {
+  switch (error.type) {
     case 'entity.too.large':
       return problemFor('payload_too_large');
     case 'entity.parse.failed':

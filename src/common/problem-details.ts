@@ -11,11 +11,18 @@ export interface ProblemDetails {
   code: ErrorCode;
   errors?: FieldError[];
   requestId?: string;
+  /** RFC 6749 members, on the OAuth endpoints only. */
+  error?: string;
+  error_description?: string;
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-export function problemFor(code: ErrorCode, detail?: string, errors?: FieldError[]): ProblemDetails {
+export function problemFor(
+  code: ErrorCode,
+  detail?: string,
+  errors?: FieldError[],
+): ProblemDetails {
   return {
     type: `urn:tessera:problem:${code}`,
     title: ERROR_TITLES[code],

@@ -10,7 +10,12 @@ export async function queryReturning<T>(
   params: unknown[] = [],
 ): Promise<T[]> {
   const result: unknown = await runner.query(sql, params);
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+  if (
+    Array.isArray(result) &&
+    result.length === 2 &&
+    Array.isArray(result[0]) &&
+    typeof result[1] === 'number'
+  ) {
     return result[0] as T[];
   }
   return result as T[];

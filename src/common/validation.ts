@@ -4,9 +4,7 @@ import { AppException, type FieldError } from './app.exception';
 function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = error.constraints
-      ? [{ field, messages: Object.values(error.constraints) }]
-      : [];
+    const own = error.constraints ? [{ field, messages: Object.values(error.constraints) }] : [];
     return [...own, ...flatten(error.children ?? [], field)];
   });
 }
@@ -23,6 +21,8 @@ export function createValidationPipe(): ValidationPipe {
     transform: true,
     validationError: { target: false, value: false },
     exceptionFactory: (errors) =>
-      new AppException('validation_failed', 'The request is not valid', { errors: flatten(errors) }),
+      new AppException('validation_failed', 'The request is not valid', {
+        errors: flatten(errors),
+      }),
   });
 }

@@ -41,7 +41,11 @@ export class AppConfig {
   };
   readonly refreshReuseGraceMs!: number;
   readonly login!: { readonly maxFailures: number; readonly lockoutMs: number };
-  readonly rateLimit!: { readonly enabled: boolean; readonly limit: number; readonly windowMs: number };
+  readonly rateLimit!: {
+    readonly enabled: boolean;
+    readonly limit: number;
+    readonly windowMs: number;
+  };
   readonly cookieSecure!: boolean;
   readonly corsOrigins!: readonly string[];
   readonly auditRetentionMs!: number;
@@ -171,7 +175,12 @@ function parseOrigins(reader: EnvReader): string[] {
   const origins = text.split(',').map((origin) => origin.trim());
   for (const origin of origins) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
-      reader.fail('CORS_ORIGINS', origin, 'comma-separated origins such as https://app.example.com', []);
+      reader.fail(
+        'CORS_ORIGINS',
+        origin,
+        'comma-separated origins such as https://app.example.com',
+        [],
+      );
     }
   }
   return origins;
@@ -211,10 +220,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
     accessTokenTtlMs,
     session: {
       idleTimeoutMs: r.duration('SESSION_IDLE_TIMEOUT', '30m', MINUTE, 365 * DAY),
-      rememberMeIdleTimeoutMs: r.duration('SESSION_REMEMBER_ME_IDLE_TIMEOUT', '30d', MINUTE, 365 * DAY),
+      rememberMeIdleTimeoutMs: r.duration(
+        'SESSION_REMEMBER_ME_IDLE_TIMEOUT',
+        '30d',
+        MINUTE,
+        365 * DAY,
+      ),
       absoluteTimeoutMs: r.duration('SESSION_ABSOLUTE_TIMEOUT', '30d', MINUTE, 365 * DAY),
       maxPerUser: r.int('MAX_SESSIONS_PER_USER', 10, 1, 1000),
-      activityWriteIntervalMs: r.duration('SESSION_ACTIVITY_WRITE_INTERVAL', '60s', 1000, 10 * MINUTE),
+      activityWriteIntervalMs: r.duration(
+        'SESSION_ACTIVITY_WRITE_INTERVAL',
+        '60s',
+        1000,
+        10 * MINUTE,
+      ),
     },
     refreshReuseGraceMs: r.duration('REFRESH_REUSE_GRACE', '0s', 0, 5 * MINUTE),
     login: {

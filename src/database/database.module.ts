@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
+import { MigrationsOnStart } from './migrations-on-start.service';
 
 @Module({})
 export class DatabaseModule {
@@ -10,11 +11,14 @@ export class DatabaseModule {
       imports: [
         TypeOrmModule.forRoot({
           ...options,
+          // Migrations run in MigrationsOnStart, under a lock when the database is shared.
+          migrationsRun: false,
           // Start-up retries belong to the orchestrator; fail fast and say why.
           retryAttempts: 2,
           retryDelay: 1000,
         }),
       ],
+      providers: [MigrationsOnStart],
     };
   }
 }

@@ -4,7 +4,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 
 /** Where the embedded database lives: a directory that survives restarts, or memory (tests). */
-export type EmbeddedLocation = { kind: 'directory'; dataDir: string } | { kind: 'memory'; snapshot?: Blob };
+export type EmbeddedLocation =
+  { kind: 'directory'; dataDir: string } | { kind: 'memory'; snapshot?: Blob };
 
 function isAlive(pid: number): boolean {
   try {
@@ -33,6 +34,7 @@ function acquireLock(lockPath: string): () => void {
         throw new Error(
           `The embedded database in ${resolve(lockPath, '..')} is in use by process ${holder}. ` +
             'Stop it, use another DATA_DIR, or set DATABASE_URL to share a PostgreSQL server.',
+          { cause: error },
         );
       }
       rmSync(lockPath, { force: true });
@@ -71,7 +73,7 @@ export class EmbeddedPostgres {
   }
 
   async dumpSnapshot(): Promise<Blob> {
-    return (await this.pglite.dumpDataDir('none')) as Blob;
+    return await this.pglite.dumpDataDir('none');
   }
 
   async close(): Promise<void> {

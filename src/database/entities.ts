@@ -1,3 +1,11 @@
+import { AlertDispatchEntity } from '../alerting/alert-dispatch.entity';
+import { AlertEntity } from '../alerting/alert.entity';
+import { AlertObservationEntity } from '../alerting/alert-observation.entity';
+import { WebhookDeliveryEntity } from '../alerting/webhook-delivery.entity';
+import { WebhookEntity } from '../alerting/webhook.entity';
+import { AuditChainHeadEntity } from '../audit/audit-chain-head.entity';
+import { AuditCheckpointEntity } from '../audit/audit-checkpoint.entity';
+import { AuditRecordEntity } from '../audit/audit-record.entity';
 import { LoginAttemptEntity } from '../auth/login-attempt.entity';
 import { PasswordResetTokenEntity } from '../auth/password-reset-token.entity';
 import { ServerSecretEntity } from '../auth/server-secret.entity';
@@ -20,4 +28,12 @@ export const ENTITIES: Function[] = [
   SessionEntity,
   RefreshTokenEntity,
   OutboxEventEntity,
+  AuditRecordEntity,
+  AuditChainHeadEntity,
+  AuditCheckpointEntity,
+  AlertEntity,
+  AlertObservationEntity,
+  AlertDispatchEntity,
+  WebhookEntity,
+  WebhookDeliveryEntity,
 ];

@@ -1,4 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type AuthContext, CurrentAuth } from '../common/auth-context';
 import { Clock } from '../common/clock';
@@ -26,21 +36,31 @@ export class DevicesController {
   @Patch(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Rename a device' })
-  async rename(@CurrentAuth() auth: AuthContext, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: RenameDeviceDto): Promise<void> {
+  async rename(
+    @CurrentAuth() auth: AuthContext,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() dto: RenameDeviceDto,
+  ): Promise<void> {
     await this.transactions.run((tx) => this.devices.rename(tx, auth.userId, id, dto.name));
   }
 
   @Post(':id/trust')
   @HttpCode(204)
   @ApiOperation({ summary: 'Mark a device as trusted' })
-  async trust(@CurrentAuth() auth: AuthContext, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
+  async trust(
+    @CurrentAuth() auth: AuthContext,
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ): Promise<void> {
     await this.transactions.run((tx) => this.devices.setTrusted(tx, auth.userId, id, true));
   }
 
   @Delete(':id/trust')
   @HttpCode(204)
   @ApiOperation({ summary: 'Stop trusting a device' })
-  async untrust(@CurrentAuth() auth: AuthContext, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
+  async untrust(
+    @CurrentAuth() auth: AuthContext,
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ): Promise<void> {
     await this.transactions.run((tx) => this.devices.setTrusted(tx, auth.userId, id, false));
   }
 }

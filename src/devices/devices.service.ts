@@ -33,7 +33,10 @@ export interface ResolvedDevice {
 
 /** Without a client id, a device is recognised by its user agent (a coarse but stable key). */
 function derivedClientId(userAgent: string | undefined): string {
-  return `ua:${createHash('sha256').update(userAgent ?? '').digest('base64url').slice(0, 32)}`;
+  return `ua:${createHash('sha256')
+    .update(userAgent ?? '')
+    .digest('base64url')
+    .slice(0, 32)}`;
 }
 
 @Injectable()
@@ -132,7 +135,11 @@ export class DevicesService {
   async setTrusted(tx: Tx, userId: string, deviceId: string, trusted: boolean): Promise<void> {
     const device = await this.getOwned(userId, deviceId, tx);
     if (device.trusted === trusted) return;
-    await tx.manager.update(DeviceEntity, { id: deviceId }, { trusted, trustedAt: trusted ? tx.now() : null });
+    await tx.manager.update(
+      DeviceEntity,
+      { id: deviceId },
+      { trusted, trustedAt: trusted ? tx.now() : null },
+    );
     await tx.record(trusted ? 'device.trusted' : 'device.untrusted', { userId, deviceId }, {});
   }
 

@@ -15,11 +15,19 @@ describe('parseUserAgent', () => {
       deviceType: 'mobile',
       label: 'Mobile Safari on iOS',
     });
-    expect(parseUserAgent(WINDOWS_CHROME)).toMatchObject({ os: 'Windows 10', browser: 'Chrome 131' });
+    expect(parseUserAgent(WINDOWS_CHROME)).toMatchObject({
+      os: 'Windows 10',
+      browser: 'Chrome 131',
+    });
   });
 
   it('copes with no user agent', () => {
-    expect(parseUserAgent(undefined)).toEqual({ os: null, browser: null, deviceType: null, label: 'Unknown device' });
+    expect(parseUserAgent(undefined)).toEqual({
+      os: null,
+      browser: null,
+      deviceType: null,
+      label: 'Unknown device',
+    });
   });
 });
 

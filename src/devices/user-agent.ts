@@ -28,7 +28,10 @@ export function parseUserAgent(userAgent: string | undefined): ParsedUserAgent {
  * True when two user agents plainly belong to different software (another browser family or
  * another operating system), not merely a newer version of the same one.
  */
-export function isDrasticUserAgentChange(before: string | null | undefined, after: string | undefined): boolean {
+export function isDrasticUserAgentChange(
+  before: string | null | undefined,
+  after: string | undefined,
+): boolean {
   if (!before || !after) return false;
   const a = new UAParser(before).getResult();
   const b = new UAParser(after).getResult();

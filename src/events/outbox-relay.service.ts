@@ -85,7 +85,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         // keep going while full batches come back
       }
     } catch (error) {
-      if (!isDatabaseUnavailable(error)) this.logger.error(error instanceof Error ? error : String(error));
+      if (!isDatabaseUnavailable(error))
+        this.logger.error(error instanceof Error ? error : String(error));
     }
   }
 

@@ -32,13 +32,19 @@ export class PgNotifyClusterBus extends ClusterBus implements OnModuleInit, OnMo
   }
 
   protected async sendOnCommit(tx: Tx, channel: ClusterChannel, payload: string): Promise<void> {
-    await tx.manager.query('SELECT pg_notify($1, $2)', [PREFIX + channel, `${INSTANCE_TAG}|${payload}`]);
+    await tx.manager.query('SELECT pg_notify($1, $2)', [
+      PREFIX + channel,
+      `${INSTANCE_TAG}|${payload}`,
+    ]);
   }
 
   protected async send(channel: ClusterChannel, payload: string): Promise<void> {
     const client = this.client;
     if (!client) return;
-    await client.query('SELECT pg_notify($1, $2)', [PREFIX + channel, `${INSTANCE_TAG}|${payload}`]);
+    await client.query('SELECT pg_notify($1, $2)', [
+      PREFIX + channel,
+      `${INSTANCE_TAG}|${payload}`,
+    ]);
   }
 
   private async connect(): Promise<void> {
@@ -52,9 +58,22 @@ export class PgNotifyClusterBus extends ClusterBus implements OnModuleInit, OnMo
       this.deliver(channel, raw.slice(separator + 1));
     });
     client.on('error', (error) => this.logger.warn(`listener connection error: ${error.message}`));
+    try {
+      await client.connect();
+      for (const channel of CHANNELS) await client.query(`LISTEN ${PREFIX}${channel}`);
+    } catch (error) {
+      // Not awaited: ending a half-open connection can wait on the network; the retry must not.
+      client.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.closed) {
+      client.end().catch(() => undefined);
+      return;
+    }
+    // Only a connection that was established reconnects on 'end'. A failed attempt also emits
+    // 'end', and the caller already retries it: listening here too doubled the retry chains at
+    // every failure, leaving one extra LISTEN connection per chain once the database came back.
     client.on('end', () => this.reconnectLater());
-    await client.connect();
-    for (const channel of CHANNELS) await client.query(`LISTEN ${PREFIX}${channel}`);
     this.client = client;
     this.retryMs = 250;
   }
@@ -68,11 +87,14 @@ export class PgNotifyClusterBus extends ClusterBus implements OnModuleInit, OnMo
       if (this.closed) return;
       this.connect().then(
         () => {
+          if (this.closed) return;
           this.logger.log('listener reconnected; resyncing');
           this.resync();
         },
         (error: unknown) => {
-          this.logger.warn(`listener reconnect failed: ${error instanceof Error ? error.message : String(error)}`);
+          this.logger.warn(
+            `listener reconnect failed: ${error instanceof Error ? error.message : String(error)}`,
+          );
           this.reconnectLater();
         },
       );

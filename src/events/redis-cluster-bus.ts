@@ -44,7 +44,9 @@ export class RedisClusterBus extends ClusterBus implements OnModuleInit, OnModul
   protected async sendOnCommit(tx: Tx, channel: ClusterChannel, payload: string): Promise<void> {
     tx.afterCommit(() => {
       this.send(channel, payload).catch((error: unknown) =>
-        this.logger.warn(`publish failed: ${error instanceof Error ? error.message : String(error)}`),
+        this.logger.warn(
+          `publish failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
       );
     });
   }

@@ -25,7 +25,8 @@ export class ActivityTracker implements OnApplicationBootstrap, OnApplicationShu
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
       this.flush().catch((error: unknown) => {
-        if (!isDatabaseUnavailable(error)) this.logger.error(error instanceof Error ? error : String(error));
+        if (!isDatabaseUnavailable(error))
+          this.logger.error(error instanceof Error ? error : String(error));
       });
     }, this.config.session.activityWriteIntervalMs);
     this.timer.unref();

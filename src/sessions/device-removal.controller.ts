@@ -1,6 +1,11 @@
 import { Controller, Delete, HttpCode, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type AuthContext, ClientMeta, CurrentAuth, type RequestMeta } from '../common/auth-context';
+import {
+  type AuthContext,
+  ClientMeta,
+  CurrentAuth,
+  type RequestMeta,
+} from '../common/auth-context';
 import { DevicesService } from '../devices/devices.service';
 import { TransactionRunner } from '../events/transaction-runner.service';
 import { SessionsService } from './sessions.service';
@@ -30,7 +35,12 @@ export class DeviceRemovalController {
   ): Promise<void> {
     await this.transactions.run(async (tx) => {
       await this.devices.getOwned(auth.userId, id, tx);
-      const revoked = await this.sessions.revoke(tx, { userId: auth.userId, deviceId: id }, 'device_forgotten', meta);
+      const revoked = await this.sessions.revoke(
+        tx,
+        { userId: auth.userId, deviceId: id },
+        'device_forgotten',
+        meta,
+      );
       await this.devices.forget(tx, auth.userId, id, revoked.length);
     });
   }

@@ -79,14 +79,23 @@ export class RefreshRotationService {
     if (ended) return { fail: ended };
     if (request.csrfCheck && !request.csrfCheck(session.id)) {
       await this.undoRotation(tx, won.id);
-      return { fail: new AppException('csrf_failed', 'Send the csrfToken from login as X-CSRF-Token') };
+      return {
+        fail: new AppException('csrf_failed', 'Send the csrfToken from login as X-CSRF-Token'),
+      };
     }
     const hijack = await this.checkHijack(tx, session, request);
     if (hijack) {
       // The token stays usable by its owner; the attempt is on record.
       await this.undoRotation(tx, won.id);
-      await tx.record('session.hijack_suspected', this.contextOf(session, request), { signal: hijack });
-      return { fail: new AppException('refresh_token_invalid', 'The refresh token cannot be used from this device') };
+      await tx.record('session.hijack_suspected', this.contextOf(session, request), {
+        signal: hijack,
+      });
+      return {
+        fail: new AppException(
+          'refresh_token_invalid',
+          'The refresh token cannot be used from this device',
+        ),
+      };
     }
 
     const successor = newOpaqueToken();
@@ -102,15 +111,22 @@ export class RefreshRotationService {
   }
 
   private async undoRotation(tx: Tx, tokenId: string): Promise<void> {
-    await tx.manager.query(`UPDATE refresh_tokens SET status = 'active', rotated_at = NULL WHERE id = $1`, [tokenId]);
+    await tx.manager.query(
+      `UPDATE refresh_tokens SET status = 'active', rotated_at = NULL WHERE id = $1`,
+      [tokenId],
+    );
   }
 
-  private async handleNotActive(tx: Tx, request: RefreshRequest, tokenHash: string): Promise<Outcome> {
-    const [token] = await tx.manager.query(
+  private async handleNotActive(
+    tx: Tx,
+    request: RefreshRequest,
+    tokenHash: string,
+  ): Promise<Outcome> {
+    const [token] = await tx.manager.query<TokenRow[]>(
       `SELECT id, session_id, generation, status, rotated_at, successor_sealed
          FROM refresh_tokens WHERE token_hash = $1`,
       [tokenHash],
-    ) as TokenRow[];
+    );
     if (!token) return { fail: invalid() };
     const session = await this.lockSession(tx, token.session_id);
     if (!session) return { fail: invalid() };
@@ -124,19 +140,27 @@ export class RefreshRotationService {
     await tx.record('session.reuse_detected', context, { tokenGeneration: token.generation });
     await this.sessions.revoke(tx, { sessionIds: [session.id] }, 'reuse_detected', request);
     return {
-      fail: new AppException('refresh_token_reused', 'The refresh token was already used; the session has been revoked'),
+      fail: new AppException(
+        'refresh_token_reused',
+        'The refresh token was already used; the session has been revoked',
+      ),
     };
   }
 
   /** Within REFRESH_REUSE_GRACE, the just-rotated token gets the same successor again. */
-  private async graceReplay(tx: Tx, session: SessionEntity, token: TokenRow, request: RefreshRequest): Promise<Outcome | undefined> {
+  private async graceReplay(
+    tx: Tx,
+    session: SessionEntity,
+    token: TokenRow,
+    request: RefreshRequest,
+  ): Promise<Outcome | undefined> {
     const graceMs = this.config.refreshReuseGraceMs;
     if (graceMs === 0 || !token.successor_sealed || !token.rotated_at) return undefined;
     if (tx.now().getTime() - new Date(token.rotated_at).getTime() > graceMs) return undefined;
     const successor = unsealWithToken(request.refreshToken, token.successor_sealed);
     if (!successor) return undefined;
     // Only while the successor itself is still the live token of the family.
-    const [live] = await tx.manager.query(
+    const [live] = await tx.manager.query<unknown[]>(
       `SELECT 1 FROM refresh_tokens WHERE token_hash = $1 AND status = 'active'`,
       [hashToken(successor)],
     );
@@ -184,28 +208,46 @@ export class RefreshRotationService {
     request: RefreshRequest,
   ): Promise<'device_mismatch' | 'user_agent_mismatch' | undefined> {
     if (request.clientDeviceId && session.deviceId) {
-      const [device] = (await tx.manager.query(`SELECT client_device_id FROM devices WHERE id = $1`, [
-        session.deviceId,
-      ])) as Array<{ client_device_id: string }>;
+      const [device] = await tx.manager.query<Array<{ client_device_id: string }>>(
+        `SELECT client_device_id FROM devices WHERE id = $1`,
+        [session.deviceId],
+      );
       // Devices recognised only by user agent ("ua:…") have no id to compare.
-      if (device && !device.client_device_id.startsWith('ua:') && device.client_device_id !== request.clientDeviceId) {
+      if (
+        device &&
+        !device.client_device_id.startsWith('ua:') &&
+        device.client_device_id !== request.clientDeviceId
+      ) {
         return 'device_mismatch';
       }
     }
-    return isDrasticUserAgentChange(session.userAgent, request.userAgent) ? 'user_agent_mismatch' : undefined;
+    return isDrasticUserAgentChange(session.userAgent, request.userAgent)
+      ? 'user_agent_mismatch'
+      : undefined;
   }
 
-  private async recordActivity(tx: Tx, session: SessionEntity, request: RefreshRequest, generation: number): Promise<SessionEntity> {
+  private async recordActivity(
+    tx: Tx,
+    session: SessionEntity,
+    request: RefreshRequest,
+    generation: number,
+  ): Promise<SessionEntity> {
     const now = tx.now();
-    const idleExpiresAt = new Date(Math.min(now.getTime() + session.idleTimeoutSeconds * 1000, session.expiresAt.getTime()));
+    const idleExpiresAt = new Date(
+      Math.min(now.getTime() + session.idleTimeoutSeconds * 1000, session.expiresAt.getTime()),
+    );
     const ipChanged = Boolean(request.ip && session.ip && request.ip !== session.ip);
-    await tx.manager.update(SessionEntity, { id: session.id }, {
-      lastActiveAt: now,
-      idleExpiresAt,
-      refreshGeneration: generation,
-      ip: request.ip ?? session.ip,
-      userAgent: request.userAgent?.slice(0, 512) ?? session.userAgent,
-    });
+    await tx.manager.update(
+      SessionEntity,
+      { id: session.id },
+      {
+        lastActiveAt: now,
+        idleExpiresAt,
+        refreshGeneration: generation,
+        ip: request.ip ?? session.ip,
+        userAgent: request.userAgent?.slice(0, 512) ?? session.userAgent,
+      },
+    );
     const context = this.contextOf(session, request);
     if (ipChanged && session.ip) {
       await tx.record('session.ip_changed', context, { previousIp: session.ip });
@@ -214,7 +256,13 @@ export class RefreshRotationService {
       ipChanged,
       ...(ipChanged && session.ip ? { previousIp: session.ip } : {}),
     });
-    return { ...session, lastActiveAt: now, idleExpiresAt, refreshGeneration: generation, ip: request.ip ?? session.ip };
+    return {
+      ...session,
+      lastActiveAt: now,
+      idleExpiresAt,
+      refreshGeneration: generation,
+      ip: request.ip ?? session.ip,
+    };
   }
 
   private contextOf(session: SessionEntity, request: RefreshRequest): EventContext {

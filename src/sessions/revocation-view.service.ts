@@ -40,7 +40,9 @@ export class RevocationView implements OnApplicationBootstrap {
     bus.subscribe('session_ended', (payload) => this.applyMessage(payload));
     bus.onResync(() => {
       this.reload().catch((error: unknown) =>
-        this.logger.error(`resync failed: ${error instanceof Error ? error.message : String(error)}`),
+        this.logger.error(
+          `resync failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
       );
     });
   }
@@ -66,17 +68,22 @@ export class RevocationView implements OnApplicationBootstrap {
     // NOTIFY payloads are limited to 8000 bytes: send large batches in chunks.
     for (let i = 0; i < sessionIds.length; i += 150) {
       const chunk = sessionIds.slice(i, i + 150);
-      await this.bus.publishOnCommit(tx, 'session_ended', JSON.stringify({ s: status, t: endedAtMs, ids: chunk }));
+      await this.bus.publishOnCommit(
+        tx,
+        'session_ended',
+        JSON.stringify({ s: status, t: endedAtMs, ids: chunk }),
+      );
     }
   }
 
   /** Rebuilds the view from the database; returns the number of entries. */
   async reload(): Promise<number> {
     const since = new Date(this.clock.nowMs() - this.horizonMs);
-    const rows: Array<{ id: string; status: EndedStatus; ended_at: Date }> = await this.dataSource.query(
-      `SELECT id, status, ended_at FROM sessions WHERE ended_at IS NOT NULL AND ended_at > $1`,
-      [since],
-    );
+    const rows: Array<{ id: string; status: EndedStatus; ended_at: Date }> =
+      await this.dataSource.query(
+        `SELECT id, status, ended_at FROM sessions WHERE ended_at IS NOT NULL AND ended_at > $1`,
+        [since],
+      );
     for (const row of rows) this.add(row.id, row.status, new Date(row.ended_at).getTime());
     this.prune();
     return rows.length;

@@ -45,7 +45,8 @@ export class SessionExpiryService implements OnApplicationBootstrap, OnApplicati
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
       this.sweep().catch((error: unknown) => {
-        if (!isDatabaseUnavailable(error)) this.logger.error(error instanceof Error ? error : String(error));
+        if (!isDatabaseUnavailable(error))
+          this.logger.error(error instanceof Error ? error : String(error));
       });
     }, SWEEP_INTERVAL_MS);
     this.timer.unref();
@@ -61,7 +62,10 @@ export class SessionExpiryService implements OnApplicationBootstrap, OnApplicati
     if (now.getTime() >= absolute) return 'absolute';
     const pending = this.activity.pendingActivity(row.id);
     const pendingDeadline = pending ? pending.getTime() + row.idle_timeout_seconds * 1000 : 0;
-    const idleDeadline = Math.max(new Date(row.idle_expires_at).getTime(), Math.min(pendingDeadline, absolute));
+    const idleDeadline = Math.max(
+      new Date(row.idle_expires_at).getTime(),
+      Math.min(pendingDeadline, absolute),
+    );
     return now.getTime() >= idleDeadline ? 'idle' : undefined;
   }
 
@@ -71,11 +75,11 @@ export class SessionExpiryService implements OnApplicationBootstrap, OnApplicati
    */
   async endedStatus(sessionId: string): Promise<'revoked' | 'expired' | undefined> {
     return this.transactions.run(async (tx) => {
-      const [row] = (await tx.manager.query(
+      const [row] = await tx.manager.query<Array<DeadlineRow & { status: string }>>(
         `SELECT id, user_id, device_id, status, expires_at, idle_expires_at, idle_timeout_seconds
            FROM sessions WHERE id = $1 FOR UPDATE`,
         [sessionId],
-      )) as Array<DeadlineRow & { status: string }>;
+      );
       if (!row || row.status === 'revoked') return 'revoked';
       if (row.status === 'expired') return 'expired';
       const reason = this.dueReason(row, tx.now());
@@ -136,7 +140,7 @@ export class SessionExpiryService implements OnApplicationBootstrap, OnApplicati
     for (;;) {
       const count = await this.transactions.run(async (tx) => {
         const now = tx.now();
-        const due = await tx.manager.query(
+        const due = await tx.manager.query<Array<{ id: string; reason: ExpiryReason }>>(
           `SELECT id, CASE WHEN expires_at <= $1 THEN 'absolute' ELSE 'idle' END AS reason
              FROM sessions
             WHERE status = 'active' AND (expires_at <= $1 OR idle_expires_at <= $2)
@@ -144,10 +148,10 @@ export class SessionExpiryService implements OnApplicationBootstrap, OnApplicati
           [now, new Date(now.getTime() - idleGraceMs)],
         );
         const byReason = (reason: ExpiryReason): string[] =>
-          due.filter((row: { reason: string }) => row.reason === reason).map((row: { id: string }) => row.id);
+          due.filter((row) => row.reason === reason).map((row) => row.id);
         await this.markExpired(tx, byReason('absolute'), 'absolute');
         await this.markExpired(tx, byReason('idle'), 'idle');
-        return due.length as number;
+        return due.length;
       });
       total += count;
       if (count < BATCH) break;

@@ -10,8 +10,11 @@ export type SessionStatus = 'active' | 'revoked' | 'expired';
 @Index('ix_sessions_active_absolute', ['expiresAt'], { where: "status = 'active'" })
 @Index('ix_sessions_ended_at', ['endedAt'], { where: 'ended_at IS NOT NULL' })
 @Index('ix_sessions_created_id', ['createdAt', 'id'])
-@Index('ix_sessions_device', ['deviceId'])
-@Index('ix_sessions_ip', ['ip'])
+// Admin search (SessionSearchService): each filter column leads, then the (created_at, id) keyset.
+@Index('ix_sessions_user_created', ['userId', 'createdAt', 'id'])
+@Index('ix_sessions_status_created', ['status', 'createdAt', 'id'])
+@Index('ix_sessions_device_created', ['deviceId', 'createdAt', 'id'])
+@Index('ix_sessions_ip_created', ['ip', 'createdAt', 'id'])
 export class SessionEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_sessions' })
   id!: string;

@@ -1,6 +1,11 @@
 import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type AuthContext, ClientMeta, CurrentAuth, type RequestMeta } from '../common/auth-context';
+import {
+  type AuthContext,
+  ClientMeta,
+  CurrentAuth,
+  type RequestMeta,
+} from '../common/auth-context';
 import { TransactionRunner } from '../events/transaction-runner.service';
 import type { SessionView } from './session-views';
 import { SessionsService } from './sessions.service';
@@ -17,8 +22,13 @@ export class SessionsController {
 
   @Get()
   @ApiOperation({ summary: "The caller's active sessions; `current` marks this one" })
-  async list(@CurrentAuth() auth: AuthContext): Promise<{ items: SessionView[]; nextCursor: null }> {
-    return { items: await this.sessions.listForUser(auth.userId, auth.sessionId), nextCursor: null };
+  async list(
+    @CurrentAuth() auth: AuthContext,
+  ): Promise<{ items: SessionView[]; nextCursor: null }> {
+    return {
+      items: await this.sessions.listForUser(auth.userId, auth.sessionId),
+      nextCursor: null,
+    };
   }
 
   @Delete(':id')
@@ -35,9 +45,17 @@ export class SessionsController {
   @Delete()
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke every session except the current one' })
-  async revokeOthers(@CurrentAuth() auth: AuthContext, @ClientMeta() meta: RequestMeta): Promise<void> {
+  async revokeOthers(
+    @CurrentAuth() auth: AuthContext,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<void> {
     await this.transactions.run((tx) =>
-      this.sessions.revoke(tx, { userId: auth.userId, exceptSessionId: auth.sessionId }, 'user', meta),
+      this.sessions.revoke(
+        tx,
+        { userId: auth.userId, exceptSessionId: auth.sessionId },
+        'user',
+        meta,
+      ),
     );
   }
 }

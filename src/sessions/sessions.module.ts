@@ -9,6 +9,7 @@ import { RefreshTokenEntity } from './refresh-token.entity';
 import { RevocationView } from './revocation-view.service';
 import { SessionEntity } from './session.entity';
 import { SessionExpiryService } from './session-expiry.service';
+import { SessionSearchService } from './session-search.service';
 import { ConfiguredSessionPolicy, SessionPolicy } from './session-policy';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
@@ -28,15 +29,28 @@ export class SessionsModule {
       controllers: [SessionsController, DeviceRemovalController],
       providers: [
         SessionsService,
+        SessionSearchService,
         RefreshRotationService,
         SessionExpiryService,
         ActivityTracker,
         RevocationView,
         options.policy
           ? { provide: SessionPolicy, useValue: options.policy }
-          : { provide: SessionPolicy, useFactory: (config: AppConfig) => new ConfiguredSessionPolicy(config), inject: [AppConfig] },
+          : {
+              provide: SessionPolicy,
+              useFactory: (config: AppConfig) => new ConfiguredSessionPolicy(config),
+              inject: [AppConfig],
+            },
       ],
-      exports: [SessionsService, RefreshRotationService, SessionExpiryService, ActivityTracker, RevocationView, DevicesModule],
+      exports: [
+        SessionsService,
+        SessionSearchService,
+        RefreshRotationService,
+        SessionExpiryService,
+        ActivityTracker,
+        RevocationView,
+        DevicesModule,
+      ],
     };
   }
 }

@@ -12,9 +12,14 @@ import { RefreshTokenEntity } from './refresh-token.entity';
 import { RevocationView } from './revocation-view.service';
 import { SessionEntity } from './session.entity';
 import { SessionPolicy } from './session-policy';
-import { SESSION_ROW_SELECT, type SessionRow, type SessionView, toSessionView } from './session-views';
+import {
+  SESSION_ROW_SELECT,
+  type SessionRow,
+  type SessionView,
+  toSessionView,
+} from './session-views';
 import { sessionNotFound } from './sessions.exception';
-import { SessionExpiryService } from './session-expiry.service';
+import { type DeadlineRow, SessionExpiryService } from './session-expiry.service';
 
 export interface NewSession {
   userId: string;
@@ -35,6 +40,16 @@ export interface RevokeFilter {
   userId?: string;
   deviceId?: string;
   exceptSessionId?: string;
+}
+
+export interface RefreshTokenOwner {
+  sessionId: string;
+  userId: string;
+  sessionStatus: string;
+  tokenStatus: string;
+  expiresAt: Date;
+  idleExpiresAt: Date;
+  issuedAt: Date;
 }
 
 interface EndedRow {
@@ -64,7 +79,9 @@ export class SessionsService {
     await this.enforceLimit(tx, input);
     const timeouts = this.policy.timeoutsFor(input);
     const expiresAt = new Date(now.getTime() + timeouts.absoluteTimeoutMs);
-    const idleExpiresAt = new Date(Math.min(now.getTime() + timeouts.idleTimeoutMs, expiresAt.getTime()));
+    const idleExpiresAt = new Date(
+      Math.min(now.getTime() + timeouts.idleTimeoutMs, expiresAt.getTime()),
+    );
     const session = tx.manager.create(SessionEntity, {
       userId: input.userId,
       deviceId: input.device.id,
@@ -84,15 +101,20 @@ export class SessionsService {
     });
     await tx.manager.insert(SessionEntity, session);
     const refreshToken = await this.insertRefreshToken(tx, session.id, 0);
-    await tx.record(
-      'session.created',
-      this.contextOf(session),
-      { rememberMe: input.rememberMe, idleExpiresAt: idleExpiresAt.toISOString(), expiresAt: expiresAt.toISOString() },
-    );
+    await tx.record('session.created', this.contextOf(session), {
+      rememberMe: input.rememberMe,
+      idleExpiresAt: idleExpiresAt.toISOString(),
+      expiresAt: expiresAt.toISOString(),
+    });
     return { session, refreshToken };
   }
 
-  async insertRefreshToken(tx: Tx, sessionId: string, generation: number, token = newOpaqueToken()): Promise<string> {
+  async insertRefreshToken(
+    tx: Tx,
+    sessionId: string,
+    generation: number,
+    token = newOpaqueToken(),
+  ): Promise<string> {
     await tx.manager.insert(RefreshTokenEntity, {
       sessionId,
       tokenHash: hashToken(token),
@@ -107,7 +129,7 @@ export class SessionsService {
 
   private async enforceLimit(tx: Tx, input: NewSession): Promise<void> {
     const max = this.policy.maxActiveSessions(input);
-    const active = await tx.manager.query(
+    const active = await tx.manager.query<DeadlineRow[]>(
       `SELECT id, user_id, device_id, expires_at, idle_expires_at, idle_timeout_seconds FROM sessions
         WHERE user_id = $1 AND status = 'active' ORDER BY last_active_at ASC, created_at ASC`,
       [input.userId],
@@ -115,10 +137,15 @@ export class SessionsService {
     const live = await this.expiry.expireDue(tx, active);
     const excess = live.length - (max - 1);
     if (excess > 0) {
-      await this.revoke(tx, { sessionIds: live.slice(0, excess).map((row) => row.id) }, 'limit_evicted', {
-        ip: input.ip,
-        userAgent: input.userAgent,
-      });
+      await this.revoke(
+        tx,
+        { sessionIds: live.slice(0, excess).map((row) => row.id) },
+        'limit_evicted',
+        {
+          ip: input.ip,
+          userAgent: input.userAgent,
+        },
+      );
     }
   }
 
@@ -168,13 +195,30 @@ export class SessionsService {
     for (const row of rows) {
       await tx.record(
         'session.revoked',
-        { userId: row.user_id, sessionId: row.id, deviceId: row.device_id ?? undefined, ip: context.ip, userAgent: context.userAgent },
+        {
+          userId: row.user_id,
+          sessionId: row.id,
+          deviceId: row.device_id ?? undefined,
+          ip: context.ip,
+          userAgent: context.userAgent,
+        },
         { reason, ...(context.actorId ? { actorId: context.actorId } : {}) },
       );
       this.activity.forget(row.id);
     }
     await this.revocations.announce(tx, ids, 'revoked');
     return ids;
+  }
+
+  /** The session a refresh token belongs to (any generation), for revocation and introspection. */
+  async findByRefreshToken(token: string): Promise<RefreshTokenOwner | undefined> {
+    const [row] = await this.dataSource.query<RefreshTokenOwner[]>(
+      `SELECT s.id AS "sessionId", s.user_id AS "userId", s.status AS "sessionStatus", t.status AS "tokenStatus",
+              s.expires_at AS "expiresAt", s.idle_expires_at AS "idleExpiresAt", t.created_at AS "issuedAt"
+         FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = $1`,
+      [hashToken(token)],
+    );
+    return row;
   }
 
   /** The caller's own sessions, active ones first, most recently active first. */
@@ -199,13 +243,21 @@ export class SessionsService {
   }
 
   /** Revokes one of the caller's sessions; another user's session id is a 404. */
-  async revokeOwn(tx: Tx, userId: string, sessionId: string, context: { ip?: string; userAgent?: string }): Promise<void> {
+  async revokeOwn(
+    tx: Tx,
+    userId: string,
+    sessionId: string,
+    context: { ip?: string; userAgent?: string },
+  ): Promise<void> {
     const owned: Array<{ id: string }> = await tx.manager.query(
       `SELECT id FROM sessions WHERE id = $1 AND user_id = $2 AND status = 'active'`,
       [sessionId, userId],
     );
     if (owned.length === 0) throw sessionNotFound();
-    await this.revoke(tx, { sessionIds: [sessionId] }, 'user', { ip: context.ip, userAgent: context.userAgent });
+    await this.revoke(tx, { sessionIds: [sessionId] }, 'user', {
+      ip: context.ip,
+      userAgent: context.userAgent,
+    });
   }
 
   private contextOf(session: SessionEntity): EventContext {

@@ -15,7 +15,8 @@ describe('NistPasswordPolicy', () => {
     expect(policy.check('ab'.repeat(64), context)).toEqual([]);
     expect(policy.check('ab'.repeat(64) + 'c', context)).toHaveLength(1);
     // Emoji count as one character each, not two UTF-16 units.
-    expect(policy.check('🔑'.repeat(8), context)).toEqual([]);
+    expect(policy.check('🔑🌍'.repeat(4), context)).toEqual([]);
+    expect(policy.check('🔑🌍'.repeat(3), context)).toHaveLength(1);
   });
 
   it('refuses common passwords whatever their case', () => {

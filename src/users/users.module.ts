@@ -1,17 +1,35 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PasswordHasher } from './password-hasher.service';
 import { NistPasswordPolicy, PasswordPolicy } from './password-policy';
 import { UserEntity } from './user.entity';
 import { UsersService } from './users.service';
 
-@Module({
-  imports: [TypeOrmModule.forFeature([UserEntity])],
-  providers: [
-    UsersService,
-    PasswordHasher,
-    { provide: PasswordPolicy, useValue: new NistPasswordPolicy() },
-  ],
-  exports: [UsersService, PasswordPolicy],
-})
-export class UsersModule {}
+export interface UsersModuleOptions {
+  /**
+   * Decides which new passwords are acceptable (registration, change, reset, CLI). Default:
+   * NistPasswordPolicy (8–128 characters, common and context-specific passwords refused).
+   */
+  passwordPolicy?: PasswordPolicy;
+}
+
+/**
+ * Users and credentials. A global dynamic module, created once by AuthModule.forRoot: a second,
+ * static import would build a second UsersService with a different password policy.
+ */
+@Module({})
+export class UsersModule {
+  static forRoot(options: UsersModuleOptions = {}): DynamicModule {
+    return {
+      module: UsersModule,
+      global: true,
+      imports: [TypeOrmModule.forFeature([UserEntity])],
+      providers: [
+        UsersService,
+        PasswordHasher,
+        { provide: PasswordPolicy, useValue: options.passwordPolicy ?? new NistPasswordPolicy() },
+      ],
+      exports: [UsersService, PasswordPolicy],
+    };
+  }
+}

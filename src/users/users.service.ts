@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { AppException } from '../common/app.exception';
+import { decodeCursor, encodeCursor, type Page } from '../common/keyset-cursor';
 import type { Tx } from '../events/transaction-runner.service';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordPolicy } from './password-policy';
@@ -29,6 +30,11 @@ export function normalizeEmail(email: string): string {
 
 const UNIQUE_VIOLATION = '23505';
 
+/** LIKE treats %, _ and \ as special; a typed prefix must match them literally. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
 @Injectable()
 export class UsersService {
   constructor(
@@ -48,10 +54,15 @@ export class UsersService {
     };
   }
 
-  assertPasswordAcceptable(password: string, context: { email: string; displayName?: string | null }): void {
+  assertPasswordAcceptable(
+    password: string,
+    context: { email: string; displayName?: string | null },
+  ): void {
     const errors = this.policy.toFieldErrors('password', password, context);
     if (errors.length > 0) {
-      throw new AppException('validation_failed', 'The password does not meet the policy', { errors });
+      throw new AppException('validation_failed', 'The password does not meet the policy', {
+        errors,
+      });
     }
   }
 
@@ -71,7 +82,10 @@ export class UsersService {
       // A savepoint keeps the surrounding transaction usable after a unique violation.
       await tx.manager.transaction((inner) => inner.insert(UserEntity, user));
     } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
+      if (
+        error instanceof QueryFailedError &&
+        (error.driverError as { code?: string }).code === UNIQUE_VIOLATION
+      ) {
         throw new AppException('email_taken', 'An account with this email already exists');
       }
       throw error;
@@ -118,7 +132,11 @@ export class UsersService {
   async setPassword(tx: Tx, user: UserEntity, newPassword: string): Promise<void> {
     this.assertPasswordAcceptable(newPassword, user);
     const passwordHash = await this.hasher.hash(newPassword);
-    await tx.manager.update(UserEntity, { id: user.id }, { passwordHash, passwordChangedAt: tx.now() });
+    await tx.manager.update(
+      UserEntity,
+      { id: user.id },
+      { passwordHash, passwordChangedAt: tx.now() },
+    );
   }
 
   async setRoles(tx: Tx, userId: string, roles: Role[], actorId: string): Promise<UserEntity> {
@@ -136,5 +154,33 @@ export class UsersService {
     if (locked) await tx.record('user.locked', { userId }, { reason: 'admin', actorId });
     else await tx.record('user.unlocked', { userId }, { reason: 'admin', actorId });
     return { ...user, locked };
+  }
+
+  /**
+   * Admin search: users whose normalised email starts with `emailPrefix`, in email order, keyset
+   * paginated on the unique email_normalized (so ux_users_email_normalized serves the order).
+   */
+  async searchByEmailPrefix(
+    emailPrefix: string | undefined,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<UserView>> {
+    const query = this.users.createQueryBuilder('u').orderBy('u.emailNormalized', 'ASC');
+    const prefix = emailPrefix ? normalizeEmail(emailPrefix) : '';
+    if (prefix) {
+      query.andWhere(`u.emailNormalized LIKE :pattern ESCAPE '\\'`, {
+        pattern: `${escapeLike(prefix)}%`,
+      });
+    }
+    if (page.cursor) {
+      const [after] = decodeCursor(page.cursor, [/^.{1,254}$/su]);
+      query.andWhere('u.emailNormalized > :after', { after });
+    }
+    const rows = await query.limit(page.limit + 1).getMany();
+    const items = rows.slice(0, page.limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((user) => UsersService.toView(user)),
+      nextCursor: rows.length > page.limit && last ? encodeCursor([last.emailNormalized]) : null,
+    };
   }
 }

@@ -20,7 +20,11 @@ export function uniqueEmail(prefix = 'user'): string {
 
 export const PASSWORD = 'correct horse battery staple';
 
-export async function register(t: TestApp, email = uniqueEmail(), password = PASSWORD): Promise<{ id: string; email: string }> {
+export async function register(
+  t: TestApp,
+  email = uniqueEmail(),
+  password = PASSWORD,
+): Promise<{ id: string; email: string }> {
   const res = await t.http.post('/auth/register').send({ email, password }).expect(201);
   return res.body.user as { id: string; email: string };
 }
@@ -31,13 +35,20 @@ export async function login(
   extra: Record<string, unknown> = {},
   userAgent = 'TesseraTest/1.0',
 ): Promise<TokenBody> {
-  const res = await t.http.post('/auth/login').set('User-Agent', userAgent).send({ email, password: PASSWORD, ...extra });
-  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const res = await t.http
+    .post('/auth/login')
+    .set('User-Agent', userAgent)
+    .send({ email, password: PASSWORD, ...extra });
+  if (res.status !== 200)
+    throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as TokenBody;
 }
 
 /** Registers a fresh user and signs in (header mode). */
-export async function signedInUser(t: TestApp, extra: Record<string, unknown> = {}): Promise<TokenBody & { email: string }> {
+export async function signedInUser(
+  t: TestApp,
+  extra: Record<string, unknown> = {},
+): Promise<TokenBody & { email: string }> {
   const email = uniqueEmail();
   await register(t, email);
   return { ...(await login(t, email, extra)), email };

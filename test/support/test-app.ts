@@ -3,12 +3,14 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory';
+import type { AlertingModuleOptions } from '../../src/alerting/alerting.module';
 import type { AuthModuleOptions } from '../../src/auth/auth.module';
 import { ManualClock } from '../../src/common/clock';
 import { JsonLogger } from '../../src/common/json-logger';
 import { type AppConfig, loadConfig } from '../../src/config/app-config';
 import { OutboxRelay } from '../../src/events/outbox-relay.service';
 import type { SessionsModuleOptions } from '../../src/sessions/sessions.module';
+import { migratedSnapshot } from './embedded-snapshot';
 import { createScratchDatabase, serverUrl } from './test-database';
 
 export interface TestApp {
@@ -27,6 +29,7 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   auth?: AuthModuleOptions;
   sessions?: SessionsModuleOptions;
+  alerting?: AlertingModuleOptions;
   /** Use this database URL as is (no scratch database), e.g. to share one between apps. */
   databaseUrl?: string;
   logs?: string[];
@@ -50,7 +53,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...base,
     databaseUrl,
     embeddedInMemory: !databaseUrl,
-    jwt: { ...base.jwt, privateKeyPem: base.jwt.privateKeyPem ?? process.env.TESSERA_TEST_SIGNING_KEY },
+    jwt: {
+      ...base.jwt,
+      privateKeyPem: base.jwt.privateKeyPem ?? process.env.TESSERA_TEST_SIGNING_KEY,
+    },
   };
   const clock = new ManualClock(Date.now());
   const logs = options.logs;
@@ -59,7 +65,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     else if (!line.includes('"level":"debug"')) process.stderr.write(`${line}\n`);
   });
   try {
-    const { app, close } = await createApp(config, { clock, logger, auth: options.auth, sessions: options.sessions });
+    const tessera = await createApp(config, {
+      clock,
+      logger,
+      embeddedSnapshot: databaseUrl ? undefined : await migratedSnapshot(),
+      auth: options.auth,
+      sessions: options.sessions,
+      alerting: options.alerting,
+    });
+    const { app } = tessera;
     const relay = app.get(OutboxRelay);
     return {
       app,
@@ -69,7 +83,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       dataSource: app.get<DataSource>(getDataSourceToken()),
       flushEvents: () => relay.flush(),
       close: async () => {
-        await close();
+        await tessera.close();
         await scratch?.drop();
       },
     };

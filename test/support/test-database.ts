@@ -12,7 +12,10 @@ export interface ScratchDatabase {
   drop(): Promise<void>;
 }
 
-async function withAdmin<T>(serverUrlText: string, work: (client: Client) => Promise<T>): Promise<T> {
+async function withAdmin<T>(
+  serverUrlText: string,
+  work: (client: Client) => Promise<T>,
+): Promise<T> {
   const admin = new Client({ connectionString: serverUrlText });
   await admin.connect();
   try {
@@ -30,6 +33,9 @@ export async function createScratchDatabase(base: string): Promise<ScratchDataba
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => withAdmin(base, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      withAdmin(base, (client) =>
+        client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+      ).then(() => undefined),
   };
 }

@@ -1,0 +1,95 @@
+/**
+ * Runs every benchmark, each in its own process (a fresh heap and event loop, so one cannot
+ * slow the next), streams their output, and ends with a summary of the headline figures.
+ *
+ *   npm run bench        (builds first)
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fmt, machineNote, nowMs, SUMMARY_PREFIX } from './support';
+
+interface Bench {
+  name: string;
+  file: string;
+  args: string[];
+  /** A stuck benchmark is killed after this long. */
+  timeoutMs: number;
+}
+
+const BENCHES: Bench[] = [
+  {
+    name: 'sessions',
+    file: 'sessions.bench.js',
+    args: ['postgresql', 'pglite'],
+    timeoutMs: 150_000,
+  },
+  { name: 'hot-path', file: 'hot-path.bench.js', args: [], timeoutMs: 90_000 },
+];
+
+interface Outcome {
+  name: string;
+  ok: boolean;
+  ms: number;
+  figures: Record<string, string | number | null>;
+}
+
+function run(bench: Bench): Promise<Outcome> {
+  const started = nowMs();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(__dirname, bench.file), ...bench.args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let figures: Record<string, string | number | null> = {};
+    let pending = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      pending += chunk;
+      let newline = pending.indexOf('\n');
+      while (newline >= 0) {
+        const line = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        if (line.startsWith(SUMMARY_PREFIX)) {
+          figures = (JSON.parse(line.slice(SUMMARY_PREFIX.length)) as { figures: typeof figures })
+            .figures;
+        } else {
+          process.stdout.write(`${line}\n`);
+        }
+        newline = pending.indexOf('\n');
+      }
+    });
+    const timer = setTimeout(() => {
+      process.stdout.write(`${bench.name}: no result within ${bench.timeoutMs} ms, stopping it\n`);
+      child.kill('SIGKILL');
+    }, bench.timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ name: bench.name, ok: code === 0, ms: nowMs() - started, figures });
+    });
+  });
+}
+
+async function main(): Promise<number> {
+  const outcomes: Outcome[] = [];
+  for (const bench of BENCHES) {
+    process.stdout.write(`\n######## ${bench.name} ########\n`);
+    outcomes.push(await run(bench));
+  }
+  process.stdout.write(`\n######## summary ########\n${machineNote()}\n`);
+  for (const outcome of outcomes) {
+    process.stdout.write(
+      `${outcome.name}: ${outcome.ok ? 'ok' : 'FAILED'} in ${fmt(outcome.ms)}\n`,
+    );
+    for (const [key, value] of Object.entries(outcome.figures)) {
+      process.stdout.write(`  ${key.padEnd(44)} ${String(value)}\n`);
+    }
+  }
+  return outcomes.every((outcome) => outcome.ok) ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,94 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsOptional,
+  IsString,
+  MaxLength,
+} from 'class-validator';
+import type { Role } from '../../users/user.entity';
+import { PageQueryDto } from './page-query.dto';
+
+const ROLES: readonly Role[] = ['user', 'admin'];
+
+export class ListUsersQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({
+    description: 'Only users whose email starts with this (case-insensitive)',
+    example: 'alice@',
+    maxLength: 254,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(254)
+  email?: string;
+}
+
+export class UpdateUserDto {
+  @ApiPropertyOptional({
+    description: 'The complete set of roles; `user` is always kept',
+    enum: ROLES,
+    isArray: true,
+    example: ['user', 'admin'],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(ROLES.length)
+  @ArrayUnique()
+  @IsIn(ROLES, { each: true })
+  roles?: Role[];
+
+  @ApiPropertyOptional({
+    description: 'Lock (true) or unlock (false). Locking also revokes every session of the user.',
+    example: true,
+  })
+  @IsOptional()
+  @IsBoolean()
+  locked?: boolean;
+}
+
+export class AdminUserDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ example: 'alice@example.com' })
+  email!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Alice' })
+  displayName!: string | null;
+
+  @ApiProperty({ enum: ROLES, isArray: true, example: ['user'] })
+  roles!: Role[];
+
+  @ApiProperty({ description: 'Locked by an administrator', example: false })
+  locked!: boolean;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+}
+
+export class AdminUserDetailDto extends AdminUserDto {
+  @ApiProperty({ description: 'Sessions live now', example: 2 })
+  activeSessions!: number;
+
+  @ApiProperty({ description: 'Sessions ever started and not yet purged', example: 14 })
+  totalSessions!: number;
+
+  @ApiProperty({ description: 'Known devices', example: 3 })
+  devices!: number;
+}
+
+export class AdminUserPageDto {
+  @ApiProperty({ type: [AdminUserDto] })
+  items!: AdminUserDto[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as ?cursor= for the next page' })
+  nextCursor!: string | null;
+}
+
+export class RevokedSessionsDto {
+  @ApiProperty({ description: 'How many sessions this request revoked', example: 3 })
+  revoked!: number;
+}

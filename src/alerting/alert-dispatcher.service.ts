@@ -1,0 +1,79 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock';
+import type { LifecycleEvent } from '../events/event-catalog';
+import { ALERT_CHANNELS, AlertChannel } from './alert-channel';
+import { AlertingSettings } from './alerting-settings';
+import { AlertsService } from './alerts.service';
+import type { AlertView } from './alert-view';
+
+async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Hands each raised alert to every channel once. Runs as an `alert.raised` listener, so it
+ * inherits the outbox's guarantees: if a channel fails, the event is retried later and only the
+ * channels without a dispatch record get it again.
+ */
+@Injectable()
+export class AlertDispatcher {
+  private readonly logger = new Logger(AlertDispatcher.name);
+
+  constructor(
+    @Inject(ALERT_CHANNELS) private readonly channels: AlertChannel[],
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly alerts: AlertsService,
+    private readonly settings: AlertingSettings,
+    private readonly clock: Clock,
+  ) {}
+
+  @OnEvent('alert.raised', { suppressErrors: false })
+  async onAlertRaised(event: LifecycleEvent<'alert.raised'>): Promise<void> {
+    const alert = await this.alerts.get(event.data.alertId);
+    if (!alert) return;
+    const done = new Set(
+      (
+        await this.dataSource.query<Array<{ channel: string }>>(
+          `SELECT channel FROM alert_dispatches WHERE alert_id = $1`,
+          [alert.id],
+        )
+      ).map((row) => row.channel),
+    );
+    const failures: string[] = [];
+    for (const channel of this.channels) {
+      if (done.has(channel.name)) continue;
+      try {
+        await this.deliver(channel, alert);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        this.logger.warn(`alert ${alert.id}: channel ${channel.name} failed: ${message}`);
+        failures.push(channel.name);
+      }
+    }
+    if (failures.length > 0)
+      throw new Error(`alert ${alert.id} not delivered to: ${failures.join(', ')}`);
+  }
+
+  private async deliver(channel: AlertChannel, alert: AlertView): Promise<void> {
+    await withTimeout(
+      channel.deliver(alert),
+      this.settings.channelTimeoutMs,
+      `channel ${channel.name}`,
+    );
+    await this.dataSource.query(
+      `INSERT INTO alert_dispatches (alert_id, channel, dispatched_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+      [alert.id, channel.name, this.clock.now()],
+    );
+  }
+}

@@ -1,0 +1,50 @@
+import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '../auth/roles.decorator';
+import { type AuthContext, CurrentAuth } from '../common/auth-context';
+import type { Page } from '../common/keyset-cursor';
+import type { AlertView } from './alert-view';
+import { AlertsService } from './alerts.service';
+import { AlertQueryDto, MyAlertsQueryDto, UpdateAlertDto } from './dto/alert-query.dto';
+
+const DEFAULT_LIMIT = 50;
+
+@ApiTags('me')
+@ApiBearerAuth('bearer')
+@ApiCookieAuth('cookie')
+@Controller('me')
+export class MyAlertsController {
+  constructor(private readonly alerts: AlertsService) {}
+
+  @Get('alerts')
+  @ApiOperation({ summary: "The caller's security alerts, newest first" })
+  list(@CurrentAuth() auth: AuthContext, @Query() dto: MyAlertsQueryDto): Promise<Page<AlertView>> {
+    return this.alerts.list(
+      { userId: auth.userId, status: dto.status },
+      { limit: dto.limit ?? DEFAULT_LIMIT, cursor: dto.cursor },
+    );
+  }
+}
+
+@AdminOnly()
+@Controller('admin/alerts')
+export class AdminAlertsController {
+  constructor(private readonly alerts: AlertsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'All alerts, newest first (filters: status, userId, severity, rule)' })
+  list(@Query() dto: AlertQueryDto): Promise<Page<AlertView>> {
+    const { limit, cursor, ...filter } = dto;
+    return this.alerts.list(filter, { limit: limit ?? DEFAULT_LIMIT, cursor });
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Acknowledge, resolve or reopen an alert' })
+  update(
+    @CurrentAuth() auth: AuthContext,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() dto: UpdateAlertDto,
+  ): Promise<AlertView> {
+    return this.alerts.setStatus(id, dto.status, auth.userId);
+  }
+}

@@ -1,0 +1,237 @@
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock';
+import { isDatabaseUnavailable } from '../common/database-errors';
+import { queryReturning } from '../common/sql';
+import { AlertingSettings } from './alerting-settings';
+import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook-signature';
+
+interface ClaimedDelivery {
+  id: string;
+  webhook_id: string;
+  alert_id: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  url: string;
+  secret: string;
+}
+
+interface Outcome {
+  ok: boolean;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+const POLL_INTERVAL_MS = 1000;
+const LEASE_MARGIN_MS = 30_000;
+const MAX_BACKOFF_MS = 60 * 60_000;
+
+/**
+ * Works off the webhook_deliveries queue in the background, so no request ever waits on a
+ * receiver. Rows are claimed with a lease (SKIP LOCKED: instances share the queue, and a crash
+ * only delays a delivery); each request has a timeout, at most `concurrency` run at once, and
+ * a slot frees as soon as its own request ends, so one hanging receiver cannot hold up the rest.
+ */
+@Injectable()
+export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(WebhookWorker.name);
+  private readonly inFlight = new Map<
+    string,
+    { webhookId: string; abort: AbortController; done: Promise<void> }
+  >();
+  private timer?: NodeJS.Timeout;
+  private pumping?: Promise<void>;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly settings: AlertingSettings,
+    private readonly clock: Clock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.kick(), POLL_INTERVAL_MS);
+    this.timer.unref();
+    this.kick();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    // Abandon requests in flight; their leases run out and another run delivers them.
+    for (const { abort } of this.inFlight.values()) abort.abort();
+    await this.pumping;
+    await Promise.all([...this.inFlight.values()].map((entry) => entry.done));
+  }
+
+  /** Looks for due deliveries now (calls while a look is under way coalesce). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = this.pump()
+      .catch((error: unknown) => {
+        if (!isDatabaseUnavailable(error))
+          this.logger.error(error instanceof Error ? error : String(error));
+      })
+      .finally(() => {
+        this.pumping = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async pump(): Promise<void> {
+    while (!this.stopped) {
+      const free = this.settings.webhooks.concurrency - this.inFlight.size;
+      if (free <= 0) return;
+      const rows = await this.claim(free);
+      const overflow: string[] = [];
+      for (const row of rows) {
+        if (this.inFlightFor(row.webhook_id) < this.settings.webhooks.perWebhookConcurrency)
+          this.start(row);
+        else overflow.push(row.id);
+      }
+      if (overflow.length > 0) await this.unclaim(overflow);
+      // Saturated webhooks are excluded from the next claim, so this loop ends.
+      if (rows.length < free) return;
+    }
+  }
+
+  private inFlightFor(webhookId: string): number {
+    let count = 0;
+    for (const entry of this.inFlight.values()) if (entry.webhookId === webhookId) count += 1;
+    return count;
+  }
+
+  /** One claim can hold more of a webhook's rows than its limit allows: give those back. */
+  private async unclaim(ids: string[]): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE webhook_deliveries SET claimed_until = NULL, attempts = attempts - 1 WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+  }
+
+  /** Webhooks already at their in-flight limit on this instance: skipped by the next claim. */
+  private saturatedWebhooks(): string[] {
+    const counts = new Map<string, number>();
+    for (const { webhookId } of this.inFlight.values())
+      counts.set(webhookId, (counts.get(webhookId) ?? 0) + 1);
+    const limit = this.settings.webhooks.perWebhookConcurrency;
+    return [...counts].filter(([, count]) => count >= limit).map(([id]) => id);
+  }
+
+  private async claim(limit: number): Promise<ClaimedDelivery[]> {
+    const now = this.clock.now();
+    const lease = new Date(now.getTime() + this.settings.webhooks.timeoutMs + LEASE_MARGIN_MS);
+    return queryReturning<ClaimedDelivery>(
+      this.dataSource,
+      `UPDATE webhook_deliveries d SET claimed_until = $2, attempts = d.attempts + 1
+         FROM webhooks w
+        WHERE w.id = d.webhook_id AND d.id IN (
+          SELECT id FROM webhook_deliveries
+           WHERE status = 'pending' AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1)
+             AND webhook_id <> ALL($4::uuid[])
+           ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+        RETURNING d.id, d.webhook_id, d.alert_id, d.payload, d.attempts, w.url, w.secret`,
+      [now, lease, limit, this.saturatedWebhooks()],
+    );
+  }
+
+  private start(row: ClaimedDelivery): void {
+    const abort = new AbortController();
+    const done = this.attempt(row, abort.signal)
+      .catch((error: unknown) => {
+        if (!isDatabaseUnavailable(error))
+          this.logger.error(error instanceof Error ? error : String(error));
+      })
+      .finally(() => {
+        this.inFlight.delete(row.id);
+        this.kick();
+      });
+    this.inFlight.set(row.id, { webhookId: row.webhook_id, abort, done });
+  }
+
+  private async attempt(row: ClaimedDelivery, shutdown: AbortSignal): Promise<void> {
+    const outcome = await this.send(row, shutdown);
+    if (shutdown.aborted) return;
+    if (outcome.ok) {
+      await this.dataSource.query(
+        `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = $2, claimed_until = NULL,
+           last_status_code = $3, last_error = NULL, last_duration_ms = $4 WHERE id = $1`,
+        [row.id, this.clock.now(), outcome.statusCode, outcome.durationMs],
+      );
+      return;
+    }
+    const { maxAttempts, backoffBaseMs } = this.settings.webhooks;
+    const giveUp = row.attempts >= maxAttempts;
+    const delay = Math.min(MAX_BACKOFF_MS, backoffBaseMs * 2 ** (row.attempts - 1));
+    await this.dataSource.query(
+      `UPDATE webhook_deliveries SET status = $2, next_attempt_at = $3, claimed_until = NULL,
+         last_status_code = $4, last_error = $5, last_duration_ms = $6 WHERE id = $1`,
+      [
+        row.id,
+        giveUp ? 'failed' : 'pending',
+        new Date(this.clock.nowMs() + delay),
+        outcome.statusCode,
+        outcome.error?.slice(0, 500) ?? null,
+        outcome.durationMs,
+      ],
+    );
+    if (giveUp)
+      this.logger.warn(`webhook delivery ${row.id} failed for good after ${row.attempts} attempts`);
+  }
+
+  private async send(row: ClaimedDelivery, shutdown: AbortSignal): Promise<Outcome> {
+    const body = JSON.stringify({ id: row.id, ...row.payload });
+    const timestamp = Math.floor(this.clock.nowMs() / 1000);
+    const started = performance.now();
+    const elapsed = (): number => Math.round(performance.now() - started);
+    try {
+      const response = await fetch(row.url, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'User-Agent': 'Tessera-Webhooks/1',
+          'X-Tessera-Event': 'alert.raised',
+          'X-Tessera-Delivery': row.id,
+          [TIMESTAMP_HEADER]: String(timestamp),
+          [SIGNATURE_HEADER]: signWebhook(row.secret, timestamp, body),
+        },
+        body,
+        // A redirect could point the signed payload anywhere: treat it as a failure.
+        redirect: 'manual',
+        signal: AbortSignal.any([shutdown, AbortSignal.timeout(this.settings.webhooks.timeoutMs)]),
+      });
+      await response.body?.cancel().catch(() => undefined);
+      const ok = response.status >= 200 && response.status < 300;
+      return {
+        ok,
+        statusCode: response.status,
+        error: ok ? null : `HTTP ${response.status}`,
+        durationMs: elapsed(),
+      };
+    } catch (error) {
+      const name = error instanceof Error ? error.name : '';
+      const message =
+        name === 'TimeoutError'
+          ? 'timeout'
+          : error instanceof Error
+            ? error.message
+            : String(error);
+      return { ok: false, statusCode: null, error: message, durationMs: elapsed() };
+    }
+  }
+}

@@ -1,0 +1,107 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AppException } from '../common/app.exception';
+import { Clock } from '../common/clock';
+import { decodeCursor, encodeCursor, type Page, UUID_PATTERN } from '../common/keyset-cursor';
+import type { AlertSeverity } from './alert.entity';
+import { type AlertView, SEVERITY_RANK } from './alert-view';
+import { WebhookEntity } from './webhook.entity';
+
+export interface WebhookView {
+  id: string;
+  url: string;
+  description: string | null;
+  minSeverity: AlertSeverity;
+  active: boolean;
+  createdAt: string;
+}
+
+/** Returned once, at creation: the only time the signing secret is shown. */
+export interface CreatedWebhookView extends WebhookView {
+  secret: string;
+}
+
+export interface NewWebhook {
+  url: string;
+  description?: string;
+  minSeverity?: AlertSeverity;
+}
+
+const ISO_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+function toView(hook: WebhookEntity): WebhookView {
+  return {
+    id: hook.id,
+    url: hook.url,
+    description: hook.description,
+    minSeverity: hook.minSeverity,
+    active: hook.active,
+    createdAt: hook.createdAt.toISOString(),
+  };
+}
+
+/** Webhook registrations and the enqueueing of deliveries. */
+@Injectable()
+export class WebhooksService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(input: NewWebhook, actorId: string): Promise<CreatedWebhookView> {
+    const repo = this.dataSource.getRepository(WebhookEntity);
+    const hook = repo.create({
+      url: input.url,
+      secret: `whsec_${randomBytes(32).toString('base64url')}`,
+      description: input.description ?? null,
+      minSeverity: input.minSeverity ?? 'low',
+      active: true,
+      createdAt: this.clock.now(),
+      createdBy: actorId,
+    });
+    await repo.insert(hook);
+    return { ...toView(hook), secret: hook.secret };
+  }
+
+  async list(page: { limit: number; cursor?: string }): Promise<Page<WebhookView>> {
+    const qb = this.dataSource.getRepository(WebhookEntity).createQueryBuilder('w');
+    if (page.cursor) {
+      const [createdAt, id] = decodeCursor(page.cursor, [ISO_PATTERN, UUID_PATTERN]);
+      qb.where('(w.created_at, w.id) < (:createdAt, :id)', { createdAt: new Date(createdAt), id });
+    }
+    const rows = await qb
+      .orderBy('w.created_at', 'DESC')
+      .addOrderBy('w.id', 'DESC')
+      .limit(page.limit + 1)
+      .getMany();
+    const items = rows.slice(0, page.limit);
+    const last = items[items.length - 1];
+    const nextCursor =
+      rows.length > page.limit ? encodeCursor([last.createdAt.toISOString(), last.id]) : null;
+    return { items: items.map(toView), nextCursor };
+  }
+
+  /** Deletes the webhook; its queued deliveries go with it (FK cascade). */
+  async remove(id: string): Promise<void> {
+    const result = await this.dataSource.getRepository(WebhookEntity).delete({ id });
+    if (!result.affected) throw new AppException('not_found', 'Webhook not found');
+  }
+
+  /** Queues one delivery of the alert per active webhook that wants its severity; idempotent. */
+  async enqueue(alert: AlertView): Promise<number> {
+    const severities = (Object.keys(SEVERITY_RANK) as AlertSeverity[]).filter(
+      (severity) => SEVERITY_RANK[severity] <= SEVERITY_RANK[alert.severity],
+    );
+    const payload = { type: 'alert.raised', alert };
+    const now = this.clock.now();
+    const rows = (await this.dataSource.query(
+      `INSERT INTO webhook_deliveries (webhook_id, alert_id, payload, status, attempts, next_attempt_at, created_at)
+       SELECT w.id, $1, $2, 'pending', 0, $3, $3 FROM webhooks w WHERE w.active AND w.min_severity = ANY($4)
+       ON CONFLICT (webhook_id, alert_id) DO NOTHING RETURNING id`,
+      [alert.id, JSON.stringify(payload), now, severities],
+    )) as unknown;
+    return Array.isArray(rows) ? rows.length : 0;
+  }
+}

@@ -1,0 +1,63 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '../auth/roles.decorator';
+import { type AuthContext, CurrentAuth } from '../common/auth-context';
+import { AuditService, type AuditFilter, type AuditRecordView } from './audit.service';
+import { ActivityQueryDto, AuditQueryDto } from './dto/audit-query.dto';
+import { AuditVerificationDto } from './dto/audit-verification.dto';
+
+const DEFAULT_LIMIT = 50;
+
+interface AuditPageView {
+  items: AuditRecordView[];
+  nextCursor: string | null;
+}
+
+function filterOf(dto: ActivityQueryDto): AuditFilter {
+  return {
+    sessionId: dto.sessionId,
+    type: dto.type,
+    from: dto.from ? new Date(dto.from) : undefined,
+    to: dto.to ? new Date(dto.to) : undefined,
+  };
+}
+
+@AdminOnly()
+@Controller('admin/audit')
+export class AuditAdminController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Search the audit log, newest first (filters: userId, sessionId, type, from, to)',
+  })
+  list(@Query() dto: AuditQueryDto): Promise<AuditPageView> {
+    return this.audit.query(
+      { ...filterOf(dto), userId: dto.userId },
+      { limit: dto.limit ?? DEFAULT_LIMIT, cursor: dto.cursor },
+    );
+  }
+
+  @Get('verify')
+  @ApiOperation({ summary: 'Re-check the hash chain; an edited or deleted record is reported' })
+  verify(): Promise<AuditVerificationDto> {
+    return this.audit.verify();
+  }
+}
+
+@ApiTags('me')
+@ApiBearerAuth('bearer')
+@ApiCookieAuth('cookie')
+@Controller('me')
+export class MyActivityController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get('activity')
+  @ApiOperation({ summary: "The caller's own audit events, newest first" })
+  list(@CurrentAuth() auth: AuthContext, @Query() dto: ActivityQueryDto): Promise<AuditPageView> {
+    return this.audit.query(
+      { ...filterOf(dto), userId: auth.userId },
+      { limit: dto.limit ?? DEFAULT_LIMIT, cursor: dto.cursor },
+    );
+  }
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { AuditAdminController, MyActivityController } from './audit.controller';
+import { AuditListener } from './audit.listener';
+import { AuditRetentionScheduler } from './audit-retention.service';
+import { AuditService } from './audit.service';
+
+/**
+ * The audit trail. It imports no feature module: it only listens to lifecycle events. Exports
+ * AuditService (verify, export, purge) for the operator CLI.
+ */
+@Module({
+  controllers: [AuditAdminController, MyActivityController],
+  providers: [AuditService, AuditListener, AuditRetentionScheduler],
+  exports: [AuditService],
+})
+export class AuditModule {}

@@ -1,0 +1,145 @@
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { ClusterBus } from '../events/cluster-bus';
+import type { LifecycleEvent } from '../events/event-catalog';
+import { OutboxRelay } from '../events/outbox-relay.service';
+
+/** The compact copy of an event that crosses the cluster bus (NOTIFY payloads are small). */
+export interface LiveEvent {
+  id: string;
+  type: string;
+  occurredAt: string;
+  userId: string;
+  sessionId?: string;
+  deviceId?: string;
+  data: unknown;
+}
+
+/** One open stream on this instance. */
+export interface LiveSubscriber {
+  readonly userId: string;
+  readonly sessionId: string;
+  send(type: string, data: unknown, id?: string): void;
+  /** Ends the stream (idempotent). */
+  close(): void;
+}
+
+/** What reaches a user's devices: their session and device events, and their alerts. */
+export function isStreamed(type: string): boolean {
+  return type.startsWith('session.') || type.startsWith('device.') || type === 'alert.raised';
+}
+
+function compact(event: LifecycleEvent): LiveEvent {
+  return {
+    id: event.id,
+    type: event.type,
+    occurredAt: event.occurredAt,
+    userId: event.userId,
+    sessionId: event.sessionId,
+    deviceId: event.deviceId,
+    data: event.data,
+  };
+}
+
+/**
+ * Fan-out of user events to the streams open on this instance. The instance whose relay
+ * published an event puts a compact copy on the cluster bus ('user_event'); every instance
+ * (itself included) delivers it to its local subscribers. Revocations take the faster
+ * 'session_ended' path, announced at commit, so a revoked stream ends at once.
+ */
+@Injectable()
+export class LiveHub implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger(LiveHub.name);
+  private readonly byUser = new Map<string, Set<LiveSubscriber>>();
+  private readonly bySession = new Map<string, Set<LiveSubscriber>>();
+
+  constructor(
+    private readonly relay: OutboxRelay,
+    private readonly bus: ClusterBus,
+  ) {}
+
+  onModuleInit(): void {
+    this.relay.observe((event) => this.onPublished(event));
+    this.bus.subscribe('user_event', (payload) => this.onUserEvent(payload));
+    this.bus.subscribe('session_ended', (payload) => this.onSessionEnded(payload));
+  }
+
+  /** Open streams would hold a graceful shutdown forever: end them (clients reconnect elsewhere). */
+  beforeApplicationShutdown(): void {
+    for (const set of [...this.byUser.values()])
+      for (const subscriber of [...set]) subscriber.close();
+  }
+
+  get subscriberCount(): number {
+    let count = 0;
+    for (const set of this.byUser.values()) count += set.size;
+    return count;
+  }
+
+  add(subscriber: LiveSubscriber): void {
+    this.index(this.byUser, subscriber.userId).add(subscriber);
+    this.index(this.bySession, subscriber.sessionId).add(subscriber);
+  }
+
+  remove(subscriber: LiveSubscriber): void {
+    this.unindex(this.byUser, subscriber.userId, subscriber);
+    this.unindex(this.bySession, subscriber.sessionId, subscriber);
+  }
+
+  /** Ends the streams of sessions that ended (revoked or expired) with that event. */
+  endSessions(ids: readonly string[], status: 'revoked' | 'expired', endedAt: string): void {
+    for (const sessionId of ids) {
+      for (const subscriber of [...(this.bySession.get(sessionId) ?? [])]) {
+        subscriber.send(`session.${status}`, { sessionId, occurredAt: endedAt });
+        subscriber.close();
+      }
+    }
+  }
+
+  private onPublished(event: LifecycleEvent): void {
+    if (!isStreamed(event.type)) return;
+    this.bus.publish('user_event', JSON.stringify(compact(event))).catch((error: unknown) => {
+      this.logger.warn(
+        `live fan-out failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
+  }
+
+  private onUserEvent(payload: string): void {
+    const event = JSON.parse(payload) as LiveEvent;
+    for (const subscriber of [...(this.byUser.get(event.userId) ?? [])]) {
+      subscriber.send(event.type, event, event.id);
+      const ended = event.type === 'session.revoked' || event.type === 'session.expired';
+      if (ended && event.sessionId === subscriber.sessionId) subscriber.close();
+    }
+  }
+
+  private onSessionEnded(payload: string): void {
+    const message = JSON.parse(payload) as { s: 'revoked' | 'expired'; t: number; ids: string[] };
+    this.endSessions(message.ids, message.s, new Date(message.t).toISOString());
+  }
+
+  private index(map: Map<string, Set<LiveSubscriber>>, key: string): Set<LiveSubscriber> {
+    let set = map.get(key);
+    if (!set) {
+      set = new Set();
+      map.set(key, set);
+    }
+    return set;
+  }
+
+  private unindex(
+    map: Map<string, Set<LiveSubscriber>>,
+    key: string,
+    subscriber: LiveSubscriber,
+  ): void {
+    const set = map.get(key);
+    if (!set) return;
+    set.delete(subscriber);
+    if (set.size === 0) map.delete(key);
+  }
+}

@@ -1,0 +1,297 @@
+import { execFile } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import request from 'supertest';
+import { createApp, type TesseraApp } from '../src/app.factory';
+import { CLI_ACTOR_ID } from '../src/cli/cli-output';
+import { JsonLogger } from '../src/common/json-logger';
+import { loadConfig } from '../src/config/app-config';
+import { bearer, PASSWORD, uniqueEmail } from './support/auth-client';
+import { createScratchDatabase, type ScratchDatabase, serverUrl } from './support/test-database';
+
+// Every command is a fresh Node process booting the application: allow for a loaded machine.
+jest.setTimeout(120_000);
+
+const ROOT = resolve(__dirname, '..');
+const DIST = join(ROOT, 'dist');
+
+function newestMtimeMs(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return readdirSync(path).reduce(
+    (newest, entry) => Math.max(newest, newestMtimeMs(join(path, entry))),
+    stat.mtimeMs,
+  );
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+
+/**
+ * A private copy of the build (global setup runs `nest build`), so that a rebuild started
+ * meanwhile by another test run, which empties dist first, cannot pull the CLI from under
+ * these tests. node_modules is linked next to it so that requires resolve as from dist.
+ */
+async function snapshotBuild(into: string): Promise<string> {
+  symlinkSync(join(ROOT, 'node_modules'), join(into, 'node_modules'), 'dir');
+  for (let waited = 0; waited < 60_000; waited += 500) {
+    const cli = join(DIST, 'src', 'cli.js');
+    if (existsSync(cli) && Date.now() - newestMtimeMs(DIST) > 2000) {
+      rmSync(join(into, 'dist'), { recursive: true, force: true });
+      cpSync(DIST, join(into, 'dist'), { recursive: true });
+      return join(into, 'dist', 'src', 'cli.js');
+    }
+    await sleep(500);
+  }
+  throw new Error(`${DIST} has no finished build: run "nest build" (global setup does)`);
+}
+
+interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the built CLI as an operator would: `node dist/src/cli.js …` with only the environment
+ * given here, from an empty directory (so no .env is picked up). Against a scratch database on
+ * the PostgreSQL server when DATABASE_URL is set, else the embedded database in a temp DATA_DIR.
+ */
+describe('operator CLI', () => {
+  let workDir: string;
+  let cliPath: string;
+  let scratch: ScratchDatabase | undefined;
+  let env: Record<string, string>;
+  const signingKey = process.env.TESSERA_TEST_SIGNING_KEY ?? '';
+
+  function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+    return new Promise((resolvePromise) => {
+      execFile(
+        process.execPath,
+        [cliPath, ...args],
+        {
+          cwd: workDir,
+          env: { PATH: process.env.PATH ?? '', ...env, ...extraEnv },
+          timeout: 60_000,
+        },
+        (error, stdout, stderr) => {
+          const status = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+          resolvePromise({ status, stdout, stderr });
+        },
+      );
+    });
+  }
+
+  /** The HTTP server on the same database (embedded: it holds DATA_DIR until closed). */
+  async function startServer(): Promise<TesseraApp & { http: ReturnType<typeof request> }> {
+    const config = loadConfig({ ...env, RATE_LIMIT_ENABLED: 'false' });
+    const server = await createApp(config, { logger: new JsonLogger('error', () => undefined) });
+    return { ...server, http: request(server.app.getHttpServer()) };
+  }
+
+  const expectFailure = (result: CliResult, message: RegExp, status = 1): void => {
+    expect({ status: result.status, stdout: result.stdout }).toEqual({ status, stdout: '' });
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
+  };
+
+  beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'tessera-cli-'));
+    cliPath = await snapshotBuild(workDir);
+    const server = serverUrl();
+    scratch = server ? await createScratchDatabase(server) : undefined;
+    env = {
+      ...(scratch ? { DATABASE_URL: scratch.url } : {}),
+      DATA_DIR: join(workDir, 'data'),
+      JWT_PRIVATE_KEY: signingKey,
+      LOG_LEVEL: 'error',
+    };
+  });
+  afterAll(async () => {
+    await scratch?.drop();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+
+  // These fail or finish before opening the database, so they may run side by side.
+  it('explains itself, and refuses bad input, bad configuration and env-provided keys in one line', async () => {
+    const [help, createHelp, unknown, badFrom, badConfig, keyFromEnv] = await Promise.all([
+      cli(['--help']),
+      cli(['admin:create', '--help']),
+      cli(['admin:nuke']),
+      cli(['audit:export', '--from', 'last tuesday']),
+      cli(['audit:verify'], { SESSION_IDLE_TIMEOUT: 'soon' }),
+      cli(['keys:rotate']),
+    ]);
+    expect(help.status).toBe(0);
+    for (const command of [
+      'admin:create',
+      'admin:grant',
+      'admin:revoke',
+      'sessions:list',
+      'sessions:revoke',
+      'audit:verify',
+      'audit:export',
+      'audit:purge',
+      'keys:rotate',
+    ]) {
+      expect(help.stdout).toContain(command);
+    }
+    expect(createHelp.stdout).toMatch(/--email <email>[\s\S]*--password <password>/);
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr).toMatch(/unknown command/);
+    expectFailure(badFrom, /^error: --from: last tuesday is not an ISO-8601/);
+    // The server's exit status for a bad environment (EX_CONFIG).
+    expectFailure(badConfig, /^error: invalid configuration: SESSION_IDLE_TIMEOUT/, 78);
+    expectFailure(keyFromEnv, /JWT_PRIVATE_KEY, not from DATA_DIR/);
+  });
+
+  it('creates an admin, manages sessions and roles, and audits it all with the CLI as actor', async () => {
+    const adminEmail = uniqueEmail('cli-admin');
+    const created = await cli(['admin:create', '--email', adminEmail, '--password', PASSWORD]);
+    expect(created).toMatchObject({ status: 0, stderr: '' });
+    expect(created.stdout).toMatch(new RegExp(`^created admin ${adminEmail} \\(`));
+
+    // The server: the new admin signs in and works; a user gets two sessions.
+    const userEmail = uniqueEmail('cli-user');
+    let server = await startServer();
+    let adminToken: string;
+    const userSessions: string[] = [];
+    const userTokens: string[] = [];
+    try {
+      adminToken = (
+        await server.http
+          .post('/auth/login')
+          .send({ email: adminEmail, password: PASSWORD })
+          .expect(200)
+      ).body.accessToken;
+      await server.http
+        .get('/admin/users')
+        .set(...bearer(adminToken))
+        .expect(200);
+      await server.http
+        .post('/auth/register')
+        .send({ email: userEmail, password: PASSWORD })
+        .expect(201);
+      for (const deviceId of ['cli-device-1', 'cli-device-2']) {
+        const login = await server.http
+          .post('/auth/login')
+          .send({ email: userEmail, password: PASSWORD, device: { id: deviceId } })
+          .expect(200);
+        userSessions.push(login.body.session.id);
+        userTokens.push(login.body.accessToken);
+      }
+      if (!scratch) {
+        // The embedded database is single-process: the CLI must say why it cannot run.
+        const locked = await cli(['sessions:list', userEmail]);
+        expectFailure(
+          locked,
+          /in use by process \d+ .*cannot run while a server holds the same DATA_DIR/,
+        );
+      }
+    } finally {
+      if (!scratch) await server.close();
+    }
+
+    const listed = await cli(['sessions:list', userEmail]);
+    expect(listed.status).toBe(0);
+    const lines = listed.stdout.trim().split('\n');
+    expect(lines.map((line) => line.split(/\s+/)[0])).toEqual([...userSessions].reverse());
+    expect(lines[0]).toMatch(/^\S+ {2}active {3}\S/);
+
+    const one = await cli(['sessions:revoke', userEmail, '--session', userSessions[0]]);
+    expect(one).toMatchObject({ status: 0, stdout: `revoked 1 session of ${userEmail}\n` });
+    expectFailure(
+      await cli(['sessions:revoke', userEmail, '--session', userSessions[0]]),
+      /is not a live session/,
+    );
+    expect((await cli(['sessions:revoke', userEmail])).stdout).toBe(
+      `revoked 1 session of ${userEmail}\n`,
+    );
+    const all = await cli(['sessions:list', userEmail, '--all', '--json']);
+    expect(
+      all.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).status),
+    ).toEqual(['revoked', 'revoked']);
+
+    expect((await cli(['admin:revoke', adminEmail])).stdout).toMatch(/^revoked admin from /);
+    expectFailure(
+      await cli(['admin:grant', 'nobody@example.com']),
+      /^error: no user with email nobody@example.com$/,
+    );
+
+    // Effective on the next request: the demoted admin's token, the user's revoked sessions.
+    if (!scratch) server = await startServer();
+    try {
+      const refused = await server.http
+        .get('/admin/users')
+        .set(...bearer(adminToken!))
+        .expect(403);
+      expect(refused.body.code).toBe('forbidden');
+      for (const token of userTokens)
+        await server.http
+          .get('/auth/me')
+          .set(...bearer(token))
+          .expect(401);
+    } finally {
+      await server.close();
+    }
+
+    const exported = await cli([
+      'audit:export',
+      '--from',
+      new Date(Date.now() - 3_600_000).toISOString(),
+    ]);
+    expect(exported.status).toBe(0);
+    const records = exported.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            type: string;
+            sessionId: string | null;
+            actorId: string | null;
+            data: Record<string, unknown>;
+          },
+      );
+    const revoked = records.filter(
+      (r) => r.type === 'session.revoked' && userSessions.includes(r.sessionId ?? ''),
+    );
+    expect(revoked).toHaveLength(2);
+    expect(revoked.every((r) => r.actorId === CLI_ACTOR_ID && r.data.reason === 'admin')).toBe(
+      true,
+    );
+    const roleChanges = records.filter((r) => r.type === 'user.roles_changed');
+    expect(roleChanges.map((r) => r.data.roles)).toEqual(
+      expect.arrayContaining([['admin', 'user'], ['user']]),
+    );
+  });
+
+  it('verifies and purges the audit log', async () => {
+    const verified = await cli(['audit:verify']);
+    expect(verified).toMatchObject({ status: 0, stderr: '' });
+    expect(verified.stdout).toMatch(/^audit chain intact: \d+ records checked\n$/);
+    expect(await cli(['audit:purge'])).toMatchObject({
+      status: 0,
+      stdout: 'purged 0 audit records older than 90d\n',
+    });
+  });
+
+  it('rotates the generated signing key in DATA_DIR/keys', async () => {
+    const keys = join(env.DATA_DIR, 'keys');
+    const before = existsSync(keys) ? readdirSync(keys).length : 0;
+    const rotated = await cli(['keys:rotate'], { JWT_PRIVATE_KEY: '', JWT_ALGORITHM: 'ES256' });
+    expect(rotated).toMatchObject({ status: 0, stderr: '' });
+    expect(rotated.stdout).toMatch(/^new ES256 signing key \S+ written to /);
+    expect(readdirSync(keys)).toHaveLength(before + 1);
+  });
+});

@@ -1,0 +1,245 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { EmbeddedPostgres } from '../src/database/embedded-postgres';
+import { spawnInstance, type Instance } from './support/spawn-instance';
+import { createScratchDatabase, serverUrl, type ScratchDatabase } from './support/test-database';
+
+const DEFAULT_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
+const PASSWORD = 'correct horse battery staple';
+
+/** The database the child servers use: a scratch database on a server, else a PGlite directory. */
+interface Target {
+  env: Record<string, string>;
+  /** Runs SQL; with PGlite only while no server process holds the directory. */
+  query<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  live: boolean;
+  cleanup(): Promise<void>;
+}
+
+async function reachable(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function openTarget(): Promise<Target> {
+  const server = serverUrl() ?? DEFAULT_SERVER;
+  if (process.env.TESSERA_CRASH_EMBEDDED !== '1' && (await reachable(server))) {
+    const scratch: ScratchDatabase = await createScratchDatabase(server);
+    return {
+      env: { DATABASE_URL: scratch.url },
+      live: true,
+      query: async <T>(sql: string, params: unknown[] = []) => {
+        const client = new Client({ connectionString: scratch.url });
+        await client.connect();
+        try {
+          return (await client.query(sql, params)).rows as T[];
+        } finally {
+          await client.end();
+        }
+      },
+      cleanup: () => scratch.drop(),
+    };
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-crash-'));
+  return {
+    env: { DATA_DIR: dataDir },
+    live: false,
+    query: async <T>(sql: string, params: unknown[] = []) => {
+      const db = await EmbeddedPostgres.open({ kind: 'directory', dataDir });
+      try {
+        return (await db.pglite.query(sql, params)).rows as T[];
+      } finally {
+        await db.close();
+      }
+    },
+    cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
+  };
+}
+
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      'Content-Type': 'application/json',
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+interface Tokens {
+  accessToken: string;
+  refreshToken: string;
+  session: { id: string };
+}
+
+/** One client hammering its account: log in, refresh, revoke, until the server dies. */
+async function burst(
+  base: string,
+  email: string,
+  stop: { now: boolean; operations: number },
+): Promise<number> {
+  let operations = 0;
+  const sessions: Tokens[] = [];
+  try {
+    while (!stop.now) {
+      const login = await call(base, 'POST', '/auth/login', {
+        email,
+        password: PASSWORD,
+        device: { id: `device-${operations % 3}-xyz` },
+      });
+      if (login.status !== 200) break;
+      const tokens = login.body as unknown as Tokens;
+      sessions.push(tokens);
+      const refreshed = await call(base, 'POST', '/auth/refresh', {
+        refreshToken: tokens.refreshToken,
+      });
+      if (refreshed.status === 200)
+        sessions[sessions.length - 1] = refreshed.body as unknown as Tokens;
+      if (sessions.length >= 3) {
+        const [oldest] = sessions.splice(0, 1);
+        const current = sessions[sessions.length - 1];
+        await call(
+          base,
+          'DELETE',
+          `/sessions/${oldest.session.id}`,
+          undefined,
+          current.accessToken,
+        );
+      }
+      operations += 3;
+      stop.operations += 3;
+    }
+  } catch {
+    // the server was killed mid-request
+  }
+  return operations;
+}
+
+describe('crash safety: SIGKILL in the middle of a burst', () => {
+  let target: Target;
+  const instances: Instance[] = [];
+
+  beforeAll(async () => {
+    target = await openTarget();
+  });
+  afterAll(async () => {
+    for (const instance of instances) await instance.stop();
+    await target.cleanup();
+  });
+
+  it('keeps every committed session change in the audit log exactly once, and the chain verifies', async () => {
+    const first = await spawnInstance({ env: { ...target.env, LOG_LEVEL: 'warn' } });
+    instances.push(first);
+    const emails = Array.from(
+      { length: 6 },
+      (_, i) => `crash.${process.pid}.${i}.${Date.now()}@example.com`,
+    );
+    const adminEmail = `crash-admin.${process.pid}.${Date.now()}@example.com`;
+    for (const email of [...emails, adminEmail]) {
+      expect(
+        (await call(first.baseUrl, 'POST', '/auth/register', { email, password: PASSWORD })).status,
+      ).toBe(201);
+    }
+
+    const stop = { now: false, operations: 0 };
+    const workers = emails.map((email) => burst(first.baseUrl, email, stop));
+    // Kill once the burst is well under way (machine speed varies), at most after 10 s.
+    const killBy = Date.now() + 10_000;
+    while (stop.operations < 45 && Date.now() < killBy) await new Promise((r) => setTimeout(r, 20));
+    await first.kill();
+    stop.now = true;
+    const operations = (await Promise.all(workers)).reduce((a, b) => a + b, 0);
+    expect(operations).toBeGreaterThan(20);
+
+    // The dead process's relay leases would run out after 30 s; expire them now instead of waiting.
+    await target.query(`UPDATE outbox_events SET claimed_until = NULL WHERE published_at IS NULL`);
+    await target.query(`UPDATE users SET roles = '{user,admin}' WHERE email = $1`, [adminEmail]);
+    const [{ pending }] = await target.query<{ pending: number }>(
+      `SELECT count(*)::int AS pending FROM outbox_events WHERE published_at IS NULL`,
+    );
+
+    const second = await spawnInstance({ env: { ...target.env, LOG_LEVEL: 'warn' } });
+    instances.push(second);
+    const admin = (
+      await call(second.baseUrl, 'POST', '/auth/login', { email: adminEmail, password: PASSWORD })
+    ).body as unknown as Tokens;
+    // Wait for the restarted relay to deliver what the crash left behind.
+    let lastChecked = -1;
+    let stableSince = Date.now();
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const verify = await call(
+        second.baseUrl,
+        'GET',
+        '/admin/audit/verify',
+        undefined,
+        admin.accessToken,
+      );
+      expect(verify.body.ok).toBe(true);
+      const checked = verify.body.checked as number;
+      if (checked !== lastChecked) stableSince = Date.now();
+      lastChecked = checked;
+      const drained = target.live
+        ? (
+            await target.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL`,
+            )
+          )[0].n === 0
+        : Date.now() - stableSince > 2500; // PGlite is locked by the server: wait for quiet
+      if (drained) break;
+      if (Date.now() > deadline) throw new Error('the outbox was not drained after restart');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await second.stop();
+
+    const missing = await target.query<{ id: string; type: string }>(
+      `SELECT o.id, o.type FROM outbox_events o LEFT JOIN audit_records a ON a.event_id = o.id WHERE a.event_id IS NULL`,
+    );
+    expect(missing).toEqual([]);
+    const twice = await target.query(
+      `SELECT event_id FROM audit_records GROUP BY event_id HAVING count(*) > 1`,
+    );
+    expect(twice).toEqual([]);
+    // Tie the log to the state itself: every session, revocation and rotation that committed.
+    const sessionsWithoutCreated = await target.query(
+      `SELECT s.id FROM sessions s WHERE NOT EXISTS (
+         SELECT 1 FROM audit_records a WHERE a.session_id = s.id AND a.type = 'session.created')`,
+    );
+    expect(sessionsWithoutCreated).toEqual([]);
+    const revokedWithoutRecord = await target.query(
+      `SELECT s.id FROM sessions s WHERE s.status = 'revoked' AND NOT EXISTS (
+         SELECT 1 FROM audit_records a WHERE a.session_id = s.id AND a.type = 'session.revoked')`,
+    );
+    expect(revokedWithoutRecord).toEqual([]);
+    const refreshMismatch = await target.query(
+      `SELECT s.id FROM sessions s WHERE s.refresh_generation <> (
+         SELECT count(*) FROM audit_records a WHERE a.session_id = s.id AND a.type = 'session.refreshed')`,
+    );
+    expect(refreshMismatch).toEqual([]);
+    const [counts] = await target.query<{ sessions: number; records: number }>(
+      `SELECT (SELECT count(*)::int FROM sessions) AS sessions, (SELECT count(*)::int FROM audit_records) AS records`,
+    );
+    process.stdout.write(
+      `crash: ${operations} operations before SIGKILL, ${pending} events left unpublished, ` +
+        `${counts.sessions} sessions, ${counts.records} audit records after restart\n`,
+    );
+  }, 60_000);
+});
