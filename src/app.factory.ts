@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
@@ -8,6 +9,7 @@ import type { AlertingModuleOptions } from './alerting/alerting.module';
 import type { AuthModuleOptions } from './auth/auth.module';
 import type { SessionsModuleOptions } from './sessions/sessions.module';
 import { Clock, SystemClock } from './common/clock';
+import { InFlightRequests } from './common/in-flight-requests';
 import { JsonLogger } from './common/json-logger';
 import { expressProblemHandler } from './common/problem-details.filter';
 import { requestContextMiddleware } from './common/request-context';
@@ -18,6 +20,9 @@ import { EmbeddedPostgres } from './database/embedded-postgres';
 import { metricsMiddleware } from './metrics/metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
 import { setupOpenApi } from './openapi';
+
+/** How long a graceful stop waits for requests in flight. */
+const DRAIN_TIMEOUT_MS = 10_000;
 
 export interface CreateAppOptions {
   clock?: Clock;
@@ -71,11 +76,18 @@ export async function createApp(
       }),
       { logger, bodyParser: false, forceCloseConnections: false },
     );
+    const inFlight = new InFlightRequests();
+    app.use(inFlight.middleware);
     configureHttp(app, config);
     await app.init();
     return {
       app,
       close: async () => {
+        // Stop accepting, let requests in flight finish, then stop workers and the database.
+        const server = app.getHttpServer() as Server;
+        if (server.listening) server.close();
+        server.closeIdleConnections();
+        await inFlight.drained(DRAIN_TIMEOUT_MS);
         await app.close();
         await embedded?.close();
       },

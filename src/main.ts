@@ -45,8 +45,6 @@ async function bootstrap(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.log(`${signal} received: draining requests and closing`, 'Bootstrap');
-    // Idle keep-alive sockets would otherwise hold server.close() open.
-    server.closeIdleConnections();
     tessera.close().then(
       () => process.exit(0),
       (error: unknown) => {

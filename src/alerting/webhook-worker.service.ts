@@ -2,7 +2,7 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -40,7 +40,7 @@ const MAX_BACKOFF_MS = 60 * 60_000;
  * a slot frees as soon as its own request ends, so one hanging receiver cannot hold up the rest.
  */
 @Injectable()
-export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WebhookWorker.name);
   private readonly inFlight = new Map<
     string,
@@ -63,7 +63,7 @@ export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutd
     this.kick();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     // Abandon requests in flight; their leases run out and another run delivers them.

@@ -2,7 +2,7 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { isDatabaseUnavailable } from '../common/database-errors';
 import { AuditService } from './audit.service';
@@ -15,7 +15,7 @@ const FIRST_PURGE_DELAY_MS = 60 * 1000;
  * concurrent purges take turns; the second finds nothing left to do).
  */
 @Injectable()
-export class AuditRetentionScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AuditRetentionScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditRetentionScheduler.name);
   private timers: NodeJS.Timeout[] = [];
   private running?: Promise<void>;
@@ -30,7 +30,7 @@ export class AuditRetentionScheduler implements OnApplicationBootstrap, OnApplic
     this.timers = [first, every];
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
     await this.running;
   }

@@ -1,4 +1,4 @@
-import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Client } from 'pg';
 import { ClusterBus, type ClusterChannel } from './cluster-bus';
 import type { Tx } from './transaction-runner.service';
@@ -12,7 +12,7 @@ const INSTANCE_TAG = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
  * commit, so a revocation is announced exactly when it becomes true. A dedicated connection
  * listens; when it drops, it reconnects with backoff and asks subscribers to resync.
  */
-export class PgNotifyClusterBus extends ClusterBus implements OnModuleInit, OnModuleDestroy {
+export class PgNotifyClusterBus extends ClusterBus implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PgNotifyClusterBus.name);
   private client?: Client;
   private closed = false;
@@ -26,7 +26,7 @@ export class PgNotifyClusterBus extends ClusterBus implements OnModuleInit, OnMo
     await this.connect();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     await this.client?.end().catch(() => undefined);
   }

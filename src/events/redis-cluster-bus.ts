@@ -1,4 +1,4 @@
-import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
 import { ClusterBus, type ClusterChannel } from './cluster-bus';
 import type { Tx } from './transaction-runner.service';
@@ -7,7 +7,7 @@ const PREFIX = 'tessera:';
 const INSTANCE_TAG = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
 /** Redis pub/sub, used when REDIS_URL is set. Publishes after commit. */
-export class RedisClusterBus extends ClusterBus implements OnModuleInit, OnModuleDestroy {
+export class RedisClusterBus extends ClusterBus implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RedisClusterBus.name);
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
@@ -36,7 +36,7 @@ export class RedisClusterBus extends ClusterBus implements OnModuleInit, OnModul
     await this.subscriber.subscribe(`${PREFIX}session_ended`, `${PREFIX}user_event`);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     this.publisher.disconnect();
     this.subscriber.disconnect();
   }

@@ -1,4 +1,9 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  BeforeApplicationShutdown,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
@@ -11,7 +16,7 @@ import { AppConfig } from '../config/app-config';
  * (SESSION_ACTIVITY_WRITE_INTERVAL), in one statement for all of them.
  */
 @Injectable()
-export class ActivityTracker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ActivityTracker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ActivityTracker.name);
   private pending = new Map<string, number>();
   private timer?: NodeJS.Timeout;
@@ -32,7 +37,7 @@ export class ActivityTracker implements OnApplicationBootstrap, OnApplicationShu
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.flush().catch(() => undefined);
   }

@@ -31,6 +31,8 @@ describe('refresh token crypto', () => {
     const [iv, tag, body] = sealed.split('.');
     const bytes = Buffer.from(body, 'base64url');
     bytes[0] ^= 1;
-    expect(unsealWithToken(previous, [iv, tag, bytes.toString('base64url')].join('.'))).toBeUndefined();
+    expect(
+      unsealWithToken(previous, [iv, tag, bytes.toString('base64url')].join('.')),
+    ).toBeUndefined();
   });
 });

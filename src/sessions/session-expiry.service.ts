@@ -1,4 +1,9 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  BeforeApplicationShutdown,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
@@ -29,7 +34,7 @@ const ENDED_RETENTION_MS = 30 * 86_400_000;
  * conditional UPDATE, and only the transaction that wins it records `session.expired`.
  */
 @Injectable()
-export class SessionExpiryService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SessionExpiryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SessionExpiryService.name);
   private timer?: NodeJS.Timeout;
 
@@ -52,7 +57,7 @@ export class SessionExpiryService implements OnApplicationBootstrap, OnApplicati
     this.timer.unref();
   }
 
-  onApplicationShutdown(): void {
+  beforeApplicationShutdown(): void {
     clearInterval(this.timer);
   }
 
