@@ -84,7 +84,7 @@ export async function createApp(
       app,
       close: async () => {
         // Stop accepting, let requests in flight finish, then stop workers and the database.
-        const server = app.getHttpServer() as Server;
+        const server: Server = app.getHttpServer();
         if (server.listening) server.close();
         server.closeIdleConnections();
         await inFlight.drained(DRAIN_TIMEOUT_MS);

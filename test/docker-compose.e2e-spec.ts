@@ -95,7 +95,7 @@ function readComposeSchema(): AnySchemaObject {
     fs.readFileSync(join(packageDir, 'schemas', 'compose.schema.json'), 'utf8'),
   );
   if (typeof schema !== 'object' || schema === null) throw new Error('compose schema not found');
-  return schema as AnySchemaObject;
+  return schema;
 }
 
 function compileComposeValidator(): ValidateFunction<ComposeFile> {

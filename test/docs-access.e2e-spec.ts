@@ -5,11 +5,25 @@ describe('DOCS_ACCESS', () => {
   it('admin: documentation only for signed-in admins', async () => {
     const t: TestApp = await createTestApp({ env: { DOCS_ACCESS: 'admin' } });
     try {
-      expect((await t.http.get('/docs/openapi.json').expect(401)).body.code).toBe('unauthenticated');
+      expect((await t.http.get('/docs/openapi.json').expect(401)).body.code).toBe(
+        'unauthenticated',
+      );
       const user = await signedInUser(t);
-      expect((await t.http.get('/docs/openapi.json').set(...bearer(user.accessToken)).expect(403)).body.code).toBe('forbidden');
-      await t.dataSource.query(`UPDATE users SET roles = '{user,admin}' WHERE id = $1`, [user.user.id]);
-      await t.http.get('/docs/openapi.json').set(...bearer(user.accessToken)).expect(200);
+      expect(
+        (
+          await t.http
+            .get('/docs/openapi.json')
+            .set(...bearer(user.accessToken))
+            .expect(403)
+        ).body.code,
+      ).toBe('forbidden');
+      await t.dataSource.query(`UPDATE users SET roles = '{user,admin}' WHERE id = $1`, [
+        user.user.id,
+      ]);
+      await t.http
+        .get('/docs/openapi.json')
+        .set(...bearer(user.accessToken))
+        .expect(200);
     } finally {
       await t.close();
     }

@@ -7,7 +7,11 @@ import { PROJECT_ROOT, SERVER_SCRIPT, spawnInstance } from './support/spawn-inst
 const PASSWORD = 'correct horse battery staple';
 
 async function post(url: string, body: unknown): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 describe('the server as a user starts it (embedded database, no DATABASE_URL)', () => {
@@ -24,16 +28,34 @@ describe('the server as a user starts it (embedded database, no DATABASE_URL)', 
     const startupMs = Date.now() - started;
     console.log(`first start on a new data directory: ready and docs in ${startupMs} ms`);
     expect(startupMs).toBeLessThan(15_000);
-    const banner = first.logs().find((line) => typeof line.msg === 'string' && line.msg.includes('listening'));
-    expect(banner).toMatchObject({ api: first.baseUrl.replace('127.0.0.1', '127.0.0.1'), docs: `${first.baseUrl}/docs` });
+    const banner = first
+      .logs()
+      .find((line) => typeof line.msg === 'string' && line.msg.includes('listening'));
+    expect(banner).toMatchObject({
+      api: first.baseUrl.replace('127.0.0.1', '127.0.0.1'),
+      docs: `${first.baseUrl}/docs`,
+    });
     expect(readdirSync(join(dataDir, 'keys')).filter((f) => f.endsWith('.pem'))).toHaveLength(1);
 
-    expect((await post(`${first.baseUrl}/auth/register`, { email: 'keep@example.com', password: PASSWORD })).status).toBe(201);
-    const login = await post(`${first.baseUrl}/auth/login`, { email: 'keep@example.com', password: PASSWORD });
+    expect(
+      (
+        await post(`${first.baseUrl}/auth/register`, {
+          email: 'keep@example.com',
+          password: PASSWORD,
+        })
+      ).status,
+    ).toBe(201);
+    const login = await post(`${first.baseUrl}/auth/login`, {
+      email: 'keep@example.com',
+      password: PASSWORD,
+    });
     const { accessToken } = (await login.json()) as { accessToken: string };
 
     // An in-flight request finishes although SIGTERM arrives while it runs.
-    const inFlight = post(`${first.baseUrl}/auth/login`, { email: 'keep@example.com', password: PASSWORD });
+    const inFlight = post(`${first.baseUrl}/auth/login`, {
+      email: 'keep@example.com',
+      password: PASSWORD,
+    });
     await new Promise((resolve) => setTimeout(resolve, 5));
     const exit = await first.stop();
     expect((await inFlight).status).toBe(200);
@@ -41,10 +63,15 @@ describe('the server as a user starts it (embedded database, no DATABASE_URL)', 
 
     const second = await spawnInstance({ env, readyTimeoutMs: 15_000 });
     try {
-      const again = await post(`${second.baseUrl}/auth/login`, { email: 'keep@example.com', password: PASSWORD });
+      const again = await post(`${second.baseUrl}/auth/login`, {
+        email: 'keep@example.com',
+        password: PASSWORD,
+      });
       expect(again.status).toBe(200);
       // Same generated key: the token from before the restart is still valid.
-      const me = await fetch(`${second.baseUrl}/auth/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+      const me = await fetch(`${second.baseUrl}/auth/me`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
       expect(me.status).toBe(200);
     } finally {
       await second.stop();
@@ -65,7 +92,9 @@ describe('the server as a user starts it (embedded database, no DATABASE_URL)', 
   });
 });
 
-async function runToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+async function runToExit(
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, [SERVER_SCRIPT], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
@@ -87,7 +116,10 @@ describe('bad configuration fails fast', () => {
     ['DATABASE_URL', 'mysql://root:secret@db/x'],
   ])('%s=%s stops the process with a message naming the variable', async (name, value) => {
     const started = Date.now();
-    const { code, stderr } = await runToExit({ [name]: value, DATA_DIR: mkdtempSync(join(tmpdir(), 'tessera-cfg-')) });
+    const { code, stderr } = await runToExit({
+      [name]: value,
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'tessera-cfg-')),
+    });
     expect(code).toBe(78);
     expect(stderr).toContain(`${name}:`);
     expect(stderr).not.toContain('secret');

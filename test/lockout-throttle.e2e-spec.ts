@@ -193,7 +193,11 @@ describe('rate limits shared through Redis across instances', () => {
     const keys = await redis.keys('tessera:throttle:*');
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
-    const env = { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH: '4/1m', REDIS_URL: 'redis://127.0.0.1:6379' };
+    const env = {
+      RATE_LIMIT_ENABLED: 'true',
+      RATE_LIMIT_AUTH: '4/1m',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    };
     apps.push(await createTestApp({ env }), await createTestApp({ env }));
   });
   afterAll(async () => {

@@ -20,7 +20,10 @@ describe('OAuth endpoints (RFC 6749 §6, 7009, 7662)', () => {
       .expect(200);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
-    await t.http.get('/auth/me').set(...bearer(res.body.access_token)).expect(200);
+    await t.http
+      .get('/auth/me')
+      .set(...bearer(res.body.access_token))
+      .expect(200);
 
     const replay = await t.http
       .post('/oauth/token')
@@ -28,22 +31,43 @@ describe('OAuth endpoints (RFC 6749 §6, 7009, 7662)', () => {
       .send({ grant_type: 'refresh_token', refresh_token: user.refreshToken })
       .expect(400);
     expect(replay.body).toMatchObject({ error: 'invalid_grant', code: 'refresh_token_reused' });
-    await t.http.get('/auth/me').set(...bearer(res.body.access_token)).expect(401);
+    await t.http
+      .get('/auth/me')
+      .set(...bearer(res.body.access_token))
+      .expect(401);
   });
 
   it('refuses other grant types', async () => {
-    const res = await t.http.post('/oauth/token').type('form').send({ grant_type: 'password', refresh_token: 'x' }).expect(400);
+    const res = await t.http
+      .post('/oauth/token')
+      .type('form')
+      .send({ grant_type: 'password', refresh_token: 'x' })
+      .expect(400);
     expect(res.body.code).toBe('validation_failed');
   });
 
   it('revokes by refresh token or access token, and answers 200 for unknown tokens', async () => {
     const a = await signedInUser(t);
-    await t.http.post('/oauth/revoke').type('form').send({ token: a.refreshToken, token_type_hint: 'refresh_token' }).expect(200);
-    expect((await t.http.get('/auth/me').set(...bearer(a.accessToken)).expect(401)).body.code).toBe('session_revoked');
+    await t.http
+      .post('/oauth/revoke')
+      .type('form')
+      .send({ token: a.refreshToken, token_type_hint: 'refresh_token' })
+      .expect(200);
+    expect(
+      (
+        await t.http
+          .get('/auth/me')
+          .set(...bearer(a.accessToken))
+          .expect(401)
+      ).body.code,
+    ).toBe('session_revoked');
 
     const b = await signedInUser(t);
     await t.http.post('/oauth/revoke').send({ token: b.accessToken }).expect(200);
-    await t.http.get('/auth/me').set(...bearer(b.accessToken)).expect(401);
+    await t.http
+      .get('/auth/me')
+      .set(...bearer(b.accessToken))
+      .expect(401);
 
     await t.http.post('/oauth/revoke').send({ token: 'not-a-token' }).expect(200);
   });
@@ -51,19 +75,49 @@ describe('OAuth endpoints (RFC 6749 §6, 7009, 7662)', () => {
   it('introspects for admins only', async () => {
     const user = await signedInUser(t);
     await t.http.post('/oauth/introspect').send({ token: user.accessToken }).expect(401);
-    const denied = await t.http.post('/oauth/introspect').set(...bearer(user.accessToken)).send({ token: user.accessToken }).expect(403);
+    const denied = await t.http
+      .post('/oauth/introspect')
+      .set(...bearer(user.accessToken))
+      .send({ token: user.accessToken })
+      .expect(403);
     expect(denied.body.code).toBe('forbidden');
 
     const admin = await signedInUser(t);
-    await t.dataSource.query(`UPDATE users SET roles = '{user,admin}' WHERE id = $1`, [admin.user.id]);
-    const active = await t.http.post('/oauth/introspect').set(...bearer(admin.accessToken)).send({ token: user.accessToken }).expect(200);
-    expect(active.body).toMatchObject({ active: true, token_type: 'access_token', sub: user.user.id, sid: user.session.id });
-    const refresh = await t.http.post('/oauth/introspect').set(...bearer(admin.accessToken)).send({ token: user.refreshToken }).expect(200);
-    expect(refresh.body).toMatchObject({ active: true, token_type: 'refresh_token', sid: user.session.id });
+    await t.dataSource.query(`UPDATE users SET roles = '{user,admin}' WHERE id = $1`, [
+      admin.user.id,
+    ]);
+    const active = await t.http
+      .post('/oauth/introspect')
+      .set(...bearer(admin.accessToken))
+      .send({ token: user.accessToken })
+      .expect(200);
+    expect(active.body).toMatchObject({
+      active: true,
+      token_type: 'access_token',
+      sub: user.user.id,
+      sid: user.session.id,
+    });
+    const refresh = await t.http
+      .post('/oauth/introspect')
+      .set(...bearer(admin.accessToken))
+      .send({ token: user.refreshToken })
+      .expect(200);
+    expect(refresh.body).toMatchObject({
+      active: true,
+      token_type: 'refresh_token',
+      sid: user.session.id,
+    });
 
-    await t.http.post('/auth/logout').set(...bearer(user.accessToken)).expect(204);
+    await t.http
+      .post('/auth/logout')
+      .set(...bearer(user.accessToken))
+      .expect(204);
     for (const token of [user.accessToken, user.refreshToken, 'garbage']) {
-      const res = await t.http.post('/oauth/introspect').set(...bearer(admin.accessToken)).send({ token }).expect(200);
+      const res = await t.http
+        .post('/oauth/introspect')
+        .set(...bearer(admin.accessToken))
+        .send({ token })
+        .expect(200);
       expect(res.body).toEqual({ active: false });
     }
   });

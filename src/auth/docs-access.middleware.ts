@@ -22,13 +22,17 @@ export function docsAdminOnly(app: INestApplication) {
     const token = header ?? cookies.access(req);
     const result = token ? tokens.verify(token) : undefined;
     if (!result?.ok || revocations.statusOf(result.claims.sid)) {
-      sendProblem(res, problemFor('unauthenticated', 'The API documentation is for administrators'));
+      sendProblem(
+        res,
+        problemFor('unauthenticated', 'The API documentation is for administrators'),
+      );
       return;
     }
     users.findById(result.claims.sub).then(
       (user) => {
         if (user && !user.locked && user.roles.includes('admin')) next();
-        else sendProblem(res, problemFor('forbidden', 'The API documentation is for administrators'));
+        else
+          sendProblem(res, problemFor('forbidden', 'The API documentation is for administrators'));
       },
       (error: unknown) => next(error),
     );

@@ -32,14 +32,24 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
     this.redis = new Redis(url, { maxRetriesPerRequest: 2 });
   }
 
-  async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
     const base = `tessera:throttle:${throttlerName}:${key}`;
     const block = blockDuration > 0 ? blockDuration : ttl;
-    const [hits, ttlMs, blockedMs] = (await this.redis.eval(INCREMENT, 2, `${base}:hits`, `${base}:blocked`, ttl, limit, block)) as [
-      number,
-      number,
-      number,
-    ];
+    const [hits, ttlMs, blockedMs] = (await this.redis.eval(
+      INCREMENT,
+      2,
+      `${base}:hits`,
+      `${base}:blocked`,
+      ttl,
+      limit,
+      block,
+    )) as [number, number, number];
     return {
       totalHits: hits,
       timeToExpire: Math.ceil(Math.max(ttlMs, 0) / 1000),

@@ -33,7 +33,12 @@ export function toProblem(error: unknown): Mapped {
     if (error.extras.rfc6749Error) {
       // OAuth clients read `error`; RFC 6749 §5.2 answers grant errors with 400.
       return {
-        problem: { ...problem, status: 400, error: error.extras.rfc6749Error, error_description: problem.detail },
+        problem: {
+          ...problem,
+          status: 400,
+          error: error.extras.rfc6749Error,
+          error_description: problem.detail,
+        },
         headers,
       };
     }

@@ -8,7 +8,8 @@ type Labels = Record<string, string>;
 function labelText(labels: Labels): string {
   const entries = Object.entries(labels);
   if (entries.length === 0) return '';
-  const escape = (value: string): string => value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+  const escape = (value: string): string =>
+    value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
   return `{${entries.map(([k, v]) => `${k}="${escape(v)}"`).join(',')}}`;
 }
 
@@ -43,7 +44,11 @@ export class Gauge implements Metric {
   ) {}
 
   async render(): Promise<string[]> {
-    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`, `${this.name} ${await this.read()}`];
+    return [
+      `# HELP ${this.name} ${this.help}`,
+      `# TYPE ${this.name} gauge`,
+      `${this.name} ${await this.read()}`,
+    ];
   }
 }
 
@@ -71,7 +76,9 @@ export class Histogram implements Metric {
     for (const [key, entry] of this.series) {
       const inner = key.slice(1, -1);
       const withLe = (le: string): string => `{${inner ? `${inner},` : ''}le="${le}"}`;
-      this.buckets.forEach((bound, i) => lines.push(`${this.name}_bucket${withLe(String(bound))} ${entry.counts[i]}`));
+      this.buckets.forEach((bound, i) =>
+        lines.push(`${this.name}_bucket${withLe(String(bound))} ${entry.counts[i]}`),
+      );
       lines.push(`${this.name}_bucket${withLe('+Inf')} ${entry.count}`);
       lines.push(`${this.name}_sum${key} ${entry.sum}`);
       lines.push(`${this.name}_count${key} ${entry.count}`);
@@ -89,7 +96,7 @@ export class MetricsRegistry {
   }
 
   async render(): Promise<string> {
-    const parts = await Promise.all(this.metrics.map((metric) => metric.render()));
+    const parts = await Promise.all(this.metrics.map((metric) => Promise.resolve(metric.render())));
     return `${parts.flat().join('\n')}\n`;
   }
 }

@@ -14,9 +14,11 @@ export class MetricsService {
     new Counter('tessera_http_requests_total', 'HTTP requests by method, route and status'),
   );
   readonly httpDuration = this.registry.register(
-    new Histogram('tessera_http_request_duration_seconds', 'HTTP request duration by method and route', [
-      0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
-    ]),
+    new Histogram(
+      'tessera_http_request_duration_seconds',
+      'HTTP request duration by method and route',
+      [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    ),
   );
   readonly events = this.registry.register(
     new Counter('tessera_lifecycle_events_total', 'Published lifecycle events by type'),
@@ -24,7 +26,11 @@ export class MetricsService {
 
   constructor(@InjectDataSource() dataSource: DataSource, revocations: RevocationView) {
     this.registry.register(
-      new Gauge('tessera_revocation_view_entries', 'Recently ended sessions held in memory', () => revocations.size),
+      new Gauge(
+        'tessera_revocation_view_entries',
+        'Recently ended sessions held in memory',
+        () => revocations.size,
+      ),
     );
     this.registry.register(
       new Gauge('tessera_outbox_pending_events', 'Committed events not yet published', async () => {

@@ -31,7 +31,10 @@ export class OAuthController {
   @Header('Cache-Control', 'no-store')
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiOperation({ summary: 'Token endpoint (grant_type=refresh_token only; RFC 6749 §6)' })
-  async token(@Body() dto: OAuthTokenDto, @ClientMeta() meta: RequestMeta): Promise<Record<string, unknown>> {
+  async token(
+    @Body() dto: OAuthTokenDto,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<Record<string, unknown>> {
     try {
       const tokens = await this.auth.refresh(dto.refresh_token, meta);
       return {
@@ -41,7 +44,11 @@ export class OAuthController {
         refresh_token: tokens.refreshToken,
       };
     } catch (error) {
-      if (error instanceof AppException && error.code !== 'service_unavailable' && error.code !== 'rate_limited') {
+      if (
+        error instanceof AppException &&
+        error.code !== 'service_unavailable' &&
+        error.code !== 'rate_limited'
+      ) {
         throw new AppException(error.code, error.detail, {
           ...error.extras,
           rfc6749Error: 'invalid_grant',
@@ -57,7 +64,11 @@ export class OAuthController {
   @UseGuards(AuthThrottlerGuard)
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiOperation({ summary: 'Revoke a refresh or access token, ending its session (RFC 7009)' })
-  async revoke(@Body() dto: OAuthTokenReferenceDto, @ClientMeta() meta: RequestMeta, @Res({ passthrough: true }) res: Response): Promise<void> {
+  async revoke(
+    @Body() dto: OAuthTokenReferenceDto,
+    @ClientMeta() meta: RequestMeta,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<void> {
     await this.oauth.revoke(dto.token, meta);
     res.setHeader('Cache-Control', 'no-store');
   }

@@ -36,7 +36,9 @@ export class OAuthService {
   async revoke(token: string, meta: RequestMeta): Promise<void> {
     const sessionId = await this.sessionOf(token);
     if (!sessionId) return;
-    await this.transactions.run((tx) => this.sessions.revoke(tx, { sessionIds: [sessionId] }, 'logout', meta));
+    await this.transactions.run((tx) =>
+      this.sessions.revoke(tx, { sessionIds: [sessionId] }, 'logout', meta),
+    );
   }
 
   async introspect(token: string): Promise<Introspection> {
@@ -60,7 +62,10 @@ export class OAuthService {
       token_type: 'refresh_token',
       sub: owner.userId,
       sid: owner.sessionId,
-      exp: Math.floor(Math.min(new Date(owner.expiresAt).getTime(), new Date(owner.idleExpiresAt).getTime()) / 1000),
+      exp: Math.floor(
+        Math.min(new Date(owner.expiresAt).getTime(), new Date(owner.idleExpiresAt).getTime()) /
+          1000,
+      ),
       iat: Math.floor(new Date(owner.issuedAt).getTime() / 1000),
     };
   }
