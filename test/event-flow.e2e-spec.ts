@@ -229,9 +229,13 @@ describe('lifecycle events: the whole flow, as the audit log tells it', () => {
           .send({ email, password: 'wrong password 5' })
           .expect(401),
     );
-    // Refused while locked: no state changes, so nothing is recorded.
-    await step([], () =>
-      t.http.post('/auth/login').send({ email, password: resetPassword }).expect(423),
+    // Refused while locked: nothing changes, but the attempt is on record.
+    await step(['auth.login.failed:account_locked'], () =>
+      t.http
+        .post('/auth/login')
+        .set('User-Agent', 'TesseraTest/1.0')
+        .send({ email, password: resetPassword })
+        .expect(423),
     );
 
     const records = await auditOf(userId);

@@ -76,7 +76,8 @@ describe('lockout and login answers', () => {
       `SELECT type FROM outbox_events WHERE payload->>'userId' = (SELECT id::text FROM users WHERE email = $1) ORDER BY seq`,
       [email],
     );
-    expect(types.filter((row) => row.type === 'auth.login.failed')).toHaveLength(3);
+    // Three wrong passwords, then two attempts refused while locked: all on record.
+    expect(types.filter((row) => row.type === 'auth.login.failed')).toHaveLength(5);
     expect(types.filter((row) => row.type === 'user.locked')).toHaveLength(1);
   });
 

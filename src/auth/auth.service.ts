@@ -87,8 +87,14 @@ export class AuthService {
     meta: RequestMeta,
   ): Promise<UserEntity> {
     const emailNormalized = normalizeEmail(email);
-    await this.attempts.assertNotLocked(emailNormalized);
     const user = await this.users.findByEmail(email);
+    try {
+      await this.attempts.assertNotLocked(emailNormalized);
+    } catch (locked) {
+      // Attempts against a locked account are worth an audit record (who keeps trying, from where).
+      if (user) await this.recordLockedAttempt(user, meta);
+      throw locked;
+    }
     const ok = user
       ? await this.users.verifyPassword(user, password)
       : await this.users.verifyDummy(password);
@@ -103,6 +109,16 @@ export class AuthService {
     await this.attempts.clear(emailNormalized);
     await this.users.rehashIfNeeded(user, password);
     return user;
+  }
+
+  private async recordLockedAttempt(user: UserEntity, meta: RequestMeta): Promise<void> {
+    await this.transactions.run((tx) =>
+      tx.record(
+        'auth.login.failed',
+        { userId: user.id, ip: meta.ip, userAgent: meta.userAgent },
+        { reason: 'account_locked' },
+      ),
+    );
   }
 
   private async recordFailedLogin(
