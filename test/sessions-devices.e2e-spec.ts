@@ -227,6 +227,16 @@ describe('self-service sessions and devices', () => {
       .expect(204);
     [device] = (await t.http.get('/devices').set(...bearer(me.accessToken))).body.items;
     expect(device.trusted).toBe(false);
+    await t.flushEvents();
+    const recorded = await t.dataSource.query<
+      Array<{ type: string; ip: string | null; ua: string | null }>
+    >(
+      `SELECT type, payload->>'ip' AS ip, payload->>'userAgent' AS ua FROM outbox_events
+        WHERE payload->>'deviceId' = $1 AND type IN ('device.renamed', 'device.trusted', 'device.untrusted')`,
+      [deviceId],
+    );
+    expect(recorded).toHaveLength(3);
+    expect(recorded.every((event) => event.ip !== null)).toBe(true);
     const bad = await t.http
       .patch(`/devices/${deviceId}`)
       .set(...bearer(me.accessToken))

@@ -10,7 +10,12 @@ import {
   Post,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type AuthContext, CurrentAuth } from '../common/auth-context';
+import {
+  type AuthContext,
+  ClientMeta,
+  CurrentAuth,
+  type RequestMeta,
+} from '../common/auth-context';
 import { Clock } from '../common/clock';
 import { TransactionRunner } from '../events/transaction-runner.service';
 import { DevicesService, type DeviceView } from './devices.service';
@@ -40,8 +45,9 @@ export class DevicesController {
     @CurrentAuth() auth: AuthContext,
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() dto: RenameDeviceDto,
+    @ClientMeta() meta: RequestMeta,
   ): Promise<void> {
-    await this.transactions.run((tx) => this.devices.rename(tx, auth.userId, id, dto.name));
+    await this.transactions.run((tx) => this.devices.rename(tx, auth.userId, id, dto.name, meta));
   }
 
   @Post(':id/trust')
@@ -50,8 +56,9 @@ export class DevicesController {
   async trust(
     @CurrentAuth() auth: AuthContext,
     @Param('id', new ParseUUIDPipe()) id: string,
+    @ClientMeta() meta: RequestMeta,
   ): Promise<void> {
-    await this.transactions.run((tx) => this.devices.setTrusted(tx, auth.userId, id, true));
+    await this.transactions.run((tx) => this.devices.setTrusted(tx, auth.userId, id, true, meta));
   }
 
   @Delete(':id/trust')
@@ -60,7 +67,8 @@ export class DevicesController {
   async untrust(
     @CurrentAuth() auth: AuthContext,
     @Param('id', new ParseUUIDPipe()) id: string,
+    @ClientMeta() meta: RequestMeta,
   ): Promise<void> {
-    await this.transactions.run((tx) => this.devices.setTrusted(tx, auth.userId, id, false));
+    await this.transactions.run((tx) => this.devices.setTrusted(tx, auth.userId, id, false, meta));
   }
 }

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { AppException } from '../common/app.exception';
+import type { RequestMeta } from '../common/auth-context';
 import type { Tx } from '../events/transaction-runner.service';
 import { DeviceEntity } from './device.entity';
 import { parseUserAgent } from './user-agent';
@@ -126,13 +127,25 @@ export class DevicesService {
     });
   }
 
-  async rename(tx: Tx, userId: string, deviceId: string, name: string): Promise<void> {
+  async rename(
+    tx: Tx,
+    userId: string,
+    deviceId: string,
+    name: string,
+    meta: RequestMeta = {},
+  ): Promise<void> {
     await this.getOwned(userId, deviceId, tx);
     await tx.manager.update(DeviceEntity, { id: deviceId }, { name: name.trim() });
-    await tx.record('device.renamed', { userId, deviceId }, { name: name.trim() });
+    await tx.record('device.renamed', { userId, deviceId, ...meta }, { name: name.trim() });
   }
 
-  async setTrusted(tx: Tx, userId: string, deviceId: string, trusted: boolean): Promise<void> {
+  async setTrusted(
+    tx: Tx,
+    userId: string,
+    deviceId: string,
+    trusted: boolean,
+    meta: RequestMeta = {},
+  ): Promise<void> {
     const device = await this.getOwned(userId, deviceId, tx);
     if (device.trusted === trusted) return;
     await tx.manager.update(
@@ -140,12 +153,22 @@ export class DevicesService {
       { id: deviceId },
       { trusted, trustedAt: trusted ? tx.now() : null },
     );
-    await tx.record(trusted ? 'device.trusted' : 'device.untrusted', { userId, deviceId }, {});
+    await tx.record(
+      trusted ? 'device.trusted' : 'device.untrusted',
+      { userId, deviceId, ...meta },
+      {},
+    );
   }
 
   /** Deletes the device; the caller revokes its sessions in the same transaction. */
-  async forget(tx: Tx, userId: string, deviceId: string, revokedSessions: number): Promise<void> {
+  async forget(
+    tx: Tx,
+    userId: string,
+    deviceId: string,
+    revokedSessions: number,
+    meta: RequestMeta = {},
+  ): Promise<void> {
     await tx.manager.delete(DeviceEntity, { id: deviceId, userId });
-    await tx.record('device.forgotten', { userId, deviceId }, { revokedSessions });
+    await tx.record('device.forgotten', { userId, deviceId, ...meta }, { revokedSessions });
   }
 }

@@ -41,7 +41,7 @@ export class DeviceRemovalController {
         'device_forgotten',
         meta,
       );
-      await this.devices.forget(tx, auth.userId, id, revoked.length);
+      await this.devices.forget(tx, auth.userId, id, revoked.length, meta);
     });
   }
 }
