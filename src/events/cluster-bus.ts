@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Tx } from './transaction-runner.service';
 
 export type ClusterChannel = 'session_ended' | 'user_event';
@@ -11,6 +12,8 @@ export type ClusterHandler = (payload: string) => void;
  */
 export abstract class ClusterBus {
   private readonly handlers = new Map<ClusterChannel, ClusterHandler[]>();
+  /** Tags this bus's own messages, which it has already delivered locally at commit. */
+  private readonly instanceTag = randomUUID();
   private readonly resyncHandlers: Array<() => void> = [];
 
   subscribe(channel: ClusterChannel, handler: ClusterHandler): void {
@@ -34,6 +37,18 @@ export abstract class ClusterBus {
   publish(channel: ClusterChannel, payload: string): Promise<void> {
     this.deliver(channel, payload);
     return this.send(channel, payload);
+  }
+
+  /** The wire form of a message: the sender's tag, then the payload. */
+  protected frame(payload: string): string {
+    return `${this.instanceTag}|${payload}`;
+  }
+
+  /** Delivers a message from the transport, unless this bus sent it itself. */
+  protected receive(channel: ClusterChannel, raw: string): void {
+    const separator = raw.indexOf('|');
+    if (separator < 0 || raw.slice(0, separator) === this.instanceTag) return;
+    this.deliver(channel, raw.slice(separator + 1));
   }
 
   protected deliver(channel: ClusterChannel, payload: string): void {

@@ -5,7 +5,6 @@ import type { Tx } from './transaction-runner.service';
 
 const CHANNELS: readonly ClusterChannel[] = ['session_ended', 'user_event'];
 const PREFIX = 'tessera_';
-const INSTANCE_TAG = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
 /**
  * PostgreSQL LISTEN/NOTIFY. NOTIFY inside the state-changing transaction is delivered only on
@@ -32,30 +31,19 @@ export class PgNotifyClusterBus extends ClusterBus implements OnModuleInit, OnAp
   }
 
   protected async sendOnCommit(tx: Tx, channel: ClusterChannel, payload: string): Promise<void> {
-    await tx.manager.query('SELECT pg_notify($1, $2)', [
-      PREFIX + channel,
-      `${INSTANCE_TAG}|${payload}`,
-    ]);
+    await tx.manager.query('SELECT pg_notify($1, $2)', [PREFIX + channel, this.frame(payload)]);
   }
 
   protected async send(channel: ClusterChannel, payload: string): Promise<void> {
     const client = this.client;
     if (!client) return;
-    await client.query('SELECT pg_notify($1, $2)', [
-      PREFIX + channel,
-      `${INSTANCE_TAG}|${payload}`,
-    ]);
+    await client.query('SELECT pg_notify($1, $2)', [PREFIX + channel, this.frame(payload)]);
   }
 
   private async connect(): Promise<void> {
     const client = new Client({ connectionString: this.url, application_name: 'tessera-listener' });
     client.on('notification', (message) => {
-      const channel = message.channel.slice(PREFIX.length) as ClusterChannel;
-      const raw = message.payload ?? '';
-      const separator = raw.indexOf('|');
-      // Our own messages were already delivered locally at commit.
-      if (raw.slice(0, separator) === INSTANCE_TAG) return;
-      this.deliver(channel, raw.slice(separator + 1));
+      this.receive(message.channel.slice(PREFIX.length) as ClusterChannel, message.payload ?? '');
     });
     client.on('error', (error) => this.logger.warn(`listener connection error: ${error.message}`));
     try {

@@ -4,7 +4,6 @@ import { ClusterBus, type ClusterChannel } from './cluster-bus';
 import type { Tx } from './transaction-runner.service';
 
 const PREFIX = 'tessera:';
-const INSTANCE_TAG = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
 /** Redis pub/sub, used when REDIS_URL is set. Publishes after commit. */
 export class RedisClusterBus extends ClusterBus implements OnModuleInit, OnApplicationShutdown {
@@ -20,11 +19,9 @@ export class RedisClusterBus extends ClusterBus implements OnModuleInit, OnAppli
   }
 
   async onModuleInit(): Promise<void> {
-    this.subscriber.on('message', (channel: string, raw: string) => {
-      const separator = raw.indexOf('|');
-      if (raw.slice(0, separator) === INSTANCE_TAG) return;
-      this.deliver(channel.slice(PREFIX.length) as ClusterChannel, raw.slice(separator + 1));
-    });
+    this.subscriber.on('message', (channel: string, raw: string) =>
+      this.receive(channel.slice(PREFIX.length) as ClusterChannel, raw),
+    );
     this.subscriber.on('ready', () => {
       // ioredis re-subscribes by itself; anything published meanwhile was missed.
       if (this.everConnected) this.resync();
@@ -52,6 +49,6 @@ export class RedisClusterBus extends ClusterBus implements OnModuleInit, OnAppli
   }
 
   protected async send(channel: ClusterChannel, payload: string): Promise<void> {
-    await this.publisher.publish(PREFIX + channel, `${INSTANCE_TAG}|${payload}`);
+    await this.publisher.publish(PREFIX + channel, this.frame(payload));
   }
 }
