@@ -13,7 +13,7 @@ import { AppConfig } from '../config/app-config';
 import type { ExpiryReason } from '../events/event-catalog';
 import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
 import { ActivityTracker } from './activity-tracker.service';
-import { RevocationView } from './revocation-view.service';
+import { SessionEndings } from './session-endings.service';
 
 export interface DeadlineRow {
   id: string;
@@ -42,7 +42,7 @@ export class SessionExpiryService implements OnApplicationBootstrap, BeforeAppli
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: TransactionRunner,
     private readonly activity: ActivityTracker,
-    private readonly revocations: RevocationView,
+    private readonly endings: SessionEndings,
     private readonly clock: Clock,
     private readonly config: AppConfig,
   ) {}
@@ -116,20 +116,14 @@ export class SessionExpiryService implements OnApplicationBootstrap, BeforeAppli
     );
     if (rows.length === 0) return [];
     const expired = rows.map((row) => row.id);
-    await tx.manager.query(
-      `UPDATE refresh_tokens SET status = 'revoked', successor_sealed = NULL
-        WHERE session_id = ANY($1::uuid[]) AND status <> 'revoked'`,
-      [expired],
-    );
     for (const row of rows) {
       await tx.record(
         'session.expired',
         { userId: row.user_id, sessionId: row.id, deviceId: row.device_id ?? undefined },
         { reason },
       );
-      this.activity.forget(row.id);
     }
-    await this.revocations.announce(tx, expired, 'expired');
+    await this.endings.settle(tx, expired, 'expired');
     return expired;
   }
 

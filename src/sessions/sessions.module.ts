@@ -8,6 +8,7 @@ import { RefreshRotationService } from './refresh-rotation.service';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { RevocationView } from './revocation-view.service';
 import { SessionEntity } from './session.entity';
+import { SessionEndings } from './session-endings.service';
 import { SessionExpiryService } from './session-expiry.service';
 import { SessionSearchService } from './session-search.service';
 import { ConfiguredSessionPolicy, SessionPolicy } from './session-policy';
@@ -34,6 +35,7 @@ export class SessionsModule {
         SessionExpiryService,
         ActivityTracker,
         RevocationView,
+        SessionEndings,
         options.policy
           ? { provide: SessionPolicy, useValue: options.policy }
           : {
@@ -49,6 +51,7 @@ export class SessionsModule {
         SessionExpiryService,
         ActivityTracker,
         RevocationView,
+        SessionEndings,
         DevicesModule,
       ],
     };

@@ -9,7 +9,6 @@ import type { Tx } from '../events/transaction-runner.service';
 import { ActivityTracker } from './activity-tracker.service';
 import { newOpaqueToken, hashToken } from './refresh-token-crypto';
 import { RefreshTokenEntity } from './refresh-token.entity';
-import { RevocationView } from './revocation-view.service';
 import { SessionEntity } from './session.entity';
 import { SessionPolicy } from './session-policy';
 import {
@@ -19,6 +18,7 @@ import {
   toSessionView,
 } from './session-views';
 import { sessionNotFound } from './sessions.exception';
+import { SessionEndings } from './session-endings.service';
 import { type DeadlineRow, SessionExpiryService } from './session-expiry.service';
 
 export interface NewSession {
@@ -64,7 +64,7 @@ export class SessionsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly policy: SessionPolicy,
-    private readonly revocations: RevocationView,
+    private readonly endings: SessionEndings,
     private readonly activity: ActivityTracker,
     private readonly expiry: SessionExpiryService,
     private readonly clock: Clock,
@@ -187,11 +187,6 @@ export class SessionsService {
   ): Promise<string[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((row) => row.id);
-    await tx.manager.query(
-      `UPDATE refresh_tokens SET status = 'revoked', successor_sealed = NULL
-        WHERE session_id = ANY($1::uuid[]) AND status <> 'revoked'`,
-      [ids],
-    );
     for (const row of rows) {
       await tx.record(
         'session.revoked',
@@ -204,9 +199,8 @@ export class SessionsService {
         },
         { reason, ...(context.actorId ? { actorId: context.actorId } : {}) },
       );
-      this.activity.forget(row.id);
     }
-    await this.revocations.announce(tx, ids, 'revoked');
+    await this.endings.settle(tx, ids, 'revoked');
     return ids;
   }
 

@@ -1,0 +1,28 @@
+import { Injectable } from '@nestjs/common';
+import type { Tx } from '../events/transaction-runner.service';
+import { ActivityTracker } from './activity-tracker.service';
+import { type EndedStatus, RevocationView } from './revocation-view.service';
+
+/**
+ * What every ended session needs, revoked or expired, inside the ending transaction: its
+ * refresh tokens dead (including a sealed grace successor), no pending activity write, and the
+ * news on every instance once the transaction commits.
+ */
+@Injectable()
+export class SessionEndings {
+  constructor(
+    private readonly activity: ActivityTracker,
+    private readonly revocations: RevocationView,
+  ) {}
+
+  async settle(tx: Tx, sessionIds: readonly string[], status: EndedStatus): Promise<void> {
+    if (sessionIds.length === 0) return;
+    await tx.manager.query(
+      `UPDATE refresh_tokens SET status = 'revoked', successor_sealed = NULL
+        WHERE session_id = ANY($1::uuid[]) AND status <> 'revoked'`,
+      [sessionIds],
+    );
+    for (const id of sessionIds) this.activity.forget(id);
+    await this.revocations.announce(tx, sessionIds, status);
+  }
+}
