@@ -32,7 +32,8 @@ export type Verification =
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 const CLOCK_TOLERANCE_SECONDS = 5;
-const CACHE_LIMIT = 50_000;
+// ~1 kB per entry (the token string is the key): about 10 MB at most.
+const CACHE_LIMIT = 10_000;
 
 function decodeHeader(token: string): Record<string, unknown> | undefined {
   const dot = token.indexOf('.');
