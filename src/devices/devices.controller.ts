@@ -9,7 +9,16 @@ import {
   Patch,
   Post,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiProblemResponses } from '../common/api-problem.decorator';
 import {
   type AuthContext,
   ClientMeta,
@@ -18,12 +27,16 @@ import {
 } from '../common/auth-context';
 import { Clock } from '../common/clock';
 import { TransactionRunner } from '../events/transaction-runner.service';
-import { DevicesService, type DeviceView } from './devices.service';
+import { DevicesService } from './devices.service';
+import { DeviceListResponseDto } from './dto/device-list-response.dto';
 import { RenameDeviceDto } from './dto/rename-device.dto';
+
+const DEVICE_ID = { name: 'id', format: 'uuid', description: 'Device id' };
 
 @ApiTags('devices')
 @ApiBearerAuth('bearer')
 @ApiCookieAuth('cookie')
+@ApiProblemResponses(401)
 @Controller('devices')
 export class DevicesController {
   constructor(
@@ -34,13 +47,17 @@ export class DevicesController {
 
   @Get()
   @ApiOperation({ summary: "The caller's devices, with parsed OS and browser and active sessions" })
-  async list(@CurrentAuth() auth: AuthContext): Promise<{ items: DeviceView[]; nextCursor: null }> {
+  @ApiOkResponse({ type: DeviceListResponseDto })
+  async list(@CurrentAuth() auth: AuthContext): Promise<DeviceListResponseDto> {
     return { items: await this.devices.list(auth.userId, this.clock.now()), nextCursor: null };
   }
 
   @Patch(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Rename a device' })
+  @ApiParam(DEVICE_ID)
+  @ApiNoContentResponse({ description: 'Renamed' })
+  @ApiProblemResponses(400, 'csrf_failed', 404, 413)
   async rename(
     @CurrentAuth() auth: AuthContext,
     @Param('id', new ParseUUIDPipe()) id: string,
@@ -53,6 +70,9 @@ export class DevicesController {
   @Post(':id/trust')
   @HttpCode(204)
   @ApiOperation({ summary: 'Mark a device as trusted' })
+  @ApiParam(DEVICE_ID)
+  @ApiNoContentResponse({ description: 'Trusted' })
+  @ApiProblemResponses(400, 'csrf_failed', 404)
   async trust(
     @CurrentAuth() auth: AuthContext,
     @Param('id', new ParseUUIDPipe()) id: string,
@@ -64,6 +84,9 @@ export class DevicesController {
   @Delete(':id/trust')
   @HttpCode(204)
   @ApiOperation({ summary: 'Stop trusting a device' })
+  @ApiParam(DEVICE_ID)
+  @ApiNoContentResponse({ description: 'No longer trusted' })
+  @ApiProblemResponses(400, 'csrf_failed', 404)
   async untrust(
     @CurrentAuth() auth: AuthContext,
     @Param('id', new ParseUUIDPipe()) id: string,

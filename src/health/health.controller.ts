@@ -9,6 +9,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Public } from '../common/public.decorator';
+import { LivenessDto, ReadinessDto } from './dto/health-response.dto';
 
 const READY_TIMEOUT_MS = 2000;
 
@@ -36,14 +37,18 @@ export class HealthController {
   @Get('live')
   @HttpCode(200)
   @ApiOperation({ summary: 'Liveness: the process is up and serving' })
+  @ApiOkResponse({ type: LivenessDto, description: 'Up' })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
   @ApiOperation({ summary: 'Readiness: the database answers and every migration is applied' })
-  @ApiOkResponse({ description: 'Ready to serve traffic' })
-  @ApiServiceUnavailableResponse({ description: 'Not ready; the body says which check failed' })
+  @ApiOkResponse({ type: ReadinessDto, description: 'Ready to serve traffic' })
+  @ApiServiceUnavailableResponse({
+    type: ReadinessDto,
+    description: 'Not ready; the body (status unavailable) says which check failed',
+  })
   async ready(@Res({ passthrough: true }) res: Response): Promise<ReadinessReport> {
     const report = await this.check();
     res.status(report.status === 'ok' ? 200 : 503);

@@ -1,5 +1,13 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiProblemResponses } from '../common/api-problem.decorator';
 import type { Request, Response } from 'express';
 import { type AuthContext, CurrentAuth } from '../common/auth-context';
 import { LiveStreamService } from './live-stream.service';
@@ -20,6 +28,21 @@ export class LiveController {
       'Starts with a `ready` event. When this session is revoked or expires, the stream receives ' +
       '`session.revoked` (or `session.expired`) and ends; it also ends when the access token expires.',
   })
+  @ApiOkResponse({
+    description:
+      'An event stream; each event is named by its type and carries the lifecycle event as JSON',
+    content: {
+      'text/event-stream': {
+        schema: {
+          type: 'string',
+          example:
+            'retry: 3000\n\nevent: ready\ndata: {"sessionId":"5a4e2c1d-7b3f-4d6a-8e9c-1f2a3b4c5d6e"}\n\n' +
+            'id: 0d5c7b8e-2f4a-4c1b-9e3d-6a7b8c9d0e1f\nevent: session.revoked\ndata: {…}\n\n',
+        },
+      },
+    },
+  })
+  @ApiProblemResponses(401)
   stream(@CurrentAuth() auth: AuthContext, @Req() req: Request, @Res() res: Response): void {
     this.live.open(auth, req, res);
   }

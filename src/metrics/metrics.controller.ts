@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/public.decorator';
 import { MetricsService } from './metrics.service';
 
@@ -14,6 +14,20 @@ export class MetricsController {
   @Header('Cache-Control', 'no-store')
   @ApiProduces('text/plain')
   @ApiOperation({ summary: 'Prometheus metrics (aggregate counts only; no personal data)' })
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format 0.0.4',
+    content: {
+      'text/plain': {
+        schema: {
+          type: 'string',
+          example:
+            '# HELP tessera_lifecycle_events_total Published lifecycle events by type\n' +
+            '# TYPE tessera_lifecycle_events_total counter\n' +
+            'tessera_lifecycle_events_total{type="auth.login.succeeded"} 42\n',
+        },
+      },
+    },
+  })
   scrape(): Promise<string> {
     return this.metrics.registry.render();
   }

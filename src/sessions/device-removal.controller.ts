@@ -1,5 +1,13 @@
 import { Controller, Delete, HttpCode, Param, ParseUUIDPipe } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiNoContentResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiProblemResponses } from '../common/api-problem.decorator';
 import {
   type AuthContext,
   ClientMeta,
@@ -17,6 +25,7 @@ import { SessionsService } from './sessions.service';
 @ApiTags('devices')
 @ApiBearerAuth('bearer')
 @ApiCookieAuth('cookie')
+@ApiProblemResponses(401)
 @Controller('devices')
 export class DeviceRemovalController {
   constructor(
@@ -28,6 +37,11 @@ export class DeviceRemovalController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Forget a device and revoke its sessions' })
+  @ApiParam({ name: 'id', format: 'uuid', description: 'Device id' })
+  @ApiNoContentResponse({
+    description: "Forgotten; its sessions are revoked (reason 'device_forgotten')",
+  })
+  @ApiProblemResponses(400, 'csrf_failed', 404)
   async forget(
     @CurrentAuth() auth: AuthContext,
     @Param('id', new ParseUUIDPipe()) id: string,

@@ -1,5 +1,14 @@
 import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiProblemResponses } from '../common/api-problem.decorator';
 import {
   type AuthContext,
   ClientMeta,
@@ -7,12 +16,13 @@ import {
   type RequestMeta,
 } from '../common/auth-context';
 import { TransactionRunner } from '../events/transaction-runner.service';
-import type { SessionView } from './session-views';
+import { SessionListResponseDto } from './dto/session-list-response.dto';
 import { SessionsService } from './sessions.service';
 
 @ApiTags('sessions')
 @ApiBearerAuth('bearer')
 @ApiCookieAuth('cookie')
+@ApiProblemResponses(401)
 @Controller('sessions')
 export class SessionsController {
   constructor(
@@ -22,9 +32,8 @@ export class SessionsController {
 
   @Get()
   @ApiOperation({ summary: "The caller's active sessions; `current` marks this one" })
-  async list(
-    @CurrentAuth() auth: AuthContext,
-  ): Promise<{ items: SessionView[]; nextCursor: null }> {
+  @ApiOkResponse({ type: SessionListResponseDto })
+  async list(@CurrentAuth() auth: AuthContext): Promise<SessionListResponseDto> {
     return {
       items: await this.sessions.listForUser(auth.userId, auth.sessionId),
       nextCursor: null,
@@ -34,6 +43,9 @@ export class SessionsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke one of your sessions (another user’s id answers 404)' })
+  @ApiParam({ name: 'id', format: 'uuid', description: 'Session id' })
+  @ApiNoContentResponse({ description: "Revoked (reason 'user')" })
+  @ApiProblemResponses(400, 'csrf_failed', 404)
   async revokeOne(
     @CurrentAuth() auth: AuthContext,
     @Param('id', new ParseUUIDPipe()) id: string,
@@ -45,6 +57,8 @@ export class SessionsController {
   @Delete()
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke every session except the current one' })
+  @ApiNoContentResponse({ description: "The other sessions are revoked (reason 'user')" })
+  @ApiProblemResponses('csrf_failed')
   async revokeOthers(
     @CurrentAuth() auth: AuthContext,
     @ClientMeta() meta: RequestMeta,

@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import type { AlertSeverity, AlertStatus } from '../alert.entity';
@@ -8,6 +9,7 @@ export const ALERT_SEVERITIES: readonly AlertSeverity[] = ['low', 'medium', 'hig
 /** Keyset pagination (`?limit`, `?cursor`). */
 export class PageQueryDto {
   /** Page size, 1–200 (default 50). */
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50, description: 'Page size' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -16,6 +18,10 @@ export class PageQueryDto {
   limit?: number;
 
   /** The `nextCursor` of the previous page. */
+  @ApiPropertyOptional({
+    description: 'The nextCursor of the previous page (opaque)',
+    maxLength: 200,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)
@@ -25,6 +31,7 @@ export class PageQueryDto {
 /** The caller's own alerts. */
 export class MyAlertsQueryDto extends PageQueryDto {
   /** Only alerts in this status. */
+  @ApiPropertyOptional({ enum: ALERT_STATUSES, description: 'Only alerts in this status' })
   @IsOptional()
   @IsIn(ALERT_STATUSES)
   status?: AlertStatus;
@@ -33,16 +40,23 @@ export class MyAlertsQueryDto extends PageQueryDto {
 /** Admin search over all alerts. */
 export class AlertQueryDto extends MyAlertsQueryDto {
   /** Only alerts about this user. */
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only alerts about this user' })
   @IsOptional()
   @IsUUID()
   userId?: string;
 
   /** Only alerts of this severity. */
+  @ApiPropertyOptional({ enum: ALERT_SEVERITIES, description: 'Only alerts of this severity' })
   @IsOptional()
   @IsIn(ALERT_SEVERITIES)
   severity?: AlertSeverity;
 
   /** Only alerts of this rule. */
+  @ApiPropertyOptional({
+    description: 'Only alerts of this rule',
+    maxLength: 64,
+    example: 'user.locked',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(64)
@@ -51,6 +65,11 @@ export class AlertQueryDto extends MyAlertsQueryDto {
 
 /** Acknowledge, resolve or reopen an alert. */
 export class UpdateAlertDto {
+  @ApiProperty({
+    enum: ALERT_STATUSES,
+    description: 'acknowledged or resolved; open reopens it',
+    example: 'acknowledged',
+  })
   @IsIn(ALERT_STATUSES)
   status!: AlertStatus;
 }

@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
 import type { AlertSeverity } from '../alert.entity';
 import { ALERT_SEVERITIES } from './alert-query.dto';
@@ -5,17 +6,30 @@ import { ALERT_SEVERITIES } from './alert-query.dto';
 /** Register an endpoint for alerts; the response carries its signing secret, once. */
 export class CreateWebhookDto {
   /** Where alerts are POSTed (http or https). */
+  @ApiProperty({
+    description: 'Where alerts are POSTed (http or https)',
+    format: 'uri',
+    maxLength: 2048,
+    example: 'https://hooks.example.com/tessera',
+  })
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   @MaxLength(2048)
   url!: string;
 
   /** A note for people. */
+  @ApiPropertyOptional({ description: 'A note for people', maxLength: 200, example: 'SOC pager' })
   @IsOptional()
   @IsString()
   @MaxLength(200)
   description?: string;
 
   /** Only alerts of at least this severity (default low: all). */
+  @ApiPropertyOptional({
+    enum: ALERT_SEVERITIES,
+    default: 'low',
+    description: 'Only alerts of at least this severity (default low: all)',
+    example: 'high',
+  })
   @IsOptional()
   @IsIn(ALERT_SEVERITIES)
   minSeverity?: AlertSeverity;

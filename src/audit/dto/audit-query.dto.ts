@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsInt,
@@ -14,11 +15,17 @@ import {
 /** Filters and keyset pagination for the caller's own activity. */
 export class ActivityQueryDto {
   /** Only records of this session. */
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only records of this session' })
   @IsOptional()
   @IsUUID()
   sessionId?: string;
 
   /** Only records of this event type, e.g. `session.revoked`. */
+  @ApiPropertyOptional({
+    description: 'Only records of this event type',
+    maxLength: 64,
+    example: 'session.revoked',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(64)
@@ -28,16 +35,25 @@ export class ActivityQueryDto {
   type?: string;
 
   /** Records that occurred at or after this instant (ISO-8601). */
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Records that occurred at or after this instant (ISO-8601)',
+  })
   @IsOptional()
   @IsISO8601({ strict: true })
   from?: string;
 
   /** Records that occurred before this instant (ISO-8601). */
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Records that occurred before this instant (ISO-8601)',
+  })
   @IsOptional()
   @IsISO8601({ strict: true })
   to?: string;
 
   /** Page size, 1–200 (default 50). */
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50, description: 'Page size' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -46,6 +62,10 @@ export class ActivityQueryDto {
   limit?: number;
 
   /** The `nextCursor` of the previous page. */
+  @ApiPropertyOptional({
+    description: 'The nextCursor of the previous page (opaque)',
+    maxLength: 200,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)
@@ -55,6 +75,7 @@ export class ActivityQueryDto {
 /** Admin search over the whole audit log. */
 export class AuditQueryDto extends ActivityQueryDto {
   /** Only records about this user. */
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only records about this user' })
   @IsOptional()
   @IsUUID()
   userId?: string;

@@ -1,11 +1,19 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
 
 export class ChangePasswordDto {
+  @ApiProperty({ minLength: 1, maxLength: 1024, example: 'correct horse battery staple' })
   @IsString()
   @MinLength(1)
   @MaxLength(1024)
   currentPassword!: string;
 
+  @ApiProperty({
+    description: '8–128 characters; checked against common and context-specific passwords',
+    minLength: 1,
+    maxLength: 1024,
+    example: 'a new, longer passphrase',
+  })
   @IsString()
   @MinLength(1)
   @MaxLength(1024)
@@ -13,6 +21,7 @@ export class ChangePasswordDto {
 }
 
 export class ForgotPasswordDto {
+  @ApiProperty({ format: 'email', maxLength: 254, example: 'alice@example.com' })
   @IsEmail()
   @MaxLength(254)
   email!: string;
@@ -20,11 +29,23 @@ export class ForgotPasswordDto {
 
 export class ResetPasswordDto {
   /** The single-use token from the reset message. */
+  @ApiProperty({
+    description: 'The single-use token from the reset message',
+    minLength: 1,
+    maxLength: 200,
+    example: 'pr_Zm9yZ290LXBhc3N3b3JkLXRva2Vu',
+  })
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   token!: string;
 
+  @ApiProperty({
+    description: '8–128 characters; checked against common and context-specific passwords',
+    minLength: 1,
+    maxLength: 1024,
+    example: 'a new, longer passphrase',
+  })
   @IsString()
   @MinLength(1)
   @MaxLength(1024)

@@ -1,5 +1,17 @@
 import { Body, Controller, Header, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConsumes,
+  ApiCookieAuth,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { ApiProblemResponses } from '../../common/api-problem.decorator';
+import { PROBLEM_CONTENT_TYPE } from '../../common/problem-details';
 import type { Response } from 'express';
 import { AppException } from '../../common/app.exception';
 import { ClientMeta, type RequestMeta } from '../../common/auth-context';
@@ -7,6 +19,11 @@ import { Public } from '../../common/public.decorator';
 import { AuthThrottlerGuard, RefreshRateLimit } from '../auth-throttler.guard';
 import { AuthService } from '../auth.service';
 import { OAuthTokenDto, OAuthTokenReferenceDto } from '../dto/oauth.dto';
+import {
+  IntrospectionResponseDto,
+  OAuthProblemDetailsDto,
+  OAuthTokenResponseDto,
+} from '../dto/oauth-response.dto';
 import { Roles } from '../roles.decorator';
 import { type Introspection, OAuthService } from './oauth.service';
 
@@ -15,7 +32,16 @@ import { type Introspection, OAuthService } from './oauth.service';
  * RFC 7662 introspection. Errors stay problem+json and also carry the RFC `error` member, so
  * OAuth client libraries understand them.
  */
+/** Codes a refused refresh grant keeps in `code`, answered as 400 with `error: invalid_grant`. */
+const GRANT_CODES = [
+  'refresh_token_invalid',
+  'refresh_token_reused',
+  'session_revoked',
+  'session_expired',
+] as const;
+
 @ApiTags('operations')
+@ApiExtraModels(OAuthProblemDetailsDto)
 @Controller('oauth')
 export class OAuthController {
   constructor(
@@ -30,7 +56,66 @@ export class OAuthController {
   @RefreshRateLimit()
   @Header('Cache-Control', 'no-store')
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
-  @ApiOperation({ summary: 'Token endpoint (grant_type=refresh_token only; RFC 6749 §6)' })
+  @ApiOperation({
+    summary: 'Token endpoint (grant_type=refresh_token only; RFC 6749 §6)',
+    description:
+      'Rotates the refresh token like POST /auth/refresh. A refused grant answers 400 with ' +
+      'problem details that also carry `error: invalid_grant` and `error_description`.',
+  })
+  @ApiOkResponse({
+    type: OAuthTokenResponseDto,
+    description: 'RFC 6749 §5.1 token response (Cache-Control: no-store)',
+  })
+  @ApiResponse({
+    status: 400,
+    description:
+      'Invalid request (code validation_failed), or a refused grant (error invalid_grant; ' +
+      `code ${GRANT_CODES.join(' | ')})`,
+    content: {
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: {
+          allOf: [
+            { $ref: getSchemaPath(OAuthProblemDetailsDto) },
+            {
+              type: 'object',
+              properties: {
+                status: { enum: [400] },
+                code: { enum: ['validation_failed', ...GRANT_CODES] },
+              },
+            },
+          ],
+        },
+        examples: {
+          invalid_grant: {
+            summary: 'refresh_token_reused',
+            value: {
+              type: 'urn:tessera:problem:refresh_token_reused',
+              title: 'The refresh token was already used',
+              status: 400,
+              detail: 'The refresh token was already used',
+              code: 'refresh_token_reused',
+              requestId: '2b0e7c56-3b1a-4d8e-9a43-6a1f0f3b7c11',
+              error: 'invalid_grant',
+              error_description: 'The refresh token was already used',
+            },
+          },
+          validation_failed: {
+            summary: 'validation_failed',
+            value: {
+              type: 'urn:tessera:problem:validation_failed',
+              title: 'The request is not valid',
+              status: 400,
+              detail: 'The request is not valid',
+              code: 'validation_failed',
+              errors: [{ field: 'grant_type', messages: ['only refresh_token is supported'] }],
+              requestId: '2b0e7c56-3b1a-4d8e-9a43-6a1f0f3b7c11',
+            },
+          },
+        },
+      },
+    },
+  })
+  @ApiProblemResponses(413, 429, 503)
   async token(
     @Body() dto: OAuthTokenDto,
     @ClientMeta() meta: RequestMeta,
@@ -63,7 +148,12 @@ export class OAuthController {
   @HttpCode(200)
   @UseGuards(AuthThrottlerGuard)
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
-  @ApiOperation({ summary: 'Revoke a refresh or access token, ending its session (RFC 7009)' })
+  @ApiOperation({
+    summary: 'Revoke a refresh or access token, ending its session (RFC 7009)',
+    description: 'An unknown or already invalid token is not an error (RFC 7009 §2.2).',
+  })
+  @ApiOkResponse({ description: 'Revoked (or nothing to revoke); empty body' })
+  @ApiProblemResponses(400, 413, 429)
   async revoke(
     @Body() dto: OAuthTokenReferenceDto,
     @ClientMeta() meta: RequestMeta,
@@ -77,9 +167,16 @@ export class OAuthController {
   @HttpCode(200)
   @Roles('admin')
   @ApiBearerAuth('bearer')
+  @ApiCookieAuth('cookie')
   @Header('Cache-Control', 'no-store')
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiOperation({ summary: 'Token introspection for resource servers (RFC 7662; admin role)' })
+  @ApiOkResponse({
+    type: IntrospectionResponseDto,
+    description:
+      'An inactive (invalid, expired or revoked) token answers only `{ "active": false }`',
+  })
+  @ApiProblemResponses(400, 401, 403, 413)
   introspect(@Body() dto: OAuthTokenReferenceDto): Promise<Introspection> {
     return this.oauth.introspect(dto.token);
   }

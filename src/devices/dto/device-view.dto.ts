@@ -1,0 +1,31 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+/** A device as the API shows it (documents DevicesService's DeviceView). */
+export class DeviceViewDto {
+  @ApiProperty({ format: 'uuid', example: '8d1f6a0e-5b7c-4e2d-9a31-0c4b2e7f9d15' })
+  id!: string;
+
+  @ApiProperty({ example: 'Firefox on Linux' })
+  name!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'desktop' })
+  platform!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Linux' })
+  os!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Firefox' })
+  browser!: string | null;
+
+  @ApiProperty({ example: false })
+  trusted!: boolean;
+
+  @ApiProperty({ format: 'date-time', example: '2026-01-15T09:30:00.000Z' })
+  firstSeenAt!: string;
+
+  @ApiProperty({ format: 'date-time', example: '2026-03-01T08:12:00.000Z' })
+  lastSeenAt!: string;
+
+  @ApiProperty({ description: 'Sessions live on this device now', example: 1 })
+  activeSessions!: number;
+}
