@@ -54,31 +54,35 @@ describe('refresh-token rotation and reuse detection', () => {
     ]);
   });
 
-  it('20 concurrent refreshes with one token: exactly one succeeds', async () => {
-    const tokens = await signedInUser(t);
-    const results = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        t.http.post('/auth/refresh').send({ refreshToken: tokens.refreshToken }),
-      ),
-    );
-    const ok = results.filter((res) => res.status === 200);
-    expect(ok).toHaveLength(1);
-    const failed = results.filter((res) => res.status !== 200);
-    expect(failed.map((res) => res.status)).toEqual(Array(19).fill(401));
-    // The first loser detects reuse and revokes the session; later ones find it revoked.
-    const codes = failed.map((res) => res.body.code as string);
-    expect(codes).toContain('refresh_token_reused');
-    expect(new Set(codes).size).toBeLessThanOrEqual(2);
-    expect(
-      codes.every((code) => code === 'refresh_token_reused' || code === 'session_revoked'),
-    ).toBe(true);
-    // Only one successor was ever minted for the token.
-    const [{ count }] = await t.dataSource.query(
-      `SELECT count(*)::int AS count FROM refresh_tokens WHERE session_id = $1 AND generation = 1`,
-      [tokens.session.id],
-    );
-    expect(count).toBe(1);
-  });
+  // Repeated: a lock-order deadlock between racing refreshes showed up only now and then.
+  it.each([1, 2, 3, 4, 5])(
+    '20 concurrent refreshes with one token: exactly one succeeds (round %i)',
+    async () => {
+      const tokens = await signedInUser(t);
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          t.http.post('/auth/refresh').send({ refreshToken: tokens.refreshToken }),
+        ),
+      );
+      const ok = results.filter((res) => res.status === 200);
+      expect(ok).toHaveLength(1);
+      const failed = results.filter((res) => res.status !== 200);
+      expect(failed.map((res) => res.status)).toEqual(Array(19).fill(401));
+      // The first loser detects reuse and revokes the session; later ones find it revoked.
+      const codes = failed.map((res) => res.body.code as string);
+      expect(codes).toContain('refresh_token_reused');
+      expect(new Set(codes).size).toBeLessThanOrEqual(2);
+      expect(
+        codes.every((code) => code === 'refresh_token_reused' || code === 'session_revoked'),
+      ).toBe(true);
+      // Only one successor was ever minted for the token.
+      const [{ count }] = await t.dataSource.query(
+        `SELECT count(*)::int AS count FROM refresh_tokens WHERE session_id = $1 AND generation = 1`,
+        [tokens.session.id],
+      );
+      expect(count).toBe(1);
+    },
+  );
 
   it('an unknown or malformed refresh token is refresh_token_invalid', async () => {
     const res = await t.http

@@ -64,6 +64,15 @@ export class RefreshRotationService {
 
   private async rotateInTx(tx: Tx, request: RefreshRequest): Promise<Outcome> {
     const tokenHash = hashToken(request.refreshToken);
+    const [owner] = await tx.manager.query<Array<{ session_id: string }>>(
+      `SELECT session_id FROM refresh_tokens WHERE token_hash = $1`,
+      [tokenHash],
+    );
+    if (!owner) return { fail: invalid() };
+    // Every path locks the session row first and its tokens after (revocation does too): one
+    // lock order, so racing refreshes and reuse revocations queue up instead of deadlocking.
+    const session = await this.lockSession(tx, owner.session_id);
+    if (!session) return { fail: invalid() };
     const [won] = await queryReturning<TokenRow>(
       tx.manager,
       `UPDATE refresh_tokens SET status = 'rotated', rotated_at = $2
@@ -71,10 +80,8 @@ export class RefreshRotationService {
         RETURNING id, session_id, generation, status, rotated_at, successor_sealed`,
       [tokenHash, tx.now()],
     );
-    if (!won) return this.handleNotActive(tx, request, tokenHash);
+    if (!won) return this.handleNotActive(tx, request, tokenHash, session);
 
-    const session = await this.lockSession(tx, won.session_id);
-    if (!session) return { fail: invalid() };
     const ended = await this.checkLive(tx, session);
     if (ended) return { fail: ended };
     if (request.csrfCheck && !request.csrfCheck(session.id)) {
@@ -117,10 +124,12 @@ export class RefreshRotationService {
     );
   }
 
+  /** The token exists but is no longer active; the caller holds the session's row lock. */
   private async handleNotActive(
     tx: Tx,
     request: RefreshRequest,
     tokenHash: string,
+    session: SessionEntity,
   ): Promise<Outcome> {
     const [token] = await tx.manager.query<TokenRow[]>(
       `SELECT id, session_id, generation, status, rotated_at, successor_sealed
@@ -128,8 +137,6 @@ export class RefreshRotationService {
       [tokenHash],
     );
     if (!token) return { fail: invalid() };
-    const session = await this.lockSession(tx, token.session_id);
-    if (!session) return { fail: invalid() };
     if (token.status === 'revoked' || session.status !== 'active') {
       return { fail: session.status === 'expired' ? sessionExpired() : sessionRevoked() };
     }
