@@ -70,7 +70,10 @@ export class ActivityTracker implements OnApplicationBootstrap, BeforeApplicatio
             SET last_active_at = v.t,
                 idle_expires_at = LEAST(s.expires_at, v.t + make_interval(secs => s.idle_timeout_seconds))
            FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, t)
-          WHERE s.id = v.id AND s.status = 'active' AND s.last_active_at < v.t AND s.idle_expires_at > v.t`,
+          WHERE s.id = v.id AND s.status = 'active' AND s.last_active_at < v.t AND s.idle_expires_at > v.t
+            -- Never wait on (or deadlock with) a refresh or revocation holding a row: a refresh
+            -- writes fresher activity itself, and an ending session's activity no longer matters.
+            AND s.id IN (SELECT id FROM sessions WHERE id = ANY($1::uuid[]) FOR UPDATE SKIP LOCKED)`,
         [ids, times],
       );
     } catch (error) {
