@@ -6,6 +6,10 @@ import { PROJECT_ROOT, SERVER_SCRIPT, spawnInstance } from './support/spawn-inst
 
 const PASSWORD = 'correct horse battery staple';
 
+// Each test starts real server processes; on a loaded machine that takes far longer than
+// Jest's 30 s default.
+jest.setTimeout(150_000);
+
 async function post(url: string, body: unknown): Promise<Response> {
   return fetch(url, {
     method: 'POST',
