@@ -70,6 +70,7 @@ export async function createApp(
   const logger = options.logger ?? new JsonLogger(config.logLevel);
   try {
     const dataSource = buildDataSourceOptions({
+      poolSize: config.databasePoolSize,
       url: config.databaseUrl,
       embedded,
       migrationsRun: config.migrationsRun,

@@ -22,6 +22,7 @@ export class AppConfig {
   /** Test-only: run the embedded database in memory instead of in `dataDir`. */
   readonly embeddedInMemory!: boolean;
   readonly migrationsRun!: boolean;
+  readonly databasePoolSize!: number;
   readonly redisUrl?: string;
   readonly jwt!: {
     readonly issuer: string;
@@ -209,6 +210,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dataDir: r.string('DATA_DIR', './data'),
     embeddedInMemory: false,
     migrationsRun: r.bool('MIGRATIONS_RUN', true),
+    // At least 4: request, relay and background work each hold a connection at times.
+    databasePoolSize: r.int('DATABASE_POOL_SIZE', 10, 4, 100),
     redisUrl: r.raw('REDIS_URL'),
     jwt: {
       issuer: r.string('JWT_ISSUER', 'tessera'),

@@ -8,6 +8,8 @@ export interface DatabaseTarget {
   url?: string;
   embedded?: EmbeddedPostgres;
   migrationsRun: boolean;
+  /** Connections to a server (DATABASE_POOL_SIZE); the embedded database has exactly one. */
+  poolSize?: number;
 }
 
 /** One definition of the data source for the app, the migration CLI and the tests. */
@@ -38,7 +40,7 @@ export function buildDataSourceOptions(target: DatabaseTarget): DataSourceOption
   return {
     ...common,
     url: target.url,
-    poolSize: 10,
+    poolSize: target.poolSize ?? 10,
     extra: { idleTimeoutMillis: 30_000, query_timeout: 15_000, application_name: 'tessera' },
   };
 }
