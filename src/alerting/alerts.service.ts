@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { Clock } from '../common/clock';
-import { decodeCursor, encodeCursor, type Page, UUID_PATTERN } from '../common/keyset-cursor';
+import { newestFirstPage, type Page } from '../common/keyset-cursor';
 import { queryReturning } from '../common/sql';
 import type { AnyLifecycleEvent } from '../events/event-catalog';
 import type { Tx } from '../events/transaction-runner.service';
@@ -20,7 +20,6 @@ export interface AlertFilter {
 
 /** Evidence lists stay bounded however long a burst lasts. */
 const MAX_EVIDENCE = 100;
-const ISO_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Stored alerts: raising (with deduplication), listing and status changes. */
 @Injectable()
@@ -114,22 +113,7 @@ export class AlertsService {
     if (filter.status) qb.andWhere('a.status = :status', { status: filter.status });
     if (filter.severity) qb.andWhere('a.severity = :severity', { severity: filter.severity });
     if (filter.rule) qb.andWhere('a.rule = :rule', { rule: filter.rule });
-    if (page.cursor) {
-      const [createdAt, id] = decodeCursor(page.cursor, [ISO_PATTERN, UUID_PATTERN]);
-      qb.andWhere('(a.created_at, a.id) < (:createdAt, :id)', {
-        createdAt: new Date(createdAt),
-        id,
-      });
-    }
-    const rows = await qb
-      .orderBy('a.created_at', 'DESC')
-      .addOrderBy('a.id', 'DESC')
-      .limit(page.limit + 1)
-      .getMany();
-    const items = rows.slice(0, page.limit);
-    const last = items[items.length - 1];
-    const nextCursor =
-      rows.length > page.limit ? encodeCursor([last.createdAt.toISOString(), last.id]) : null;
+    const { items, nextCursor } = await newestFirstPage(qb, 'a', page);
     return { items: items.map(toAlertView), nextCursor };
   }
 

@@ -20,7 +20,7 @@ import { ApiProblemResponses } from '../common/api-problem.decorator';
 import { AdminOnly } from '../auth/roles.decorator';
 import { type AuthContext, CurrentAuth } from '../common/auth-context';
 import type { Page } from '../common/keyset-cursor';
-import { PageQueryDto } from './dto/alert-query.dto';
+import { PageQueryDto } from '../common/page-query.dto';
 import { CreateWebhookDto } from './dto/create-webhook.dto';
 import { CreatedWebhookDto, WebhookPageDto } from './dto/webhook-response.dto';
 import { type CreatedWebhookView, type WebhookView, WebhooksService } from './webhooks.service';

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { Clock } from '../common/clock';
-import { decodeCursor, encodeCursor, type Page, UUID_PATTERN } from '../common/keyset-cursor';
+import { newestFirstPage, type Page } from '../common/keyset-cursor';
 import type { AlertSeverity } from './alert.entity';
 import { type AlertView, SEVERITY_RANK } from './alert-view';
 import { WebhookEntity } from './webhook.entity';
@@ -28,8 +28,6 @@ export interface NewWebhook {
   description?: string;
   minSeverity?: AlertSeverity;
 }
-
-const ISO_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 function toView(hook: WebhookEntity): WebhookView {
   return {
@@ -67,19 +65,7 @@ export class WebhooksService {
 
   async list(page: { limit: number; cursor?: string }): Promise<Page<WebhookView>> {
     const qb = this.dataSource.getRepository(WebhookEntity).createQueryBuilder('w');
-    if (page.cursor) {
-      const [createdAt, id] = decodeCursor(page.cursor, [ISO_PATTERN, UUID_PATTERN]);
-      qb.where('(w.created_at, w.id) < (:createdAt, :id)', { createdAt: new Date(createdAt), id });
-    }
-    const rows = await qb
-      .orderBy('w.created_at', 'DESC')
-      .addOrderBy('w.id', 'DESC')
-      .limit(page.limit + 1)
-      .getMany();
-    const items = rows.slice(0, page.limit);
-    const last = items[items.length - 1];
-    const nextCursor =
-      rows.length > page.limit ? encodeCursor([last.createdAt.toISOString(), last.id]) : null;
+    const { items, nextCursor } = await newestFirstPage(qb, 'w', page);
     return { items: items.map(toView), nextCursor };
   }
 

@@ -1,32 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../../common/page-query.dto';
 import type { AlertSeverity, AlertStatus } from '../alert.entity';
 
 export const ALERT_STATUSES: readonly AlertStatus[] = ['open', 'acknowledged', 'resolved'];
 export const ALERT_SEVERITIES: readonly AlertSeverity[] = ['low', 'medium', 'high', 'critical'];
-
-/** Keyset pagination (`?limit`, `?cursor`). */
-export class PageQueryDto {
-  /** Page size, 1–200 (default 50). */
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50, description: 'Page size' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  /** The `nextCursor` of the previous page. */
-  @ApiPropertyOptional({
-    description: 'The nextCursor of the previous page (opaque)',
-    maxLength: 200,
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-}
 
 /** The caller's own alerts. */
 export class MyAlertsQueryDto extends PageQueryDto {

@@ -1,19 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../../common/page-query.dto';
 
 /** Filters and keyset pagination for the caller's own activity. */
-export class ActivityQueryDto {
+export class ActivityQueryDto extends PageQueryDto {
   /** Only records of this session. */
   @ApiPropertyOptional({ format: 'uuid', description: 'Only records of this session' })
   @IsOptional()
@@ -51,25 +41,6 @@ export class ActivityQueryDto {
   @IsOptional()
   @IsISO8601({ strict: true })
   to?: string;
-
-  /** Page size, 1–200 (default 50). */
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50, description: 'Page size' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  /** The `nextCursor` of the previous page. */
-  @ApiPropertyOptional({
-    description: 'The nextCursor of the previous page (opaque)',
-    maxLength: 200,
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
 }
 
 /** Admin search over the whole audit log. */
