@@ -12,9 +12,9 @@ import { ModulesContainer } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import type { Request } from 'express';
 import { verify as cryptoVerify } from 'node:crypto';
-import { AccessTokenGuard } from '../src/auth/access-token.guard';
-import { AccessTokenService } from '../src/auth/access-token.service';
-import { SigningKeyStore } from '../src/auth/signing-key-store.service';
+import { AccessTokenGuard } from '../src/auth/guards/access-token.guard';
+import { AccessTokenService } from '../src/auth/tokens/access-token.service';
+import { SigningKeyStore } from '../src/auth/tokens/signing-key-store.service';
 import { SessionsController } from '../src/sessions/sessions.controller';
 import {
   emitSummary,

@@ -8,7 +8,7 @@ import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { Client } from 'pg';
 import { createApp, type TesseraApp } from '../src/app.factory';
-import { generatePrivateKeyPem } from '../src/auth/signing-keys';
+import { generatePrivateKeyPem } from '../src/auth/tokens/signing-keys';
 import { JsonLogger } from '../src/common/json-logger';
 import { type AppConfig, loadConfig } from '../src/config/app-config';
 

@@ -1,7 +1,7 @@
 import {
   PasswordResetNotifier,
   type PasswordResetMessage,
-} from '../src/auth/password-reset-notifier';
+} from '../src/auth/passwords/password-reset-notifier';
 import {
   bearer,
   login,

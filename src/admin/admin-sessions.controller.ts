@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
-import { AdminOnly } from '../auth/roles.decorator';
+import { AdminOnly } from '../common/roles.decorator';
 import { ApiProblemResponses } from '../common/api-problem.decorator';
 import {
   type AuthContext,

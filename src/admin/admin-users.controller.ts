@@ -10,7 +10,7 @@ import {
   Query,
 } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
-import { AdminOnly } from '../auth/roles.decorator';
+import { AdminOnly } from '../common/roles.decorator';
 import { ApiProblemResponses } from '../common/api-problem.decorator';
 import { AppException } from '../common/app.exception';
 import {

@@ -17,7 +17,7 @@ import {
   ApiParam,
 } from '@nestjs/swagger';
 import { ApiProblemResponses } from '../common/api-problem.decorator';
-import { AdminOnly } from '../auth/roles.decorator';
+import { AdminOnly } from '../common/roles.decorator';
 import { type AuthContext, CurrentAuth } from '../common/auth-context';
 import type { Page } from '../common/keyset-cursor';
 import { PageQueryDto } from '../common/page-query.dto';

@@ -7,7 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiProblemResponses } from '../common/api-problem.decorator';
-import { AdminOnly } from '../auth/roles.decorator';
+import { AdminOnly } from '../common/roles.decorator';
 import { type AuthContext, CurrentAuth } from '../common/auth-context';
 import { AuditService, type AuditFilter, type AuditRecordView } from './audit.service';
 import { ActivityQueryDto, AuditQueryDto } from './dto/audit-query.dto';

@@ -22,8 +22,8 @@ import {
 import { Public } from '../common/public.decorator';
 import { AppConfig } from '../config/app-config';
 import type { UserEntity } from '../users/user.entity';
-import { AuthThrottlerGuard, RefreshRateLimit } from './auth-throttler.guard';
-import { AuthTransport, wantsCookieMode } from './auth-transport';
+import { AuthThrottlerGuard, RefreshRateLimit } from './throttling/auth-throttler.guard';
+import { AuthTransport, wantsCookieMode } from './browser/auth-transport';
 import { AuthService } from './auth.service';
 import { LoginDto } from './dto/login.dto';
 import { ChangePasswordDto, ForgotPasswordDto, ResetPasswordDto } from './dto/password.dto';
@@ -31,7 +31,7 @@ import { RefreshDto } from './dto/refresh.dto';
 import { RegisterDto } from './dto/register.dto';
 import { MeResponseDto, TokenResponseDto } from './dto/token-response.dto';
 import { RegisterResponseDto } from './dto/user-view.dto';
-import { LocalAuthGuard } from './local-auth.guard';
+import { LocalAuthGuard } from './guards/local-auth.guard';
 
 /** Response headers of login and refresh (both transports). */
 const TOKEN_HEADERS = {

@@ -7,25 +7,28 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import type { PasswordPolicy } from '../users/password-policy';
 import { UsersModule } from '../users/users.module';
-import { AccessTokenGuard } from './access-token.guard';
-import { AccessTokenService } from './access-token.service';
-import { AuthThrottlerGuard, authThrottlers } from './auth-throttler.guard';
+import { AccessTokenGuard } from './guards/access-token.guard';
+import { AccessTokenService } from './tokens/access-token.service';
+import { AuthThrottlerGuard, authThrottlers } from './throttling/auth-throttler.guard';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
-import { CsrfService } from './csrf.service';
-import { LocalStrategy } from './local.strategy';
-import { LocalAuthGuard } from './local-auth.guard';
-import { LoginAttemptEntity } from './login-attempt.entity';
-import { LoginAttemptsService } from './login-attempts.service';
-import { LoggingPasswordResetNotifier, PasswordResetNotifier } from './password-reset-notifier';
-import { PasswordResetTokenEntity } from './password-reset-token.entity';
-import { RedisThrottlerStorage } from './redis-throttler.storage';
-import { RolesGuard } from './roles.guard';
-import { ServerSecretEntity } from './server-secret.entity';
-import { SigningKeyStore } from './signing-key-store.service';
+import { CsrfService } from './browser/csrf.service';
+import { LocalStrategy } from './guards/local.strategy';
+import { LocalAuthGuard } from './guards/local-auth.guard';
+import { LoginAttemptEntity } from './throttling/login-attempt.entity';
+import { LoginAttemptsService } from './throttling/login-attempts.service';
+import {
+  LoggingPasswordResetNotifier,
+  PasswordResetNotifier,
+} from './passwords/password-reset-notifier';
+import { PasswordResetTokenEntity } from './passwords/password-reset-token.entity';
+import { RedisThrottlerStorage } from './throttling/redis-throttler.storage';
+import { RolesGuard } from './guards/roles.guard';
+import { ServerSecretEntity } from './browser/server-secret.entity';
+import { SigningKeyStore } from './tokens/signing-key-store.service';
 import { OAuthController } from './oauth/oauth.controller';
 import { OAuthService } from './oauth/oauth.service';
-import { WellKnownController } from './well-known.controller';
+import { WellKnownController } from './tokens/well-known.controller';
 
 export interface AuthModuleOptions {
   /** Delivers password reset tokens (email, SMS …). Default: a redacted log line. */

@@ -14,13 +14,13 @@ import type { SessionView } from '../sessions/session-views';
 import { SessionsService } from '../sessions/sessions.service';
 import type { UserEntity } from '../users/user.entity';
 import { normalizeEmail, UsersService, type UserView } from '../users/users.service';
-import { AccessTokenService } from './access-token.service';
-import { CsrfService } from './csrf.service';
+import { AccessTokenService } from './tokens/access-token.service';
+import { CsrfService } from './browser/csrf.service';
 import type { ChangePasswordDto, ResetPasswordDto } from './dto/password.dto';
 import type { RegisterDto } from './dto/register.dto';
-import { LoginAttemptsService } from './login-attempts.service';
-import { PasswordResetNotifier } from './password-reset-notifier';
-import { PasswordResetTokenEntity } from './password-reset-token.entity';
+import { LoginAttemptsService } from './throttling/login-attempts.service';
+import { PasswordResetNotifier } from './passwords/password-reset-notifier';
+import { PasswordResetTokenEntity } from './passwords/password-reset-token.entity';
 
 export interface SessionTokens {
   accessToken: string;

@@ -16,7 +16,7 @@ import type { Response } from 'express';
 import { AppException } from '../../common/app.exception';
 import { ClientMeta, type RequestMeta } from '../../common/auth-context';
 import { Public } from '../../common/public.decorator';
-import { AuthThrottlerGuard, RefreshRateLimit } from '../auth-throttler.guard';
+import { AuthThrottlerGuard, RefreshRateLimit } from '../throttling/auth-throttler.guard';
 import { AuthService } from '../auth.service';
 import { OAuthTokenDto, OAuthTokenReferenceDto } from '../dto/oauth.dto';
 import {
@@ -24,7 +24,7 @@ import {
   OAuthProblemDetailsDto,
   OAuthTokenResponseDto,
 } from '../dto/oauth-response.dto';
-import { Roles } from '../roles.decorator';
+import { Roles } from '../../common/roles.decorator';
 import { type Introspection, OAuthService } from './oauth.service';
 
 /**

@@ -4,7 +4,7 @@ import { Clock } from '../../common/clock';
 import { TransactionRunner } from '../../events/transaction-runner.service';
 import { RevocationView } from '../../sessions/revocation-view.service';
 import { SessionsService } from '../../sessions/sessions.service';
-import { AccessTokenService } from '../access-token.service';
+import { AccessTokenService } from '../tokens/access-token.service';
 
 export interface Introspection {
   active: boolean;

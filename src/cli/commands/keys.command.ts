@@ -1,5 +1,5 @@
 import { Command, CommandRunner } from 'nest-commander';
-import { addKeyToDirectory, keyDirectory } from '../../auth/signing-keys';
+import { addKeyToDirectory, keyDirectory } from '../../auth/tokens/signing-keys';
 import { AppConfig } from '../../config/app-config';
 import { CliError, writeOut } from '../cli-output';
 

@@ -1,8 +1,8 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Public } from '../common/public.decorator';
-import { AppConfig } from '../config/app-config';
-import { AuthorizationServerMetadataDto, JwksResponseDto } from './dto/well-known-response.dto';
+import { Public } from '../../common/public.decorator';
+import { AppConfig } from '../../config/app-config';
+import { AuthorizationServerMetadataDto, JwksResponseDto } from '../dto/well-known-response.dto';
 import { SigningKeyStore } from './signing-key-store.service';
 
 @ApiTags('operations')

@@ -1,10 +1,10 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AppException } from '../common/app.exception';
-import type { AuthenticatedRequest } from '../common/auth-context';
-import type { Role } from '../users/user.entity';
-import { UsersService } from '../users/users.service';
-import { REQUIRED_ROLES } from './roles.decorator';
+import { AppException } from '../../common/app.exception';
+import type { AuthenticatedRequest } from '../../common/auth-context';
+import type { Role } from '../../users/user.entity';
+import { UsersService } from '../../users/users.service';
+import { REQUIRED_ROLES } from '../../common/roles.decorator';
 
 /**
  * Runs after the access-token guard. The token's roles claim can be up to one token lifetime

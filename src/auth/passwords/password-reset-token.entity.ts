@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { UserEntity } from '../users/user.entity';
+import { UserEntity } from '../../users/user.entity';
 
 /** A single-use, short-lived password reset token; only its SHA-256 is stored. */
 @Entity({ name: 'password_reset_tokens' })

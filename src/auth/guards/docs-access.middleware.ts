@@ -1,11 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { AppConfig } from '../config/app-config';
-import { problemFor, sendProblem } from '../common/problem-details';
-import { RevocationView } from '../sessions/revocation-view.service';
-import { UsersService } from '../users/users.service';
-import { AccessTokenService } from './access-token.service';
-import { AuthCookies } from './auth-cookies';
+import { AppConfig } from '../../config/app-config';
+import { problemFor, sendProblem } from '../../common/problem-details';
+import { RevocationView } from '../../sessions/revocation-view.service';
+import { UsersService } from '../../users/users.service';
+import { AccessTokenService } from '../tokens/access-token.service';
+import { AuthCookies } from '../browser/auth-cookies';
 
 /**
  * DOCS_ACCESS=admin: the Swagger UI and the OpenAPI document only for signed-in admins (bearer

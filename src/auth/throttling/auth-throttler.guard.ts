@@ -4,11 +4,11 @@ import {
   type ThrottlerLimitDetail,
   type ThrottlerOptions,
 } from '@nestjs/throttler';
-import type { AppConfig } from '../config/app-config';
+import type { AppConfig } from '../../config/app-config';
 import type { Request } from 'express';
-import { AppException } from '../common/app.exception';
-import type { AuthenticatedRequest } from '../common/auth-context';
-import { normalizeEmail } from '../users/users.service';
+import { AppException } from '../../common/app.exception';
+import type { AuthenticatedRequest } from '../../common/auth-context';
+import { normalizeEmail } from '../../users/users.service';
 
 /**
  * RATE_LIMIT_AUTH on credential-accepting routes, counted per client IP ("ip") and per account

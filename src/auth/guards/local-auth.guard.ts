@@ -3,8 +3,8 @@ import { AuthGuard } from '@nestjs/passport';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request } from 'express';
-import { AppException } from '../common/app.exception';
-import { LoginDto } from './dto/login.dto';
+import { AppException } from '../../common/app.exception';
+import { LoginDto } from '../dto/login.dto';
 
 /**
  * Runs passport-local, after validating the body: guards run before pipes, and a malformed login

@@ -1,15 +1,15 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AppException } from '../common/app.exception';
-import type { AuthenticatedRequest } from '../common/auth-context';
-import { IS_PUBLIC } from '../common/public.decorator';
-import { AppConfig } from '../config/app-config';
-import { ActivityTracker } from '../sessions/activity-tracker.service';
-import { RevocationView } from '../sessions/revocation-view.service';
-import { SessionExpiryService } from '../sessions/session-expiry.service';
-import { AccessTokenService } from './access-token.service';
-import { AuthCookies } from './auth-cookies';
-import { CsrfService } from './csrf.service';
+import { AppException } from '../../common/app.exception';
+import type { AuthenticatedRequest } from '../../common/auth-context';
+import { IS_PUBLIC } from '../../common/public.decorator';
+import { AppConfig } from '../../config/app-config';
+import { ActivityTracker } from '../../sessions/activity-tracker.service';
+import { RevocationView } from '../../sessions/revocation-view.service';
+import { SessionExpiryService } from '../../sessions/session-expiry.service';
+import { AccessTokenService } from '../tokens/access-token.service';
+import { AuthCookies } from '../browser/auth-cookies';
+import { CsrfService } from '../browser/csrf.service';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

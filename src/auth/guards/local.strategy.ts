@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy } from 'passport-local';
-import { requestMeta } from '../common/auth-context';
-import type { UserEntity } from '../users/user.entity';
-import { AuthService } from './auth.service';
+import { requestMeta } from '../../common/auth-context';
+import type { UserEntity } from '../../users/user.entity';
+import { AuthService } from '../auth.service';
 
 /** passport-local: email + password from the JSON body, checked by AuthService. */
 @Injectable()

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../../config/app-config';
 import {
   addKeyToDirectory,
   keyDirectory,

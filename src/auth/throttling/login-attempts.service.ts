@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AppException } from '../common/app.exception';
-import { Clock } from '../common/clock';
-import { AppConfig } from '../config/app-config';
+import { AppException } from '../../common/app.exception';
+import { Clock } from '../../common/clock';
+import { AppConfig } from '../../config/app-config';
 
 export interface FailureOutcome {
   failures: number;

@@ -10,7 +10,7 @@ import {
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { JwtAlgorithm } from '../config/app-config';
+import type { JwtAlgorithm } from '../../config/app-config';
 
 export interface SigningKey {
   kid: string;

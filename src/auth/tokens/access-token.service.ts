@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
-import { AppException } from '../common/app.exception';
-import { Clock } from '../common/clock';
-import { AppConfig } from '../config/app-config';
+import { AppException } from '../../common/app.exception';
+import { Clock } from '../../common/clock';
+import { AppConfig } from '../../config/app-config';
 import { SigningKeyStore } from './signing-key-store.service';
 
 export interface AccessClaims {

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
-import type { AppConfig } from '../config/app-config';
+import type { AppConfig } from '../../config/app-config';
 import { AuthCookies } from './auth-cookies';
-import type { SessionTokens } from './auth.service';
+import type { SessionTokens } from '../auth.service';
 
 /** Browsers ask for cookie mode on login; everything else gets tokens in the body. */
 export function wantsCookieMode(req: Request): boolean {
