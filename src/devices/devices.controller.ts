@@ -26,7 +26,6 @@ import {
   type RequestMeta,
 } from '../common/auth-context';
 import { Clock } from '../common/clock';
-import { TransactionRunner } from '../events/transaction-runner.service';
 import { DevicesService } from './devices.service';
 import { DeviceListResponseDto } from './dto/device-list-response.dto';
 import { RenameDeviceDto } from './dto/rename-device.dto';
@@ -41,7 +40,6 @@ const DEVICE_ID = { name: 'id', format: 'uuid', description: 'Device id' };
 export class DevicesController {
   constructor(
     private readonly devices: DevicesService,
-    private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
   ) {}
 
@@ -64,7 +62,7 @@ export class DevicesController {
     @Body() dto: RenameDeviceDto,
     @ClientMeta() meta: RequestMeta,
   ): Promise<void> {
-    await this.transactions.run((tx) => this.devices.rename(tx, auth.userId, id, dto.name, meta));
+    await this.devices.rename(auth.userId, id, dto.name, meta);
   }
 
   @Post(':id/trust')
@@ -78,7 +76,7 @@ export class DevicesController {
     @Param('id', new ParseUUIDPipe()) id: string,
     @ClientMeta() meta: RequestMeta,
   ): Promise<void> {
-    await this.transactions.run((tx) => this.devices.setTrusted(tx, auth.userId, id, true, meta));
+    await this.devices.setTrusted(auth.userId, id, true, meta);
   }
 
   @Delete(':id/trust')
@@ -92,6 +90,6 @@ export class DevicesController {
     @Param('id', new ParseUUIDPipe()) id: string,
     @ClientMeta() meta: RequestMeta,
   ): Promise<void> {
-    await this.transactions.run((tx) => this.devices.setTrusted(tx, auth.userId, id, false, meta));
+    await this.devices.setTrusted(auth.userId, id, false, meta);
   }
 }

@@ -3,11 +3,12 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DeviceEntity } from './device.entity';
 import { DevicesController } from './devices.controller';
 import { DevicesService } from './devices.service';
+import { DeviceRepository } from './device.repository';
 
 @Module({
   imports: [TypeOrmModule.forFeature([DeviceEntity])],
   controllers: [DevicesController],
-  providers: [DevicesService],
+  providers: [DevicesService, DeviceRepository],
   exports: [DevicesService],
 })
 export class DevicesModule {}

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import { Repository } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import type { RequestMeta } from '../common/auth-context';
-import type { Tx } from '../events/transaction-runner.service';
-import { DeviceEntity } from './device.entity';
+import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
+import type { DeviceEntity } from './device.entity';
+import { DeviceRepository } from './device.repository';
+import { DeviceSessionCounts } from './device-session-counts';
 import { parseUserAgent } from './user-agent';
 
 export interface DeviceHint {
@@ -42,7 +42,11 @@ function derivedClientId(userAgent: string | undefined): string {
 
 @Injectable()
 export class DevicesService {
-  constructor(@InjectRepository(DeviceEntity) private readonly devices: Repository<DeviceEntity>) {}
+  constructor(
+    private readonly devices: DeviceRepository,
+    private readonly sessionCounts: DeviceSessionCounts,
+    private readonly transactions: TransactionRunner,
+  ) {}
 
   /** Finds the login's device or registers it (recording `device.new`). Runs inside the login. */
   async resolveForLogin(
@@ -55,16 +59,17 @@ export class DevicesService {
     const clientDeviceId = hint.clientDeviceId ?? derivedClientId(userAgent);
     const parsed = parseUserAgent(userAgent);
     const now = tx.now();
-    const repo = tx.manager.getRepository(DeviceEntity);
-    const existing = await repo.findOneBy({ userId, clientDeviceId });
+    const existing = await this.devices.findByClientId(tx, userId, clientDeviceId);
     if (existing) {
-      await repo.update(
-        { id: existing.id },
-        { lastSeenAt: now, lastIp: ip ?? null, os: parsed.os, browser: parsed.browser },
-      );
+      await this.devices.update(tx, existing.id, {
+        lastSeenAt: now,
+        lastIp: ip ?? null,
+        os: parsed.os,
+        browser: parsed.browser,
+      });
       return { device: { ...existing, lastSeenAt: now }, isNew: false };
     }
-    const device = repo.create({
+    const device = this.devices.build(tx, {
       userId,
       clientDeviceId,
       name: hint.name?.trim() || parsed.label,
@@ -77,7 +82,7 @@ export class DevicesService {
       lastSeenAt: now,
       lastIp: ip ?? null,
     });
-    await repo.insert(device);
+    await this.devices.insert(tx, device);
     await tx.record(
       'device.new',
       { userId, deviceId: device.id, ip, userAgent },
@@ -86,48 +91,52 @@ export class DevicesService {
     return { device, isNew: true };
   }
 
-  findById(id: string): Promise<DeviceEntity | null> {
-    return this.devices.findOneBy({ id });
+  findById(id: string, tx?: Tx): Promise<DeviceEntity | null> {
+    return this.devices.findById(id, tx);
   }
 
   /** The caller's device or 404: another user's device id is indistinguishable from none. */
   async getOwned(userId: string, deviceId: string, tx?: Tx): Promise<DeviceEntity> {
-    const repo = tx?.manager.getRepository(DeviceEntity) ?? this.devices;
-    const device = await repo.findOneBy({ id: deviceId, userId });
+    const device = await this.devices.findOwned(userId, deviceId, tx);
     if (!device) throw new AppException('not_found', 'Device not found');
     return device;
   }
 
   /** Lists a user's devices with their active-session counts (read-only view of sessions). */
   async list(userId: string, now: Date): Promise<DeviceView[]> {
-    const rows: Array<DeviceEntity & { activeSessions: string }> = await this.devices
-      .createQueryBuilder('d')
-      .select('d.*')
-      .addSelect(
-        `(SELECT count(*) FROM sessions s WHERE s.device_id = d.id AND s.status = 'active'
-            AND s.expires_at > :now AND s.idle_expires_at > :now)`,
-        'activeSessions',
-      )
-      .where('d.user_id = :userId', { userId, now })
-      .orderBy('d.last_seen_at', 'DESC')
-      .getRawMany();
-    return rows.map((row) => {
-      const raw = row as unknown as Record<string, unknown>;
-      return {
-        id: String(raw.id),
-        name: String(raw.name),
-        platform: (raw.platform as string | null) ?? null,
-        os: (raw.os as string | null) ?? null,
-        browser: (raw.browser as string | null) ?? null,
-        trusted: Boolean(raw.trusted),
-        firstSeenAt: new Date(raw.first_seen_at as string).toISOString(),
-        lastSeenAt: new Date(raw.last_seen_at as string).toISOString(),
-        activeSessions: Number(raw.activeSessions),
-      };
-    });
+    const [devices, counts] = await Promise.all([
+      this.devices.listForUser(userId),
+      this.sessionCounts.activeByDevice(userId, now),
+    ]);
+    return devices.map((device) => ({
+      id: device.id,
+      name: device.name,
+      platform: device.platform ?? null,
+      os: device.os ?? null,
+      browser: device.browser ?? null,
+      trusted: device.trusted,
+      firstSeenAt: device.firstSeenAt.toISOString(),
+      lastSeenAt: device.lastSeenAt.toISOString(),
+      activeSessions: counts.get(device.id) ?? 0,
+    }));
   }
 
-  async rename(
+  /** Renames the caller's device (its own transaction). */
+  rename(userId: string, deviceId: string, name: string, meta: RequestMeta = {}): Promise<void> {
+    return this.transactions.run((tx) => this.renameIn(tx, userId, deviceId, name, meta));
+  }
+
+  /** Trusts or stops trusting the caller's device (its own transaction). */
+  setTrusted(
+    userId: string,
+    deviceId: string,
+    trusted: boolean,
+    meta: RequestMeta = {},
+  ): Promise<void> {
+    return this.transactions.run((tx) => this.setTrustedIn(tx, userId, deviceId, trusted, meta));
+  }
+
+  async renameIn(
     tx: Tx,
     userId: string,
     deviceId: string,
@@ -135,11 +144,11 @@ export class DevicesService {
     meta: RequestMeta = {},
   ): Promise<void> {
     await this.getOwned(userId, deviceId, tx);
-    await tx.manager.update(DeviceEntity, { id: deviceId }, { name: name.trim() });
+    await this.devices.update(tx, deviceId, { name: name.trim() });
     await tx.record('device.renamed', { userId, deviceId, ...meta }, { name: name.trim() });
   }
 
-  async setTrusted(
+  async setTrustedIn(
     tx: Tx,
     userId: string,
     deviceId: string,
@@ -148,11 +157,7 @@ export class DevicesService {
   ): Promise<void> {
     const device = await this.getOwned(userId, deviceId, tx);
     if (device.trusted === trusted) return;
-    await tx.manager.update(
-      DeviceEntity,
-      { id: deviceId },
-      { trusted, trustedAt: trusted ? tx.now() : null },
-    );
+    await this.devices.update(tx, deviceId, { trusted, trustedAt: trusted ? tx.now() : null });
     await tx.record(
       trusted ? 'device.trusted' : 'device.untrusted',
       { userId, deviceId, ...meta },
@@ -168,7 +173,7 @@ export class DevicesService {
     revokedSessions: number,
     meta: RequestMeta = {},
   ): Promise<void> {
-    await tx.manager.delete(DeviceEntity, { id: deviceId, userId });
+    await this.devices.delete(tx, userId, deviceId);
     await tx.record('device.forgotten', { userId, deviceId, ...meta }, { revokedSessions });
   }
 }

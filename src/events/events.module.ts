@@ -2,6 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { ClusterBus, LocalClusterBus } from './cluster-bus';
 import { OutboxRelay } from './outbox-relay.service';
+import { OutboxRepository } from './outbox.repository';
+import { OutboxStats } from './outbox-stats.service';
 import { PgNotifyClusterBus } from './pg-notify-cluster-bus';
 import { RedisClusterBus } from './redis-cluster-bus';
 import { TransactionRunner } from './transaction-runner.service';
@@ -20,9 +22,11 @@ function clusterBusFor(config: AppConfig): ClusterBus {
 @Module({
   providers: [
     OutboxRelay,
+    OutboxRepository,
+    OutboxStats,
     TransactionRunner,
     { provide: ClusterBus, useFactory: clusterBusFor, inject: [AppConfig] },
   ],
-  exports: [OutboxRelay, TransactionRunner, ClusterBus],
+  exports: [OutboxRelay, TransactionRunner, ClusterBus, OutboxStats],
 })
 export class EventsModule {}

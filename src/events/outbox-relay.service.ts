@@ -5,22 +5,16 @@ import {
   BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { isDatabaseUnavailable } from '../common/database-errors';
-import { queryReturning } from '../common/sql';
 import type { LifecycleEvent } from './event-catalog';
+import { type ClaimedOutboxRow, OutboxRepository } from './outbox.repository';
+import { TransactionRunner } from './transaction-runner.service';
 
 const BATCH_SIZE = 100;
 const LEASE_SECONDS = 30;
 const POLL_INTERVAL_MS = 1000;
 
-interface ClaimedRow {
-  id: string;
-  seq: string;
-  payload: LifecycleEvent;
-  attempts: number;
-}
+type ClaimedRow = ClaimedOutboxRow;
 
 /** Observers of every published event (the cross-instance fan-out hooks in here). */
 export type PublishedEventObserver = (event: LifecycleEvent) => void;
@@ -41,9 +35,12 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly observers: PublishedEventObserver[] = [];
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbox: OutboxRepository,
+    private readonly transactions: TransactionRunner,
     private readonly emitter: EventEmitter2,
-  ) {}
+  ) {
+    transactions.onEventsCommitted(() => this.kick());
+  }
 
   onApplicationBootstrap(): void {
     // Deliver whatever a previous run committed but did not publish.
@@ -96,7 +93,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private async drainBatch(): Promise<number> {
-    const rows = await this.claim();
+    const rows = await this.transactions.run((tx) =>
+      this.outbox.claim(tx, LEASE_SECONDS, BATCH_SIZE),
+    );
     const published: string[] = [];
     for (const row of rows) {
       try {
@@ -108,26 +107,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       }
     }
     if (published.length > 0) {
-      await this.dataSource.query(
-        `UPDATE outbox_events SET published_at = now(), claimed_until = NULL WHERE id = ANY($1::uuid[])`,
-        [published],
-      );
+      await this.transactions.run((tx) => this.outbox.markPublished(tx, published));
     }
     return rows.length;
-  }
-
-  private async claim(): Promise<ClaimedRow[]> {
-    const rows = await queryReturning<ClaimedRow>(
-      this.dataSource,
-      `UPDATE outbox_events SET claimed_until = now() + make_interval(secs => $1), attempts = attempts + 1
-        WHERE id IN (
-          SELECT id FROM outbox_events
-           WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
-           ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)
-        RETURNING id, seq, payload, attempts`,
-      [LEASE_SECONDS, BATCH_SIZE],
-    );
-    return rows.sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq)));
   }
 
   private async release(row: ClaimedRow, error: unknown): Promise<void> {
@@ -135,9 +117,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.logger.warn(`event ${row.id} (${row.payload.type}) failed: ${message}`);
     // Exponential backoff, capped at five minutes, before the next attempt.
     const backoffSeconds = Math.min(300, 2 ** Math.min(row.attempts, 8));
-    await this.dataSource.query(
-      `UPDATE outbox_events SET claimed_until = now() + make_interval(secs => $2), last_error = $3 WHERE id = $1`,
-      [row.id, backoffSeconds, message.slice(0, 500)],
+    await this.transactions.run((tx) =>
+      this.outbox.release(tx, row.id, backoffSeconds, message.slice(0, 500)),
     );
   }
 }

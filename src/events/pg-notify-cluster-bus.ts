@@ -1,6 +1,7 @@
 import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Client } from 'pg';
 import { ClusterBus, type ClusterChannel } from './cluster-bus';
+import { pgNotifyRepository } from './pg-notify.repository';
 import type { Tx } from './transaction-runner.service';
 
 const CHANNELS: readonly ClusterChannel[] = ['session_ended', 'user_event'];
@@ -31,13 +32,13 @@ export class PgNotifyClusterBus extends ClusterBus implements OnModuleInit, OnAp
   }
 
   protected async sendOnCommit(tx: Tx, channel: ClusterChannel, payload: string): Promise<void> {
-    await tx.manager.query('SELECT pg_notify($1, $2)', [PREFIX + channel, this.frame(payload)]);
+    await pgNotifyRepository.notifyOnCommit(tx, PREFIX + channel, this.frame(payload));
   }
 
   protected async send(channel: ClusterChannel, payload: string): Promise<void> {
     const client = this.client;
     if (!client) return;
-    await client.query('SELECT pg_notify($1, $2)', [PREFIX + channel, this.frame(payload)]);
+    await pgNotifyRepository.notify(client, PREFIX + channel, this.frame(payload));
   }
 
   private async connect(): Promise<void> {
@@ -48,7 +49,7 @@ export class PgNotifyClusterBus extends ClusterBus implements OnModuleInit, OnAp
     client.on('error', (error) => this.logger.warn(`listener connection error: ${error.message}`));
     try {
       await client.connect();
-      for (const channel of CHANNELS) await client.query(`LISTEN ${PREFIX}${channel}`);
+      for (const channel of CHANNELS) await pgNotifyRepository.listen(client, PREFIX + channel);
     } catch (error) {
       // Not awaited: ending a half-open connection can wait on the network; the retry must not.
       client.end().catch(() => undefined);

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import type { EventContext, EventDataMap, EventType, LifecycleEvent } from './event-catalog';
-import { OutboxRelay } from './outbox-relay.service';
+import { insertOutboxEvent } from './outbox.repository';
 
 /**
  * One database transaction plus the lifecycle events it produces. Events are written to the
@@ -36,10 +36,7 @@ export class Tx {
       ...dropUndefined(context),
       data,
     };
-    await this.manager.query(
-      'INSERT INTO outbox_events (id, type, payload, occurred_at) VALUES ($1, $2, $3, $4)',
-      [event.id, type, JSON.stringify(event), event.occurredAt],
-    );
+    await insertOutboxEvent(this.manager, event);
     this.events.push(event);
     return event;
   }
@@ -54,22 +51,36 @@ function dropUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+export interface RunOptions {
+  /** For consistent multi-statement reads (e.g. the audit chain check). Default: READ COMMITTED. */
+  isolation?: 'REPEATABLE READ' | 'SERIALIZABLE';
+}
+
 @Injectable()
 export class TransactionRunner {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
-    private readonly relay: OutboxRelay,
   ) {}
 
-  async run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+  private readonly eventsCommitted: Array<() => void> = [];
+
+  /** Called after every commit that recorded events (the outbox relay drains then). */
+  onEventsCommitted(listener: () => void): void {
+    this.eventsCommitted.push(listener);
+  }
+
+  async run<T>(work: (tx: Tx) => Promise<T>, options: RunOptions = {}): Promise<T> {
     let tx!: Tx;
-    const result = await this.dataSource.transaction(async (manager) => {
+    const body = async (manager: EntityManager): Promise<T> => {
       tx = new Tx(manager, this.clock);
       return work(tx);
-    });
+    };
+    const result = options.isolation
+      ? await this.dataSource.transaction(options.isolation, body)
+      : await this.dataSource.transaction(body);
     for (const hook of tx.commitHooks) hook();
-    if (tx.events.length > 0) this.relay.kick();
+    if (tx.events.length > 0) for (const listener of this.eventsCommitted) listener();
     return result;
   }
 }

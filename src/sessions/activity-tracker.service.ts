@@ -4,11 +4,11 @@ import {
   OnApplicationBootstrap,
   BeforeApplicationShutdown,
 } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { isDatabaseUnavailable } from '../common/database-errors';
 import { AppConfig } from '../config/app-config';
+import { TransactionRunner } from '../events/transaction-runner.service';
+import { SessionRepository } from './session.repository';
 
 /**
  * Records authenticated activity without a database write per request: the guard notes the
@@ -22,7 +22,8 @@ export class ActivityTracker implements OnApplicationBootstrap, BeforeApplicatio
   private timer?: NodeJS.Timeout;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sessions: SessionRepository,
+    private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
     private readonly config: AppConfig,
   ) {}
@@ -65,17 +66,7 @@ export class ActivityTracker implements OnApplicationBootstrap, BeforeApplicatio
     const times = ids.map((id) => new Date(batch.get(id) ?? 0).toISOString());
     try {
       // Only moves forward, and never revives a session that ended or passed its idle deadline.
-      await this.dataSource.query(
-        `UPDATE sessions s
-            SET last_active_at = v.t,
-                idle_expires_at = LEAST(s.expires_at, v.t + make_interval(secs => s.idle_timeout_seconds))
-           FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, t)
-          WHERE s.id = v.id AND s.status = 'active' AND s.last_active_at < v.t AND s.idle_expires_at > v.t
-            -- Never wait on (or deadlock with) a refresh or revocation holding a row: a refresh
-            -- writes fresher activity itself, and an ending session's activity no longer matters.
-            AND s.id IN (SELECT id FROM sessions WHERE id = ANY($1::uuid[]) FOR UPDATE SKIP LOCKED)`,
-        [ids, times],
-      );
+      await this.transactions.run((tx) => this.sessions.writeActivity(tx, ids, times));
     } catch (error) {
       // Put the batch back (newer activity wins) so a database blip loses nothing.
       for (const [id, ms] of batch) if ((this.pending.get(id) ?? 0) < ms) this.pending.set(id, ms);

@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { AppException } from '../common/app.exception';
-import { queryReturning } from '../common/sql';
 import { AppConfig } from '../config/app-config';
+import { DevicesService } from '../devices/devices.service';
 import { isDrasticUserAgentChange } from '../devices/user-agent';
 import type { EventContext } from '../events/event-catalog';
 import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
 import { hashToken, newOpaqueToken, sealWithToken, unsealWithToken } from './refresh-token-crypto';
-import { SessionEntity } from './session.entity';
+import { type RefreshTokenRow, RefreshTokenRepository } from './refresh-token.repository';
+import type { SessionEntity } from './session.entity';
+import { SessionRepository } from './session.repository';
 import { SessionExpiryService } from './session-expiry.service';
 import { SessionsService } from './sessions.service';
 import { sessionExpired, sessionRevoked } from './sessions.exception';
@@ -27,14 +29,7 @@ export interface RotatedSession {
   graceReplay: boolean;
 }
 
-interface TokenRow {
-  id: string;
-  session_id: string;
-  generation: number;
-  status: 'active' | 'rotated' | 'revoked';
-  rotated_at: Date | string | null;
-  successor_sealed: string | null;
-}
+type TokenRow = RefreshTokenRow;
 
 type Outcome = { ok: RotatedSession } | { fail: AppException };
 
@@ -51,6 +46,9 @@ export class RefreshRotationService {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly sessions: SessionsService,
+    private readonly sessionRows: SessionRepository,
+    private readonly tokens: RefreshTokenRepository,
+    private readonly devices: DevicesService,
     private readonly expiry: SessionExpiryService,
     private readonly config: AppConfig,
   ) {}
@@ -64,22 +62,13 @@ export class RefreshRotationService {
 
   private async rotateInTx(tx: Tx, request: RefreshRequest): Promise<Outcome> {
     const tokenHash = hashToken(request.refreshToken);
-    const [owner] = await tx.manager.query<Array<{ session_id: string }>>(
-      `SELECT session_id FROM refresh_tokens WHERE token_hash = $1`,
-      [tokenHash],
-    );
-    if (!owner) return { fail: invalid() };
+    const ownerSessionId = await this.tokens.sessionIdOf(tx, tokenHash);
+    if (!ownerSessionId) return { fail: invalid() };
     // Every path locks the session row first and its tokens after (revocation does too): one
     // lock order, so racing refreshes and reuse revocations queue up instead of deadlocking.
-    const session = await this.lockSession(tx, owner.session_id);
+    const session = await this.sessionRows.lockById(tx, ownerSessionId);
     if (!session) return { fail: invalid() };
-    const [won] = await queryReturning<TokenRow>(
-      tx.manager,
-      `UPDATE refresh_tokens SET status = 'rotated', rotated_at = $2
-        WHERE token_hash = $1 AND status = 'active'
-        RETURNING id, session_id, generation, status, rotated_at, successor_sealed`,
-      [tokenHash, tx.now()],
-    );
+    const won = await this.tokens.markRotatedIfActive(tx, tokenHash);
     if (!won) return this.handleNotActive(tx, request, tokenHash, session);
 
     const ended = await this.checkLive(tx, session);
@@ -108,20 +97,14 @@ export class RefreshRotationService {
     const successor = newOpaqueToken();
     await this.sessions.insertRefreshToken(tx, session.id, won.generation + 1, successor);
     if (this.config.refreshReuseGraceMs > 0) {
-      await tx.manager.query(`UPDATE refresh_tokens SET successor_sealed = $2 WHERE id = $1`, [
-        won.id,
-        sealWithToken(request.refreshToken, successor),
-      ]);
+      await this.tokens.sealSuccessor(tx, won.id, sealWithToken(request.refreshToken, successor));
     }
     const updated = await this.recordActivity(tx, session, request, won.generation + 1);
     return { ok: { session: updated, refreshToken: successor, graceReplay: false } };
   }
 
   private async undoRotation(tx: Tx, tokenId: string): Promise<void> {
-    await tx.manager.query(
-      `UPDATE refresh_tokens SET status = 'active', rotated_at = NULL WHERE id = $1`,
-      [tokenId],
-    );
+    await this.tokens.undoRotation(tx, tokenId);
   }
 
   /** The token exists but is no longer active; the caller holds the session's row lock. */
@@ -131,11 +114,7 @@ export class RefreshRotationService {
     tokenHash: string,
     session: SessionEntity,
   ): Promise<Outcome> {
-    const [token] = await tx.manager.query<TokenRow[]>(
-      `SELECT id, session_id, generation, status, rotated_at, successor_sealed
-         FROM refresh_tokens WHERE token_hash = $1`,
-      [tokenHash],
-    );
+    const token = await this.tokens.findByHash(tx, tokenHash);
     if (!token) return { fail: invalid() };
     if (token.status === 'revoked' || session.status !== 'active') {
       return { fail: session.status === 'expired' ? sessionExpired() : sessionRevoked() };
@@ -167,23 +146,10 @@ export class RefreshRotationService {
     const successor = unsealWithToken(request.refreshToken, token.successor_sealed);
     if (!successor) return undefined;
     // Only while the successor itself is still the live token of the family.
-    const [live] = await tx.manager.query<unknown[]>(
-      `SELECT 1 FROM refresh_tokens WHERE token_hash = $1 AND status = 'active'`,
-      [hashToken(successor)],
-    );
-    if (!live) return undefined;
+    if (!(await this.tokens.isActive(tx, hashToken(successor)))) return undefined;
     const ended = await this.checkLive(tx, session);
     if (ended) return { fail: ended };
     return { ok: { session, refreshToken: successor, graceReplay: true } };
-  }
-
-  private async lockSession(tx: Tx, sessionId: string): Promise<SessionEntity | null> {
-    return tx.manager
-      .getRepository(SessionEntity)
-      .createQueryBuilder('s')
-      .setLock('pessimistic_write')
-      .where('s.id = :sessionId', { sessionId })
-      .getOne();
   }
 
   private async checkLive(tx: Tx, session: SessionEntity): Promise<AppException | undefined> {
@@ -215,15 +181,12 @@ export class RefreshRotationService {
     request: RefreshRequest,
   ): Promise<'device_mismatch' | 'user_agent_mismatch' | undefined> {
     if (request.clientDeviceId && session.deviceId) {
-      const [device] = await tx.manager.query<Array<{ client_device_id: string }>>(
-        `SELECT client_device_id FROM devices WHERE id = $1`,
-        [session.deviceId],
-      );
+      const device = await this.devices.findById(session.deviceId, tx);
       // Devices recognised only by user agent ("ua:…") have no id to compare.
       if (
         device &&
-        !device.client_device_id.startsWith('ua:') &&
-        device.client_device_id !== request.clientDeviceId
+        !device.clientDeviceId.startsWith('ua:') &&
+        device.clientDeviceId !== request.clientDeviceId
       ) {
         return 'device_mismatch';
       }
@@ -244,17 +207,13 @@ export class RefreshRotationService {
       Math.min(now.getTime() + session.idleTimeoutSeconds * 1000, session.expiresAt.getTime()),
     );
     const ipChanged = Boolean(request.ip && session.ip && request.ip !== session.ip);
-    await tx.manager.update(
-      SessionEntity,
-      { id: session.id },
-      {
-        lastActiveAt: now,
-        idleExpiresAt,
-        refreshGeneration: generation,
-        ip: request.ip ?? session.ip,
-        userAgent: request.userAgent?.slice(0, 512) ?? session.userAgent,
-      },
-    );
+    await this.sessionRows.update(tx, session.id, {
+      lastActiveAt: now,
+      idleExpiresAt,
+      refreshGeneration: generation,
+      ip: request.ip ?? session.ip,
+      userAgent: request.userAgent?.slice(0, 512) ?? session.userAgent,
+    });
     const context = this.contextOf(session, request);
     if (ipChanged && session.ip) {
       await tx.record('session.ip_changed', context, { previousIp: session.ip });

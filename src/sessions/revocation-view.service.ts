@@ -1,10 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { ClusterBus } from '../events/cluster-bus';
 import type { Tx } from '../events/transaction-runner.service';
+import { SessionRepository } from './session.repository';
 
 export type EndedStatus = 'revoked' | 'expired';
 
@@ -31,7 +30,7 @@ export class RevocationView implements OnApplicationBootstrap {
   private lastPruneMs = 0;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sessions: SessionRepository,
     private readonly bus: ClusterBus,
     private readonly clock: Clock,
     config: AppConfig,
@@ -79,11 +78,7 @@ export class RevocationView implements OnApplicationBootstrap {
   /** Rebuilds the view from the database; returns the number of entries. */
   async reload(): Promise<number> {
     const since = new Date(this.clock.nowMs() - this.horizonMs);
-    const rows: Array<{ id: string; status: EndedStatus; ended_at: Date }> =
-      await this.dataSource.query(
-        `SELECT id, status, ended_at FROM sessions WHERE ended_at IS NOT NULL AND ended_at > $1`,
-        [since],
-      );
+    const rows = await this.sessions.endedSince(since);
     for (const row of rows) this.add(row.id, row.status, new Date(row.ended_at).getTime());
     this.prune();
     return rows.length;

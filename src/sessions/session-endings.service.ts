@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '../events/transaction-runner.service';
 import { ActivityTracker } from './activity-tracker.service';
+import { RefreshTokenRepository } from './refresh-token.repository';
 import { type EndedStatus, RevocationView } from './revocation-view.service';
 
 /**
@@ -13,15 +14,12 @@ export class SessionEndings {
   constructor(
     private readonly activity: ActivityTracker,
     private readonly revocations: RevocationView,
+    private readonly tokens: RefreshTokenRepository,
   ) {}
 
   async settle(tx: Tx, sessionIds: readonly string[], status: EndedStatus): Promise<void> {
     if (sessionIds.length === 0) return;
-    await tx.manager.query(
-      `UPDATE refresh_tokens SET status = 'revoked', successor_sealed = NULL
-        WHERE session_id = ANY($1::uuid[]) AND status <> 'revoked'`,
-      [sessionIds],
-    );
+    await this.tokens.revokeForSessions(tx, sessionIds);
     for (const id of sessionIds) this.activity.forget(id);
     await this.revocations.announce(tx, sessionIds, status);
   }

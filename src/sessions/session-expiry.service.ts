@@ -4,25 +4,16 @@ import {
   OnApplicationBootstrap,
   BeforeApplicationShutdown,
 } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { isDatabaseUnavailable } from '../common/database-errors';
-import { queryReturning } from '../common/sql';
 import { AppConfig } from '../config/app-config';
 import type { ExpiryReason } from '../events/event-catalog';
 import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
 import { ActivityTracker } from './activity-tracker.service';
 import { SessionEndings } from './session-endings.service';
+import { type DeadlineRow, SessionRepository } from './session.repository';
 
-export interface DeadlineRow {
-  id: string;
-  user_id: string;
-  device_id: string | null;
-  expires_at: Date | string;
-  idle_expires_at: Date | string;
-  idle_timeout_seconds: number;
-}
+export type { DeadlineRow };
 
 const BATCH = 500;
 const SWEEP_INTERVAL_MS = 60_000;
@@ -39,7 +30,7 @@ export class SessionExpiryService implements OnApplicationBootstrap, BeforeAppli
   private timer?: NodeJS.Timeout;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sessions: SessionRepository,
     private readonly transactions: TransactionRunner,
     private readonly activity: ActivityTracker,
     private readonly endings: SessionEndings,
@@ -80,11 +71,7 @@ export class SessionExpiryService implements OnApplicationBootstrap, BeforeAppli
    */
   async endedStatus(sessionId: string): Promise<'revoked' | 'expired' | undefined> {
     return this.transactions.run(async (tx) => {
-      const [row] = await tx.manager.query<Array<DeadlineRow & { status: string }>>(
-        `SELECT id, user_id, device_id, status, expires_at, idle_expires_at, idle_timeout_seconds
-           FROM sessions WHERE id = $1 FOR UPDATE`,
-        [sessionId],
-      );
+      const row = await this.sessions.lockDeadline(tx, sessionId);
       if (!row || row.status === 'revoked') return 'revoked';
       if (row.status === 'expired') return 'expired';
       const reason = this.dueReason(row, tx.now());
@@ -108,12 +95,7 @@ export class SessionExpiryService implements OnApplicationBootstrap, BeforeAppli
 
   /** Marks sessions expired (once) and announces it; returns the ids this call expired. */
   async markExpired(tx: Tx, ids: readonly string[], reason: ExpiryReason): Promise<string[]> {
-    const rows = await queryReturning<{ id: string; user_id: string; device_id: string | null }>(
-      tx.manager,
-      `UPDATE sessions SET status = 'expired', ended_at = $2, end_reason = $3
-        WHERE id = ANY($1::uuid[]) AND status = 'active' RETURNING id, user_id, device_id`,
-      [ids, tx.now(), reason],
-    );
+    const rows = await this.sessions.markExpired(tx, ids, reason);
     if (rows.length === 0) return [];
     const expired = rows.map((row) => row.id);
     for (const row of rows) {
@@ -139,12 +121,11 @@ export class SessionExpiryService implements OnApplicationBootstrap, BeforeAppli
     for (;;) {
       const count = await this.transactions.run(async (tx) => {
         const now = tx.now();
-        const due = await tx.manager.query<Array<{ id: string; reason: ExpiryReason }>>(
-          `SELECT id, CASE WHEN expires_at <= $1 THEN 'absolute' ELSE 'idle' END AS reason
-             FROM sessions
-            WHERE status = 'active' AND (expires_at <= $1 OR idle_expires_at <= $2)
-            LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
-          [now, new Date(now.getTime() - idleGraceMs)],
+        const due = await this.sessions.claimDue(
+          tx,
+          now,
+          new Date(now.getTime() - idleGraceMs),
+          BATCH,
         );
         const byReason = (reason: ExpiryReason): string[] =>
           due.filter((row) => row.reason === reason).map((row) => row.id);
@@ -162,14 +143,10 @@ export class SessionExpiryService implements OnApplicationBootstrap, BeforeAppli
   private async deleteLongEnded(): Promise<void> {
     const cutoff = new Date(this.clock.nowMs() - ENDED_RETENTION_MS);
     for (;;) {
-      const deleted = await queryReturning<{ id: string }>(
-        this.dataSource,
-        `DELETE FROM sessions WHERE id IN (
-           SELECT id FROM sessions WHERE ended_at < $1 LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
-         RETURNING id`,
-        [cutoff],
+      const deleted = await this.transactions.run((tx) =>
+        this.sessions.deleteEndedBefore(tx, cutoff, BATCH),
       );
-      if (deleted.length < BATCH) return;
+      if (deleted < BATCH) return;
     }
   }
 }

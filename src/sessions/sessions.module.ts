@@ -1,7 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
+import { DeviceSessionCounts } from '../devices/device-session-counts';
 import { DevicesModule } from '../devices/devices.module';
+import { RefreshTokenRepository } from './refresh-token.repository';
+import { SessionDeviceCounts } from './session-device-counts';
+import { SessionRepository } from './session.repository';
 import { ActivityTracker } from './activity-tracker.service';
 import { DeviceRemovalController } from './device-removal.controller';
 import { RefreshRotationService } from './refresh-rotation.service';
@@ -36,6 +40,9 @@ export class SessionsModule {
         ActivityTracker,
         RevocationView,
         SessionEndings,
+        SessionRepository,
+        RefreshTokenRepository,
+        { provide: DeviceSessionCounts, useClass: SessionDeviceCounts },
         options.policy
           ? { provide: SessionPolicy, useValue: options.policy }
           : {
@@ -52,6 +59,7 @@ export class SessionsModule {
         ActivityTracker,
         RevocationView,
         SessionEndings,
+        DeviceSessionCounts,
         DevicesModule,
       ],
     };

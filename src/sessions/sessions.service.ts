@@ -1,25 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
-import { queryReturning } from '../common/sql';
 import type { DeviceEntity } from '../devices/device.entity';
 import type { EventContext, RevocationReason } from '../events/event-catalog';
 import type { Tx } from '../events/transaction-runner.service';
 import { ActivityTracker } from './activity-tracker.service';
 import { newOpaqueToken, hashToken } from './refresh-token-crypto';
-import { RefreshTokenEntity } from './refresh-token.entity';
-import { SessionEntity } from './session.entity';
+import type { SessionEntity } from './session.entity';
+import { type EndedRow, type RevokeFilter, SessionRepository } from './session.repository';
+import { type RefreshTokenOwner, RefreshTokenRepository } from './refresh-token.repository';
 import { SessionPolicy } from './session-policy';
-import {
-  SESSION_ROW_SELECT,
-  type SessionRow,
-  type SessionView,
-  toSessionView,
-} from './session-views';
+import { type SessionView, toSessionView } from './session-views';
 import { sessionNotFound } from './sessions.exception';
 import { SessionEndings } from './session-endings.service';
-import { type DeadlineRow, SessionExpiryService } from './session-expiry.service';
+import { SessionExpiryService } from './session-expiry.service';
 
 export interface NewSession {
   userId: string;
@@ -35,34 +28,14 @@ export interface IssuedSession {
   refreshToken: string;
 }
 
-export interface RevokeFilter {
-  sessionIds?: readonly string[];
-  userId?: string;
-  deviceId?: string;
-  exceptSessionId?: string;
-}
-
-export interface RefreshTokenOwner {
-  sessionId: string;
-  userId: string;
-  sessionStatus: string;
-  tokenStatus: string;
-  expiresAt: Date;
-  idleExpiresAt: Date;
-  issuedAt: Date;
-}
-
-interface EndedRow {
-  id: string;
-  user_id: string;
-  device_id: string | null;
-}
+export type { RefreshTokenOwner, RevokeFilter };
 
 /** Owns every state change of a session: create, revoke (one, all, all but one, by device). */
 @Injectable()
 export class SessionsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sessions: SessionRepository,
+    private readonly tokens: RefreshTokenRepository,
     private readonly policy: SessionPolicy,
     private readonly endings: SessionEndings,
     private readonly activity: ActivityTracker,
@@ -82,7 +55,7 @@ export class SessionsService {
     const idleExpiresAt = new Date(
       Math.min(now.getTime() + timeouts.idleTimeoutMs, expiresAt.getTime()),
     );
-    const session = tx.manager.create(SessionEntity, {
+    const session = this.sessions.build(tx, {
       userId: input.userId,
       deviceId: input.device.id,
       status: 'active',
@@ -99,7 +72,7 @@ export class SessionsService {
       endReason: null,
       endedBy: null,
     });
-    await tx.manager.insert(SessionEntity, session);
+    await this.sessions.insert(tx, session);
     const refreshToken = await this.insertRefreshToken(tx, session.id, 0);
     await tx.record('session.created', this.contextOf(session), {
       rememberMe: input.rememberMe,
@@ -115,25 +88,13 @@ export class SessionsService {
     generation: number,
     token = newOpaqueToken(),
   ): Promise<string> {
-    await tx.manager.insert(RefreshTokenEntity, {
-      sessionId,
-      tokenHash: hashToken(token),
-      generation,
-      status: 'active',
-      createdAt: tx.now(),
-      rotatedAt: null,
-      successorSealed: null,
-    });
+    await this.tokens.insert(tx, sessionId, hashToken(token), generation);
     return token;
   }
 
   private async enforceLimit(tx: Tx, input: NewSession): Promise<void> {
     const max = this.policy.maxActiveSessions(input);
-    const active = await tx.manager.query<DeadlineRow[]>(
-      `SELECT id, user_id, device_id, expires_at, idle_expires_at, idle_timeout_seconds FROM sessions
-        WHERE user_id = $1 AND status = 'active' ORDER BY last_active_at ASC, created_at ASC`,
-      [input.userId],
-    );
+    const active = await this.sessions.activeDeadlinesForUser(tx, input.userId);
     const live = await this.expiry.expireDue(tx, active);
     const excess = live.length - (max - 1);
     if (excess > 0) {
@@ -159,23 +120,7 @@ export class SessionsService {
     reason: RevocationReason,
     context: { actorId?: string; ip?: string; userAgent?: string } = {},
   ): Promise<string[]> {
-    const where: string[] = [`status = 'active'`];
-    const params: unknown[] = [tx.now(), reason, context.actorId ?? null];
-    const add = (clause: string, value: unknown): void => {
-      params.push(value);
-      where.push(clause.replace('?', `$${params.length}`));
-    };
-    if (filter.sessionIds) add('id = ANY(?::uuid[])', filter.sessionIds);
-    if (filter.userId) add('user_id = ?', filter.userId);
-    if (filter.deviceId) add('device_id = ?', filter.deviceId);
-    if (filter.exceptSessionId) add('id <> ?', filter.exceptSessionId);
-    if (params.length === 3) throw new Error('revoke needs a filter');
-    const rows = await queryReturning<EndedRow>(
-      tx.manager,
-      `UPDATE sessions SET status = 'revoked', ended_at = $1, end_reason = $2, ended_by = $3
-        WHERE ${where.join(' AND ')} RETURNING id, user_id, device_id`,
-      params,
-    );
+    const rows = await this.sessions.revoke(tx, filter, reason, context.actorId ?? null);
     return this.afterEnded(tx, rows, reason, context);
   }
 
@@ -206,34 +151,20 @@ export class SessionsService {
 
   /** The session a refresh token belongs to (any generation), for revocation and introspection. */
   async findByRefreshToken(token: string): Promise<RefreshTokenOwner | undefined> {
-    const [row] = await this.dataSource.query<RefreshTokenOwner[]>(
-      `SELECT s.id AS "sessionId", s.user_id AS "userId", s.status AS "sessionStatus", t.status AS "tokenStatus",
-              s.expires_at AS "expiresAt", s.idle_expires_at AS "idleExpiresAt", t.created_at AS "issuedAt"
-         FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = $1`,
-      [hashToken(token)],
-    );
-    return row;
+    return this.tokens.findOwner(hashToken(token));
   }
 
   /** The caller's own sessions, active ones first, most recently active first. */
   async listForUser(userId: string, currentSessionId?: string): Promise<SessionView[]> {
     const now = this.clock.now();
-    const rows: SessionRow[] = await this.dataSource.query(
-      `SELECT ${SESSION_ROW_SELECT} FROM sessions s LEFT JOIN devices d ON d.id = s.device_id
-        WHERE s.user_id = $1 AND s.status = 'active' AND s.expires_at > $2 AND s.idle_expires_at > $2
-        ORDER BY s.last_active_at DESC, s.id LIMIT 200`,
-      [userId, now],
-    );
+    const rows = await this.sessions.listLiveForUser(userId, now);
     return rows.map((row) => this.withPendingActivity(toSessionView(row, currentSessionId)));
   }
 
   async getView(sessionId: string, currentSessionId?: string): Promise<SessionView> {
-    const rows: SessionRow[] = await this.dataSource.query(
-      `SELECT ${SESSION_ROW_SELECT} FROM sessions s LEFT JOIN devices d ON d.id = s.device_id WHERE s.id = $1`,
-      [sessionId],
-    );
-    if (rows.length === 0) throw sessionNotFound();
-    return this.withPendingActivity(toSessionView(rows[0], currentSessionId));
+    const row = await this.sessions.findRow(sessionId);
+    if (!row) throw sessionNotFound();
+    return this.withPendingActivity(toSessionView(row, currentSessionId));
   }
 
   /** Revokes one of the caller's sessions; another user's session id is a 404. */
@@ -243,11 +174,7 @@ export class SessionsService {
     sessionId: string,
     context: { ip?: string; userAgent?: string },
   ): Promise<void> {
-    const owned: Array<{ id: string }> = await tx.manager.query(
-      `SELECT id FROM sessions WHERE id = $1 AND user_id = $2 AND status = 'active'`,
-      [sessionId, userId],
-    );
-    if (owned.length === 0) throw sessionNotFound();
+    if (!(await this.sessions.isActiveAndOwned(tx, sessionId, userId))) throw sessionNotFound();
     await this.revoke(tx, { sessionIds: [sessionId] }, 'user', {
       ip: context.ip,
       userAgent: context.userAgent,

@@ -4,6 +4,7 @@ import { PasswordHasher } from './password-hasher.service';
 import { NistPasswordPolicy, PasswordPolicy } from './password-policy';
 import { UserEntity } from './user.entity';
 import { UsersService } from './users.service';
+import { UserRepository } from './user.repository';
 
 export interface UsersModuleOptions {
   /**
@@ -26,6 +27,7 @@ export class UsersModule {
       imports: [TypeOrmModule.forFeature([UserEntity])],
       providers: [
         UsersService,
+        UserRepository,
         PasswordHasher,
         { provide: PasswordPolicy, useValue: options.passwordPolicy ?? new NistPasswordPolicy() },
       ],

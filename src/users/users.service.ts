@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { QueryFailedError } from 'typeorm';
 import { AppException } from '../common/app.exception';
-import { decodeCursor, encodeCursor, type Page } from '../common/keyset-cursor';
-import type { Tx } from '../events/transaction-runner.service';
+import type { Page } from '../common/keyset-cursor';
+import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordPolicy } from './password-policy';
 import { type Role, UserEntity } from './user.entity';
+import { UserRepository } from './user.repository';
 
 export interface UserView {
   id: string;
@@ -30,15 +30,11 @@ export function normalizeEmail(email: string): string {
 
 const UNIQUE_VIOLATION = '23505';
 
-/** LIKE treats %, _ and \ as special; a typed prefix must match them literally. */
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
-}
-
 @Injectable()
 export class UsersService {
   constructor(
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly users: UserRepository,
+    private readonly transactions: TransactionRunner,
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
   ) {}
@@ -70,7 +66,7 @@ export class UsersService {
     const email = input.email.normalize('NFKC').trim();
     this.assertPasswordAcceptable(input.password, { email, displayName: input.displayName });
     const passwordHash = await this.hasher.hash(input.password);
-    const user = tx.manager.create(UserEntity, {
+    const user = this.users.build(tx, {
       email,
       emailNormalized: normalizeEmail(email),
       displayName: input.displayName?.trim() || null,
@@ -79,8 +75,7 @@ export class UsersService {
       passwordChangedAt: tx.now(),
     });
     try {
-      // A savepoint keeps the surrounding transaction usable after a unique violation.
-      await tx.manager.transaction((inner) => inner.insert(UserEntity, user));
+      await this.users.insert(tx, user);
     } catch (error) {
       if (
         error instanceof QueryFailedError &&
@@ -94,22 +89,17 @@ export class UsersService {
     return user;
   }
 
-  findById(id: string, manager?: EntityManager): Promise<UserEntity | null> {
-    return (manager?.getRepository(UserEntity) ?? this.users).findOneBy({ id });
+  findById(id: string, tx?: Tx): Promise<UserEntity | null> {
+    return this.users.findById(id, tx);
   }
 
   findByEmail(email: string): Promise<UserEntity | null> {
-    return this.users.findOneBy({ emailNormalized: normalizeEmail(email) });
+    return this.users.findByEmailNormalized(normalizeEmail(email));
   }
 
   /** Locks the user row for the rest of the transaction: serialises a user's logins and changes. */
   async lockForUpdate(tx: Tx, userId: string): Promise<UserEntity> {
-    const user = await tx.manager
-      .getRepository(UserEntity)
-      .createQueryBuilder('u')
-      .setLock('pessimistic_write')
-      .where('u.id = :userId', { userId })
-      .getOne();
+    const user = await this.users.lockForUpdate(tx, userId);
     if (!user) throw new AppException('not_found', 'User not found');
     return user;
   }
@@ -126,23 +116,21 @@ export class UsersService {
   async rehashIfNeeded(user: UserEntity, password: string): Promise<void> {
     if (!this.hasher.needsRehash(user.passwordHash)) return;
     const passwordHash = await this.hasher.hash(password);
-    await this.users.update({ id: user.id, passwordHash: user.passwordHash }, { passwordHash });
+    await this.transactions.run((tx) =>
+      this.users.replacePasswordHash(tx, user.id, user.passwordHash, passwordHash),
+    );
   }
 
   async setPassword(tx: Tx, user: UserEntity, newPassword: string): Promise<void> {
     this.assertPasswordAcceptable(newPassword, user);
     const passwordHash = await this.hasher.hash(newPassword);
-    await tx.manager.update(
-      UserEntity,
-      { id: user.id },
-      { passwordHash, passwordChangedAt: tx.now() },
-    );
+    await this.users.setPasswordHash(tx, user.id, passwordHash);
   }
 
   async setRoles(tx: Tx, userId: string, roles: Role[], actorId: string): Promise<UserEntity> {
     const user = await this.lockForUpdate(tx, userId);
     const unique = [...new Set<Role>(['user', ...roles])].sort();
-    await tx.manager.update(UserEntity, { id: userId }, { roles: unique });
+    await this.users.setRoles(tx, userId, unique);
     await tx.record('user.roles_changed', { userId }, { roles: unique, actorId });
     return { ...user, roles: unique };
   }
@@ -150,7 +138,7 @@ export class UsersService {
   async setLocked(tx: Tx, userId: string, locked: boolean, actorId: string): Promise<UserEntity> {
     const user = await this.lockForUpdate(tx, userId);
     if (user.locked === locked) return user;
-    await tx.manager.update(UserEntity, { id: userId }, { locked });
+    await this.users.setLocked(tx, userId, locked);
     if (locked) await tx.record('user.locked', { userId }, { reason: 'admin', actorId });
     else await tx.record('user.unlocked', { userId }, { reason: 'admin', actorId });
     return { ...user, locked };
@@ -164,23 +152,8 @@ export class UsersService {
     emailPrefix: string | undefined,
     page: { limit: number; cursor?: string },
   ): Promise<Page<UserView>> {
-    const query = this.users.createQueryBuilder('u').orderBy('u.emailNormalized', 'ASC');
     const prefix = emailPrefix ? normalizeEmail(emailPrefix) : '';
-    if (prefix) {
-      query.andWhere(`u.emailNormalized LIKE :pattern ESCAPE '\\'`, {
-        pattern: `${escapeLike(prefix)}%`,
-      });
-    }
-    if (page.cursor) {
-      const [after] = decodeCursor(page.cursor, [/^.{1,254}$/su]);
-      query.andWhere('u.emailNormalized > :after', { after });
-    }
-    const rows = await query.limit(page.limit + 1).getMany();
-    const items = rows.slice(0, page.limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map((user) => UsersService.toView(user)),
-      nextCursor: rows.length > page.limit && last ? encodeCursor([last.emailNormalized]) : null,
-    };
+    const { items, nextCursor } = await this.users.pageByEmailPrefix(prefix, page);
+    return { items: items.map((user) => UsersService.toView(user)), nextCursor };
   }
 }
