@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { Clock } from '../common/clock';
 import type { LifecycleEvent } from '../events/event-catalog';
+import { TransactionRunner } from '../events/transaction-runner.service';
+import { AlertRepository } from './alert.repository';
 import { ALERT_CHANNELS, AlertChannel } from './alert-channel';
 import { AlertingSettings } from './alerting-settings';
 import { AlertsService } from './alerts.service';
@@ -32,24 +31,17 @@ export class AlertDispatcher {
 
   constructor(
     @Inject(ALERT_CHANNELS) private readonly channels: AlertChannel[],
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly alerts: AlertsService,
+    private readonly dispatches: AlertRepository,
+    private readonly transactions: TransactionRunner,
     private readonly settings: AlertingSettings,
-    private readonly clock: Clock,
   ) {}
 
   @OnEvent('alert.raised', { suppressErrors: false })
   async onAlertRaised(event: LifecycleEvent<'alert.raised'>): Promise<void> {
     const alert = await this.alerts.get(event.data.alertId);
     if (!alert) return;
-    const done = new Set(
-      (
-        await this.dataSource.query<Array<{ channel: string }>>(
-          `SELECT channel FROM alert_dispatches WHERE alert_id = $1`,
-          [alert.id],
-        )
-      ).map((row) => row.channel),
-    );
+    const done = await this.dispatches.dispatchedChannels(alert.id);
     const failures: string[] = [];
     for (const channel of this.channels) {
       if (done.has(channel.name)) continue;
@@ -71,9 +63,6 @@ export class AlertDispatcher {
       this.settings.channelTimeoutMs,
       `channel ${channel.name}`,
     );
-    await this.dataSource.query(
-      `INSERT INTO alert_dispatches (alert_id, channel, dispatched_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-      [alert.id, channel.name, this.clock.now()],
-    );
+    await this.transactions.run((tx) => this.dispatches.recordDispatch(tx, alert.id, channel.name));
   }
 }

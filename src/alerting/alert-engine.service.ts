@@ -1,34 +1,21 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import type { EntityManager } from 'typeorm';
-import { queryReturning } from '../common/sql';
 import type { AnyLifecycleEvent } from '../events/event-catalog';
-import { TransactionRunner } from '../events/transaction-runner.service';
+import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
+import { AlertRepository } from './alert.repository';
 import { ALERT_RULES, AlertRule, type RuleHistory } from './alert-rule';
 import { AlertsService } from './alerts.service';
 
 function historyFor(
-  manager: EntityManager,
+  alerts: AlertRepository,
+  tx: Tx,
   rule: string,
   subject: string,
   event: AnyLifecycleEvent,
 ): RuleHistory {
   return {
-    eventIdsSince: async (since) => {
-      const rows = await manager.query<Array<{ event_id: string }>>(
-        `SELECT event_id FROM alert_observations WHERE rule = $1 AND subject = $2 AND occurred_at >= $3
-          ORDER BY occurred_at, event_id`,
-        [rule, subject, since],
-      );
-      return rows.map((row) => row.event_id);
-    },
-    seenBefore: async () => {
-      const rows = await manager.query<unknown[]>(
-        `SELECT 1 FROM alert_observations WHERE rule = $1 AND subject = $2 AND event_id <> $3 LIMIT 1`,
-        [rule, subject, event.id],
-      );
-      return rows.length > 0;
-    },
+    eventIdsSince: (since) => alerts.observedEventIdsSince(tx, rule, subject, since),
+    seenBefore: () => alerts.observedOtherThan(tx, rule, subject, event.id),
   };
 }
 
@@ -45,6 +32,7 @@ export class AlertEngine implements OnModuleInit {
     private readonly emitter: EventEmitter2,
     private readonly transactions: TransactionRunner,
     private readonly alerts: AlertsService,
+    private readonly observations: AlertRepository,
   ) {}
 
   onModuleInit(): void {
@@ -67,17 +55,19 @@ export class AlertEngine implements OnModuleInit {
     await this.transactions.run(async (tx) => {
       // One subject's events are judged one at a time cluster-wide (instances relay in parallel),
       // so a burst yields one alert, not one per instance.
-      await tx.manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-        `alerting|${rule.name}|${subject}`,
-      ]);
-      const fresh = await queryReturning<{ event_id: string }>(
-        tx.manager,
-        `INSERT INTO alert_observations (event_id, rule, subject, occurred_at) VALUES ($1, $2, $3, $4)
-          ON CONFLICT DO NOTHING RETURNING event_id`,
-        [event.id, rule.name, subject, new Date(event.occurredAt)],
+      await this.observations.lockSubject(tx, `alerting|${rule.name}|${subject}`);
+      const fresh = await this.observations.observe(
+        tx,
+        event.id,
+        rule.name,
+        subject,
+        new Date(event.occurredAt),
       );
-      if (fresh.length === 0) return;
-      const draft = await rule.evaluate(event, historyFor(tx.manager, rule.name, subject, event));
+      if (!fresh) return;
+      const draft = await rule.evaluate(
+        event,
+        historyFor(this.observations, tx, rule.name, subject, event),
+      );
       if (draft) await this.alerts.raise(tx, rule, subject, event, draft);
     });
   }

@@ -5,7 +5,9 @@ import { AlertEngine } from './alert-engine.service';
 import { AlertRule, ALERT_RULES } from './alert-rule';
 import { AlertingSettings, type BurstThreshold, type WebhookSettings } from './alerting-settings';
 import { AdminAlertsController, MyAlertsController } from './alerts.controller';
+import { AlertRepository } from './alert.repository';
 import { AlertsService } from './alerts.service';
+import { WebhookRepository } from './webhook.repository';
 import { WebhookAlertChannel } from './channels/webhook-alert.channel';
 import { DEFAULT_ALERT_RULES } from './rules';
 import { WebhookWorker } from './webhook-worker.service';
@@ -85,6 +87,8 @@ export class AlertingModule {
           inject: channels.tokens,
         },
         AlertsService,
+        AlertRepository,
+        WebhookRepository,
         AlertEngine,
         AlertDispatcher,
         WebhooksService,

@@ -1,22 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AppException } from '../common/app.exception';
-import { Clock } from '../common/clock';
-import { newestFirstPage, type Page } from '../common/keyset-cursor';
-import { queryReturning } from '../common/sql';
+import type { Page } from '../common/keyset-cursor';
 import type { AnyLifecycleEvent } from '../events/event-catalog';
-import type { Tx } from '../events/transaction-runner.service';
-import { AlertEntity, type AlertSeverity, type AlertStatus } from './alert.entity';
+import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
+import type { AlertEntity, AlertStatus } from './alert.entity';
+import { type AlertFilter, AlertRepository } from './alert.repository';
 import type { AlertDraft, AlertRule } from './alert-rule';
 import { type AlertView, toAlertView } from './alert-view';
 
-export interface AlertFilter {
-  userId?: string;
-  status?: AlertStatus;
-  severity?: AlertSeverity;
-  rule?: string;
-}
+export type { AlertFilter };
 
 /** Evidence lists stay bounded however long a burst lasts. */
 const MAX_EVIDENCE = 100;
@@ -25,8 +17,8 @@ const MAX_EVIDENCE = 100;
 @Injectable()
 export class AlertsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly clock: Clock,
+    private readonly alerts: AlertRepository,
+    private readonly transactions: TransactionRunner,
   ) {}
 
   /**
@@ -43,30 +35,22 @@ export class AlertsService {
     const occurredAt = new Date(event.occurredAt);
     const dedupeKey = (draft.dedupeKey ?? subject).slice(0, 200);
     const evidence = [...(draft.evidence ?? [event.id])];
-    const repo = tx.manager.getRepository(AlertEntity);
-    const existing = await repo
-      .createQueryBuilder('a')
-      .setLock('pessimistic_write')
-      .where(
-        'a.rule = :rule AND a.dedupe_key = :dedupeKey AND a.status <> :resolved AND a.last_seen_at >= :since',
-        {
-          rule: rule.name,
-          dedupeKey,
-          resolved: 'resolved',
-          since: new Date(occurredAt.getTime() - rule.dedupeWindowMs),
-        },
-      )
-      .orderBy('a.last_seen_at', 'DESC')
-      .getOne();
+    const existing = await this.alerts.lockOpenDuplicate(
+      tx,
+      rule.name,
+      dedupeKey,
+      new Date(occurredAt.getTime() - rule.dedupeWindowMs),
+    );
     if (existing) {
       const merged = [...new Set([...existing.evidenceEventIds, ...evidence])].slice(-MAX_EVIDENCE);
-      await repo.update(
-        { id: existing.id },
-        { evidenceEventIds: merged, occurrences: existing.occurrences + 1, lastSeenAt: occurredAt },
-      );
+      await this.alerts.update(tx, existing.id, {
+        evidenceEventIds: merged,
+        occurrences: existing.occurrences + 1,
+        lastSeenAt: occurredAt,
+      });
       return undefined;
     }
-    const alert = repo.create({
+    const alert = this.alerts.build(tx, {
       userId: event.userId ?? null,
       rule: rule.name,
       severity: draft.severity,
@@ -83,7 +67,7 @@ export class AlertsService {
       statusChangedAt: null,
       statusChangedBy: null,
     });
-    await repo.insert(alert);
+    await this.alerts.insert(tx, alert);
     await tx.record(
       'alert.raised',
       {
@@ -99,7 +83,7 @@ export class AlertsService {
   }
 
   async get(id: string): Promise<AlertView | undefined> {
-    const alert = await this.dataSource.getRepository(AlertEntity).findOneBy({ id });
+    const alert = await this.alerts.findById(id);
     return alert ? toAlertView(alert) : undefined;
   }
 
@@ -108,23 +92,16 @@ export class AlertsService {
     filter: AlertFilter,
     page: { limit: number; cursor?: string },
   ): Promise<Page<AlertView>> {
-    const qb = this.dataSource.getRepository(AlertEntity).createQueryBuilder('a');
-    if (filter.userId) qb.andWhere('a.user_id = :userId', { userId: filter.userId });
-    if (filter.status) qb.andWhere('a.status = :status', { status: filter.status });
-    if (filter.severity) qb.andWhere('a.severity = :severity', { severity: filter.severity });
-    if (filter.rule) qb.andWhere('a.rule = :rule', { rule: filter.rule });
-    const { items, nextCursor } = await newestFirstPage(qb, 'a', page);
+    const { items, nextCursor } = await this.alerts.page(filter, page);
     return { items: items.map(toAlertView), nextCursor };
   }
 
   /** Acknowledge, resolve or reopen an alert. */
   async setStatus(id: string, status: AlertStatus, actorId: string): Promise<AlertView> {
-    const [row] = await queryReturning<{ id: string }>(
-      this.dataSource,
-      `UPDATE alerts SET status = $2, status_changed_at = $3, status_changed_by = $4 WHERE id = $1 RETURNING id`,
-      [id, status, this.clock.now(), actorId],
+    const found = await this.transactions.run((tx) =>
+      this.alerts.setStatus(tx, id, status, actorId),
     );
-    const alert = row ? await this.get(row.id) : undefined;
+    const alert = found ? await this.get(id) : undefined;
     if (!alert) throw new AppException('not_found', 'Alert not found');
     return alert;
   }

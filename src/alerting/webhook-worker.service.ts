@@ -4,23 +4,12 @@ import {
   type OnApplicationBootstrap,
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { isDatabaseUnavailable } from '../common/database-errors';
-import { queryReturning } from '../common/sql';
+import { TransactionRunner } from '../events/transaction-runner.service';
 import { AlertingSettings } from './alerting-settings';
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook-signature';
-
-interface ClaimedDelivery {
-  id: string;
-  webhook_id: string;
-  alert_id: string;
-  payload: Record<string, unknown>;
-  attempts: number;
-  url: string;
-  secret: string;
-}
+import { type ClaimedDelivery, WebhookRepository } from './webhook.repository';
 
 interface Outcome {
   ok: boolean;
@@ -52,7 +41,8 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   private stopped = false;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly deliveries: WebhookRepository,
+    private readonly transactions: TransactionRunner,
     private readonly settings: AlertingSettings,
     private readonly clock: Clock,
   ) {}
@@ -118,10 +108,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
 
   /** One claim can hold more of a webhook's rows than its limit allows: give those back. */
   private async unclaim(ids: string[]): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE webhook_deliveries SET claimed_until = NULL, attempts = attempts - 1 WHERE id = ANY($1::uuid[])`,
-      [ids],
-    );
+    await this.transactions.run((tx) => this.deliveries.unclaim(tx, ids));
   }
 
   /** Webhooks already at their in-flight limit on this instance: skipped by the next claim. */
@@ -136,17 +123,8 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   private async claim(limit: number): Promise<ClaimedDelivery[]> {
     const now = this.clock.now();
     const lease = new Date(now.getTime() + this.settings.webhooks.timeoutMs + LEASE_MARGIN_MS);
-    return queryReturning<ClaimedDelivery>(
-      this.dataSource,
-      `UPDATE webhook_deliveries d SET claimed_until = $2, attempts = d.attempts + 1
-         FROM webhooks w
-        WHERE w.id = d.webhook_id AND d.id IN (
-          SELECT id FROM webhook_deliveries
-           WHERE status = 'pending' AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1)
-             AND webhook_id <> ALL($4::uuid[])
-           ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-        RETURNING d.id, d.webhook_id, d.alert_id, d.payload, d.attempts, w.url, w.secret`,
-      [now, lease, limit, this.saturatedWebhooks()],
+    return this.transactions.run((tx) =>
+      this.deliveries.claim(tx, now, lease, limit, this.saturatedWebhooks()),
     );
   }
 
@@ -168,27 +146,28 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     const outcome = await this.send(row, shutdown);
     if (shutdown.aborted) return;
     if (outcome.ok) {
-      await this.dataSource.query(
-        `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = $2, claimed_until = NULL,
-           last_status_code = $3, last_error = NULL, last_duration_ms = $4 WHERE id = $1`,
-        [row.id, this.clock.now(), outcome.statusCode, outcome.durationMs],
+      await this.transactions.run((tx) =>
+        this.deliveries.markDelivered(
+          tx,
+          row.id,
+          this.clock.now(),
+          outcome.statusCode,
+          outcome.durationMs,
+        ),
       );
       return;
     }
     const { maxAttempts, backoffBaseMs } = this.settings.webhooks;
     const giveUp = row.attempts >= maxAttempts;
     const delay = Math.min(MAX_BACKOFF_MS, backoffBaseMs * 2 ** (row.attempts - 1));
-    await this.dataSource.query(
-      `UPDATE webhook_deliveries SET status = $2, next_attempt_at = $3, claimed_until = NULL,
-         last_status_code = $4, last_error = $5, last_duration_ms = $6 WHERE id = $1`,
-      [
-        row.id,
-        giveUp ? 'failed' : 'pending',
-        new Date(this.clock.nowMs() + delay),
-        outcome.statusCode,
-        outcome.error?.slice(0, 500) ?? null,
-        outcome.durationMs,
-      ],
+    await this.transactions.run((tx) =>
+      this.deliveries.markFailedAttempt(tx, row.id, {
+        status: giveUp ? 'failed' : 'pending',
+        nextAttemptAt: new Date(this.clock.nowMs() + delay),
+        statusCode: outcome.statusCode,
+        error: outcome.error?.slice(0, 500) ?? null,
+        durationMs: outcome.durationMs,
+      }),
     );
     if (giveUp)
       this.logger.warn(`webhook delivery ${row.id} failed for good after ${row.attempts} attempts`);

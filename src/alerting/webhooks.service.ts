@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { AppException } from '../common/app.exception';
-import { Clock } from '../common/clock';
-import { newestFirstPage, type Page } from '../common/keyset-cursor';
+import type { Page } from '../common/keyset-cursor';
+import { TransactionRunner } from '../events/transaction-runner.service';
 import type { AlertSeverity } from './alert.entity';
 import { type AlertView, SEVERITY_RANK } from './alert-view';
-import { WebhookEntity } from './webhook.entity';
+import type { WebhookEntity } from './webhook.entity';
+import { WebhookRepository } from './webhook.repository';
 
 export interface WebhookView {
   id: string;
@@ -44,35 +43,36 @@ function toView(hook: WebhookEntity): WebhookView {
 @Injectable()
 export class WebhooksService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly clock: Clock,
+    private readonly webhooks: WebhookRepository,
+    private readonly transactions: TransactionRunner,
   ) {}
 
   async create(input: NewWebhook, actorId: string): Promise<CreatedWebhookView> {
-    const repo = this.dataSource.getRepository(WebhookEntity);
-    const hook = repo.create({
-      url: input.url,
-      secret: `whsec_${randomBytes(32).toString('base64url')}`,
-      description: input.description ?? null,
-      minSeverity: input.minSeverity ?? 'low',
-      active: true,
-      createdAt: this.clock.now(),
-      createdBy: actorId,
+    const hook = await this.transactions.run(async (tx) => {
+      const created = this.webhooks.build(tx, {
+        url: input.url,
+        secret: `whsec_${randomBytes(32).toString('base64url')}`,
+        description: input.description ?? null,
+        minSeverity: input.minSeverity ?? 'low',
+        active: true,
+        createdAt: tx.now(),
+        createdBy: actorId,
+      });
+      await this.webhooks.insert(tx, created);
+      return created;
     });
-    await repo.insert(hook);
     return { ...toView(hook), secret: hook.secret };
   }
 
   async list(page: { limit: number; cursor?: string }): Promise<Page<WebhookView>> {
-    const qb = this.dataSource.getRepository(WebhookEntity).createQueryBuilder('w');
-    const { items, nextCursor } = await newestFirstPage(qb, 'w', page);
+    const { items, nextCursor } = await this.webhooks.page(page);
     return { items: items.map(toView), nextCursor };
   }
 
   /** Deletes the webhook; its queued deliveries go with it (FK cascade). */
   async remove(id: string): Promise<void> {
-    const result = await this.dataSource.getRepository(WebhookEntity).delete({ id });
-    if (!result.affected) throw new AppException('not_found', 'Webhook not found');
+    const deleted = await this.transactions.run((tx) => this.webhooks.delete(tx, id));
+    if (!deleted) throw new AppException('not_found', 'Webhook not found');
   }
 
   /** Queues one delivery of the alert per active webhook that wants its severity; idempotent. */
@@ -81,13 +81,6 @@ export class WebhooksService {
       (severity) => SEVERITY_RANK[severity] <= SEVERITY_RANK[alert.severity],
     );
     const payload = { type: 'alert.raised', alert };
-    const now = this.clock.now();
-    const rows = (await this.dataSource.query(
-      `INSERT INTO webhook_deliveries (webhook_id, alert_id, payload, status, attempts, next_attempt_at, created_at)
-       SELECT w.id, $1, $2, 'pending', 0, $3, $3 FROM webhooks w WHERE w.active AND w.min_severity = ANY($4)
-       ON CONFLICT (webhook_id, alert_id) DO NOTHING RETURNING id`,
-      [alert.id, JSON.stringify(payload), now, severities],
-    )) as unknown;
-    return Array.isArray(rows) ? rows.length : 0;
+    return this.transactions.run((tx) => this.webhooks.enqueue(tx, alert.id, payload, severities));
   }
 }

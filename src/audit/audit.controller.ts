@@ -43,7 +43,7 @@ export class AuditAdminController {
   @ApiOkResponse({ type: AuditRecordPageDto })
   @ApiProblemResponses(400)
   list(@Query() dto: AuditQueryDto): Promise<AuditPageView> {
-    return this.audit.query(
+    return this.audit.search(
       { ...filterOf(dto), userId: dto.userId },
       { limit: dto.limit ?? DEFAULT_LIMIT, cursor: dto.cursor },
     );
@@ -70,7 +70,7 @@ export class MyActivityController {
   @ApiOkResponse({ type: AuditRecordPageDto })
   @ApiProblemResponses(400)
   list(@CurrentAuth() auth: AuthContext, @Query() dto: ActivityQueryDto): Promise<AuditPageView> {
-    return this.audit.query(
+    return this.audit.search(
       { ...filterOf(dto), userId: auth.userId },
       { limit: dto.limit ?? DEFAULT_LIMIT, cursor: dto.cursor },
     );

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditAdminController, MyActivityController } from './audit.controller';
 import { AuditListener } from './audit.listener';
 import { AuditRetentionScheduler } from './audit-retention.service';
+import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 
 /**
@@ -10,7 +11,7 @@ import { AuditService } from './audit.service';
  */
 @Module({
   controllers: [AuditAdminController, MyActivityController],
-  providers: [AuditService, AuditListener, AuditRetentionScheduler],
+  providers: [AuditService, AuditRepository, AuditListener, AuditRetentionScheduler],
   exports: [AuditService],
 })
 export class AuditModule {}
