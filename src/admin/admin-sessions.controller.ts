@@ -9,10 +9,9 @@ import {
   type RequestMeta,
 } from '../common/auth-context';
 import type { Page } from '../common/keyset-cursor';
-import { TransactionRunner } from '../events/transaction-runner.service';
 import { SessionSearchService, type SessionStats } from '../sessions/session-search.service';
 import type { SessionView } from '../sessions/session-views';
-import { SessionsService } from '../sessions/sessions.service';
+import { AdminUsersService } from './admin-users.service';
 import {
   AdminSessionPageDto,
   SearchSessionsQueryDto,
@@ -25,8 +24,7 @@ import {
 export class AdminSessionsController {
   constructor(
     private readonly search: SessionSearchService,
-    private readonly sessions: SessionsService,
-    private readonly transactions: TransactionRunner,
+    private readonly admin: AdminUsersService,
   ) {}
 
   @Get()
@@ -68,9 +66,6 @@ export class AdminSessionsController {
     @CurrentAuth() auth: AuthContext,
     @ClientMeta() meta: RequestMeta,
   ): Promise<void> {
-    await this.sessions.getView(id); // 404 for an unknown session
-    await this.transactions.run((tx) =>
-      this.sessions.revoke(tx, { sessionIds: [id] }, 'admin', { actorId: auth.userId, ...meta }),
-    );
+    await this.admin.revokeSession(id, auth.userId, meta);
   }
 }

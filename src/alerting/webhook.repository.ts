@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { newestFirstPage, type Page } from '../common/keyset-cursor';
-import { queryReturning } from '../common/sql';
+import { queryReturning } from '../database/query-returning';
 import type { Tx } from '../events/transaction-runner.service';
 import type { AlertSeverity } from './alert.entity';
 import { WebhookEntity } from './webhook.entity';

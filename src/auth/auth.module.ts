@@ -17,6 +17,9 @@ import { LocalStrategy } from './guards/local.strategy';
 import { LocalAuthGuard } from './guards/local-auth.guard';
 import { LoginAttemptEntity } from './throttling/login-attempt.entity';
 import { LoginAttemptsService } from './throttling/login-attempts.service';
+import { LoginAttemptRepository } from './throttling/login-attempt.repository';
+import { PasswordResetTokenRepository } from './passwords/password-reset-token.repository';
+import { ServerSecretRepository } from './browser/server-secret.repository';
 import {
   LoggingPasswordResetNotifier,
   PasswordResetNotifier,
@@ -93,6 +96,9 @@ export class AuthModule {
         SigningKeyStore,
         CsrfService,
         LoginAttemptsService,
+        LoginAttemptRepository,
+        PasswordResetTokenRepository,
+        ServerSecretRepository,
         LocalStrategy,
         LocalAuthGuard,
         AuthThrottlerGuard,

@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { AppException } from '../common/app.exception';
 import type { AuthContext, RequestMeta } from '../common/auth-context';
 import { Clock } from '../common/clock';
-import { queryReturning } from '../common/sql';
 import { AppConfig } from '../config/app-config';
 import { DevicesService, type DeviceHint } from '../devices/devices.service';
 import { TransactionRunner } from '../events/transaction-runner.service';
@@ -20,7 +19,7 @@ import type { ChangePasswordDto, ResetPasswordDto } from './dto/password.dto';
 import type { RegisterDto } from './dto/register.dto';
 import { LoginAttemptsService } from './throttling/login-attempts.service';
 import { PasswordResetNotifier } from './passwords/password-reset-notifier';
-import { PasswordResetTokenEntity } from './passwords/password-reset-token.entity';
+import { PasswordResetTokenRepository } from './passwords/password-reset-token.repository';
 
 export interface SessionTokens {
   accessToken: string;
@@ -61,6 +60,7 @@ export class AuthService {
     private readonly attempts: LoginAttemptsService,
     private readonly transactions: TransactionRunner,
     private readonly notifier: PasswordResetNotifier,
+    private readonly resetTokens: PasswordResetTokenRepository,
     private readonly clock: Clock,
     private readonly config: AppConfig,
   ) {}
@@ -282,17 +282,8 @@ export class AuthService {
     const expiresAt = new Date(this.clock.nowMs() + this.config.passwordResetTtlMs);
     await this.transactions.run(async (tx) => {
       // A new request voids earlier unused tokens.
-      await tx.manager.query(
-        `UPDATE password_reset_tokens SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL`,
-        [user.id, tx.now()],
-      );
-      await tx.manager.insert(PasswordResetTokenEntity, {
-        userId: user.id,
-        tokenHash: hashToken(token),
-        createdAt: tx.now(),
-        expiresAt,
-        usedAt: null,
-      });
+      await this.resetTokens.voidUnused(tx, user.id);
+      await this.resetTokens.insert(tx, user.id, hashToken(token), expiresAt);
       await tx.record('password.reset_requested', { userId: user.id, ...meta }, {});
     });
     // Not awaited: a slow channel must not reveal through timing that the account exists.
@@ -312,14 +303,9 @@ export class AuthService {
         errors: [{ field: 'token', messages: ['is invalid or has expired'] }],
       });
     const emailNormalized = await this.transactions.run(async (tx) => {
-      const [claimed] = await queryReturning<{ user_id: string }>(
-        tx.manager,
-        `UPDATE password_reset_tokens SET used_at = $2
-          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_id`,
-        [hashToken(dto.token), tx.now()],
-      );
-      if (!claimed) throw invalidToken();
-      const user = await this.users.lockForUpdate(tx, claimed.user_id);
+      const claimedBy = await this.resetTokens.claim(tx, hashToken(dto.token));
+      if (!claimedBy) throw invalidToken();
+      const user = await this.users.lockForUpdate(tx, claimedBy);
       await this.users.setPassword(tx, user, dto.newPassword);
       await this.sessions.revoke(tx, { userId: user.id }, 'password_reset', meta);
       await tx.record('password.reset', { userId: user.id, ...meta }, {});

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { queryReturning } from '../common/sql';
+import { queryReturning } from '../database/query-returning';
 import type { LifecycleEvent } from './event-catalog';
 import type { Tx } from './transaction-runner.service';
 

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import type { LifecycleEvent } from '../events/event-catalog';
-import { RevocationView } from '../sessions/revocation-view.service';
+import { OutboxStats } from '../events/outbox-stats.service';
 import { Counter, Gauge, Histogram, MetricsRegistry } from './metrics-registry';
+import { SessionMetricsSource } from './session-metrics-source';
 
 /** What Tessera exposes at GET /metrics: HTTP traffic, lifecycle events, the hot-path state. */
 @Injectable()
@@ -24,29 +23,21 @@ export class MetricsService {
     new Counter('tessera_lifecycle_events_total', 'Published lifecycle events by type'),
   );
 
-  constructor(@InjectDataSource() dataSource: DataSource, revocations: RevocationView) {
+  constructor(sessions: SessionMetricsSource, outbox: OutboxStats) {
     this.registry.register(
-      new Gauge(
-        'tessera_revocation_view_entries',
-        'Recently ended sessions held in memory',
-        () => revocations.size,
+      new Gauge('tessera_revocation_view_entries', 'Recently ended sessions held in memory', () =>
+        sessions.revocationViewSize(),
       ),
     );
     this.registry.register(
-      new Gauge('tessera_outbox_pending_events', 'Committed events not yet published', async () => {
-        const [row] = await dataSource.query<Array<{ n: number }>>(
-          'SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL',
-        );
-        return row.n;
-      }),
+      new Gauge('tessera_outbox_pending_events', 'Committed events not yet published', () =>
+        outbox.pendingCount(),
+      ),
     );
     this.registry.register(
-      new Gauge('tessera_active_sessions', 'Sessions currently active', async () => {
-        const [row] = await dataSource.query<Array<{ n: number }>>(
-          `SELECT count(*)::int AS n FROM sessions WHERE status = 'active' AND expires_at > now() AND idle_expires_at > now()`,
-        );
-        return row.n;
-      }),
+      new Gauge('tessera_active_sessions', 'Sessions currently active', () =>
+        sessions.liveSessionCount(),
+      ),
     );
   }
 

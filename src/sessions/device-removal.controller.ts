@@ -14,8 +14,6 @@ import {
   CurrentAuth,
   type RequestMeta,
 } from '../common/auth-context';
-import { DevicesService } from '../devices/devices.service';
-import { TransactionRunner } from '../events/transaction-runner.service';
 import { SessionsService } from './sessions.service';
 
 /**
@@ -28,11 +26,7 @@ import { SessionsService } from './sessions.service';
 @ApiProblemResponses(401)
 @Controller('devices')
 export class DeviceRemovalController {
-  constructor(
-    private readonly devices: DevicesService,
-    private readonly sessions: SessionsService,
-    private readonly transactions: TransactionRunner,
-  ) {}
+  constructor(private readonly sessions: SessionsService) {}
 
   @Delete(':id')
   @HttpCode(204)
@@ -47,15 +41,6 @@ export class DeviceRemovalController {
     @Param('id', new ParseUUIDPipe()) id: string,
     @ClientMeta() meta: RequestMeta,
   ): Promise<void> {
-    await this.transactions.run(async (tx) => {
-      await this.devices.getOwned(auth.userId, id, tx);
-      const revoked = await this.sessions.revoke(
-        tx,
-        { userId: auth.userId, deviceId: id },
-        'device_forgotten',
-        meta,
-      );
-      await this.devices.forget(tx, auth.userId, id, revoked.length, meta);
-    });
+    await this.sessions.forgetDevice(auth.userId, id, meta);
   }
 }

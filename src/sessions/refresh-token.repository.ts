@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { queryReturning } from '../common/sql';
+import { queryReturning } from '../database/query-returning';
 import type { Tx } from '../events/transaction-runner.service';
 import { RefreshTokenEntity } from './refresh-token.entity';
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { UUID_PATTERN, decodeCursor } from '../common/keyset-cursor';
-import { queryReturning } from '../common/sql';
+import { queryReturning } from '../database/query-returning';
 import type { ExpiryReason, RevocationReason } from '../events/event-catalog';
 import type { Tx } from '../events/transaction-runner.service';
 import { SessionEntity, type SessionStatus } from './session.entity';

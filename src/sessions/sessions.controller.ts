@@ -15,7 +15,6 @@ import {
   CurrentAuth,
   type RequestMeta,
 } from '../common/auth-context';
-import { TransactionRunner } from '../events/transaction-runner.service';
 import { SessionListResponseDto } from './dto/session-list-response.dto';
 import { SessionsService } from './sessions.service';
 
@@ -25,10 +24,7 @@ import { SessionsService } from './sessions.service';
 @ApiProblemResponses(401)
 @Controller('sessions')
 export class SessionsController {
-  constructor(
-    private readonly sessions: SessionsService,
-    private readonly transactions: TransactionRunner,
-  ) {}
+  constructor(private readonly sessions: SessionsService) {}
 
   @Get()
   @ApiOperation({ summary: "The caller's active sessions; `current` marks this one" })
@@ -51,7 +47,7 @@ export class SessionsController {
     @Param('id', new ParseUUIDPipe()) id: string,
     @ClientMeta() meta: RequestMeta,
   ): Promise<void> {
-    await this.transactions.run((tx) => this.sessions.revokeOwn(tx, auth.userId, id, meta));
+    await this.sessions.revokeOwnSession(auth.userId, id, meta);
   }
 
   @Delete()
@@ -63,13 +59,6 @@ export class SessionsController {
     @CurrentAuth() auth: AuthContext,
     @ClientMeta() meta: RequestMeta,
   ): Promise<void> {
-    await this.transactions.run((tx) =>
-      this.sessions.revoke(
-        tx,
-        { userId: auth.userId, exceptSessionId: auth.sessionId },
-        'user',
-        meta,
-      ),
-    );
+    await this.sessions.revokeOthers(auth.userId, auth.sessionId, meta);
   }
 }

@@ -3,6 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { DeviceSessionCounts } from '../devices/device-session-counts';
 import { DevicesModule } from '../devices/devices.module';
+import { SessionMetricsSource } from '../metrics/session-metrics-source';
+import { SessionMetrics } from './session-metrics.source';
 import { RefreshTokenRepository } from './refresh-token.repository';
 import { SessionDeviceCounts } from './session-device-counts';
 import { SessionRepository } from './session.repository';
@@ -43,6 +45,7 @@ export class SessionsModule {
         SessionRepository,
         RefreshTokenRepository,
         { provide: DeviceSessionCounts, useClass: SessionDeviceCounts },
+        { provide: SessionMetricsSource, useClass: SessionMetrics },
         options.policy
           ? { provide: SessionPolicy, useValue: options.policy }
           : {
@@ -60,6 +63,7 @@ export class SessionsModule {
         RevocationView,
         SessionEndings,
         DeviceSessionCounts,
+        SessionMetricsSource,
         DevicesModule,
       ],
     };

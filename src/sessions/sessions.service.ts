@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import type { DeviceEntity } from '../devices/device.entity';
 import type { EventContext, RevocationReason } from '../events/event-catalog';
-import type { Tx } from '../events/transaction-runner.service';
+import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
+import { DevicesService } from '../devices/devices.service';
+import type { RequestMeta } from '../common/auth-context';
 import { ActivityTracker } from './activity-tracker.service';
 import { newOpaqueToken, hashToken } from './refresh-token-crypto';
 import type { SessionEntity } from './session.entity';
@@ -41,6 +43,8 @@ export class SessionsService {
     private readonly activity: ActivityTracker,
     private readonly expiry: SessionExpiryService,
     private readonly clock: Clock,
+    private readonly transactions: TransactionRunner,
+    private readonly devices: DevicesService,
   ) {}
 
   /**
@@ -178,6 +182,31 @@ export class SessionsService {
     await this.revoke(tx, { sessionIds: [sessionId] }, 'user', {
       ip: context.ip,
       userAgent: context.userAgent,
+    });
+  }
+
+  /** The caller revokes one of their sessions (reason `user`). */
+  revokeOwnSession(userId: string, sessionId: string, meta: RequestMeta = {}): Promise<void> {
+    return this.transactions.run((tx) => this.revokeOwn(tx, userId, sessionId, meta));
+  }
+
+  /** The caller revokes every session but the current one (reason `user`). */
+  revokeOthers(
+    userId: string,
+    currentSessionId: string,
+    meta: RequestMeta = {},
+  ): Promise<string[]> {
+    return this.transactions.run((tx) =>
+      this.revoke(tx, { userId, exceptSessionId: currentSessionId }, 'user', meta),
+    );
+  }
+
+  /** Forgets the caller's device and revokes its sessions, together. */
+  forgetDevice(userId: string, deviceId: string, meta: RequestMeta = {}): Promise<void> {
+    return this.transactions.run(async (tx) => {
+      await this.devices.getOwned(userId, deviceId, tx);
+      const revoked = await this.revoke(tx, { userId, deviceId }, 'device_forgotten', meta);
+      await this.devices.forget(tx, userId, deviceId, revoked.length, meta);
     });
   }
 

@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { TransactionRunner } from '../../events/transaction-runner.service';
+import { ServerSecretRepository } from './server-secret.repository';
 
 /**
  * Cookie-mode CSRF tokens: HMAC-SHA256(shared key, session id). Stable for the session's life
@@ -12,19 +12,16 @@ import { DataSource } from 'typeorm';
 export class CsrfService implements OnApplicationBootstrap {
   private key?: Buffer;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly secrets: ServerSecretRepository,
+    private readonly transactions: TransactionRunner,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO server_secrets (name, value) VALUES ('csrf', $1) ON CONFLICT (name) DO NOTHING`,
-      [randomBytes(32).toString('base64url')],
+    const value = await this.transactions.run((tx) =>
+      this.secrets.getOrCreate(tx, 'csrf', randomBytes(32).toString('base64url')),
     );
-    const [row] = await this.dataSource.query<
-      Array<{
-        value: string;
-      }>
-    >(`SELECT value FROM server_secrets WHERE name = 'csrf'`);
-    this.key = Buffer.from(row.value, 'base64url');
+    this.key = Buffer.from(value, 'base64url');
   }
 
   tokenFor(sessionId: string): string {

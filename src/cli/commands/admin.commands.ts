@@ -1,8 +1,6 @@
 import { isEmail } from 'class-validator';
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { TransactionRunner } from '../../events/transaction-runner.service';
-import type { Role } from '../../users/user.entity';
-import { UsersService } from '../../users/users.service';
+import { AdminUsersService } from '../../admin/admin-users.service';
 import { CLI_ACTOR_ID, CliError, writeOut } from '../cli-output';
 import { CliRuntime } from '../cli-runtime.service';
 import { userByEmail } from './user-lookup';
@@ -25,18 +23,12 @@ export class AdminCreateCommand extends CommandRunner {
     if (!isEmail(options.email))
       throw new CliError(`--email: ${options.email} is not an email address`);
     const message = await this.runtime.withApp(async (app) => {
-      const users = app.get(UsersService);
-      // Looked up before the transaction: the embedded database has a single connection.
-      const existing = await users.findByEmail(options.email);
-      if (existing?.roles.includes('admin')) return `${existing.email} is already an admin`;
-      return app.get(TransactionRunner).run(async (tx) => {
-        // Created as a plain user, then granted: the audit trail shows who made the admin.
-        const user = existing ?? (await users.create(tx, options));
-        await users.setRoles(tx, user.id, [...user.roles, 'admin'], CLI_ACTOR_ID);
-        return existing
-          ? `granted admin to the existing user ${user.email} (${user.id}); password unchanged`
-          : `created admin ${user.email} (${user.id})`;
-      });
+      const result = await app.get(AdminUsersService).createAdmin(options, CLI_ACTOR_ID);
+      const { user } = result;
+      if (!result.changed) return `${user.email} is already an admin`;
+      return result.created
+        ? `created admin ${user.email} (${user.id})`
+        : `granted admin to the existing user ${user.email} (${user.id}); password unchanged`;
     });
     await writeOut(`${message}\n`);
   }
@@ -59,15 +51,9 @@ export class AdminCreateCommand extends CommandRunner {
 /** Grants or takes away the admin role; idempotent. */
 async function changeAdminRole(runtime: CliRuntime, email: string, grant: boolean): Promise<void> {
   const message = await runtime.withApp(async (app) => {
-    const users = app.get(UsersService);
     const user = await userByEmail(app, email);
-    if (user.roles.includes('admin') === grant) {
-      return `${user.email} ${grant ? 'is already' : 'is not'} an admin`;
-    }
-    const roles: Role[] = grant
-      ? [...user.roles, 'admin']
-      : user.roles.filter((role) => role !== 'admin');
-    await app.get(TransactionRunner).run((tx) => users.setRoles(tx, user.id, roles, CLI_ACTOR_ID));
+    const { changed } = await app.get(AdminUsersService).setAdmin(user, grant, CLI_ACTOR_ID);
+    if (!changed) return `${user.email} ${grant ? 'is already' : 'is not'} an admin`;
     // Roles are re-read on every admin request, so this holds from the next request on.
     return `${grant ? 'granted admin to' : 'revoked admin from'} ${user.email} (${user.id})`;
   });

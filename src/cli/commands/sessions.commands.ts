@@ -1,9 +1,8 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
+import { AdminUsersService } from '../../admin/admin-users.service';
 import { UUID_PATTERN } from '../../common/keyset-cursor';
-import { TransactionRunner } from '../../events/transaction-runner.service';
 import { SessionSearchService } from '../../sessions/session-search.service';
 import type { SessionView } from '../../sessions/session-views';
-import { SessionsService } from '../../sessions/sessions.service';
 import { CLI_ACTOR_ID, CliError, writeOut } from '../cli-output';
 import { CliRuntime } from '../cli-runtime.service';
 import { userByEmail } from './user-lookup';
@@ -86,13 +85,9 @@ export class SessionsRevokeCommand extends CommandRunner {
   async run([email]: string[], options: { session?: string }): Promise<void> {
     const message = await this.runtime.withApp(async (app) => {
       const user = await userByEmail(app, email);
-      const sessions = app.get(SessionsService);
-      const filter = options.session
-        ? { userId: user.id, sessionIds: [options.session] }
-        : { userId: user.id };
       const revoked = await app
-        .get(TransactionRunner)
-        .run((tx) => sessions.revoke(tx, filter, 'admin', { actorId: CLI_ACTOR_ID }));
+        .get(AdminUsersService)
+        .revokeSessions(user.id, CLI_ACTOR_ID, options.session ? [options.session] : undefined);
       if (options.session && revoked.length === 0) {
         throw new CliError(`${options.session} is not a live session of ${user.email}`);
       }
