@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import jest from 'eslint-plugin-jest';
 import tseslint from 'typescript-eslint';
+import { boundariesConfig } from './eslint.boundaries.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
@@ -27,6 +28,7 @@ export default tseslint.config(
       // Test bodies from supertest are untyped JSON by nature.
     },
   },
+  boundariesConfig,
   {
     files: ['test/**/*.ts', 'src/**/*.spec.ts'],
     ...jest.configs['flat/recommended'],

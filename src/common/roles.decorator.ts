@@ -6,7 +6,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Role } from '../users/user.entity';
+import type { Role } from './role';
 
 export const REQUIRED_ROLES = 'tessera:roles';
 

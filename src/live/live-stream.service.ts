@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { AuthContext } from '../common/auth-context';
 import { Clock } from '../common/clock';
-import { RevocationView } from '../sessions/revocation-view.service';
+import { EndedSessions } from './ended-sessions';
 import { LiveHub, type LiveSubscriber } from './live-hub.service';
 
 const HEARTBEAT_MS = 25_000;
@@ -17,7 +17,7 @@ const RETRY_MS = 3_000;
 export class LiveStreamService {
   constructor(
     private readonly hub: LiveHub,
-    private readonly revocations: RevocationView,
+    private readonly revocations: EndedSessions,
     private readonly clock: Clock,
   ) {}
 

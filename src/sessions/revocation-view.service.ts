@@ -3,6 +3,7 @@ import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { ClusterBus } from '../events/cluster-bus';
 import type { Tx } from '../events/transaction-runner.service';
+import type { EndedSessions } from '../live/ended-sessions';
 import { SessionRepository } from './session.repository';
 
 export type EndedStatus = 'revoked' | 'expired';
@@ -23,7 +24,7 @@ const LEEWAY_MS = 60_000;
  * connection, and learns of new endings through the cluster bus.
  */
 @Injectable()
-export class RevocationView implements OnApplicationBootstrap {
+export class RevocationView implements OnApplicationBootstrap, EndedSessions {
   private readonly logger = new Logger(RevocationView.name);
   private readonly ended = new Map<string, Entry>();
   private readonly horizonMs: number;

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { DeviceSessionCounts } from '../devices/device-session-counts';
 import { DevicesModule } from '../devices/devices.module';
+import { EndedSessions } from '../live/ended-sessions';
 import { SessionMetricsSource } from '../metrics/session-metrics-source';
 import { SessionMetrics } from './session-metrics.source';
 import { RefreshTokenRepository } from './refresh-token.repository';
@@ -46,6 +47,7 @@ export class SessionsModule {
         RefreshTokenRepository,
         { provide: DeviceSessionCounts, useClass: SessionDeviceCounts },
         { provide: SessionMetricsSource, useClass: SessionMetrics },
+        { provide: EndedSessions, useExisting: RevocationView },
         options.policy
           ? { provide: SessionPolicy, useValue: options.policy }
           : {
@@ -64,6 +66,7 @@ export class SessionsModule {
         SessionEndings,
         DeviceSessionCounts,
         SessionMetricsSource,
+        EndedSessions,
         DevicesModule,
       ],
     };

@@ -6,8 +6,9 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
+import type { Role } from '../common/role';
 
-export type Role = 'user' | 'admin';
+export type { Role };
 
 @Entity({ name: 'users' })
 @Index('ux_users_email_normalized', ['emailNormalized'], { unique: true })

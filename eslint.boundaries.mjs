@@ -1,0 +1,87 @@
+// The module map, enforced: which src/ module may import which (see docs/architecture.md).
+// Arrow "a <- b" reads "a may be imported by b": users <- devices <- sessions <- auth <- admin.
+// Type-only imports count the same as value imports.
+import boundaries from 'eslint-plugin-boundaries';
+import tseslint from 'typescript-eslint';
+
+const FEATURES = ['users', 'devices', 'sessions', 'auth', 'admin'];
+const LISTENERS = ['audit', 'alerting', 'live', 'metrics'];
+const FOUNDATION = ['common', 'config', 'events'];
+const OTHERS = ['database', 'health', 'cli'];
+
+/** What each module must not import (everything else is allowed). */
+const FORBIDDEN = {
+  users: ['devices', 'sessions', 'auth', 'admin'],
+  devices: ['sessions', 'auth', 'admin'],
+  sessions: ['auth', 'admin'],
+  auth: ['admin'],
+  admin: [],
+  audit: FEATURES,
+  alerting: FEATURES,
+  live: FEATURES,
+  metrics: FEATURES,
+  common: [...FEATURES, ...LISTENERS],
+  config: [...FEATURES, ...LISTENERS],
+  events: [...FEATURES, ...LISTENERS],
+  database: [],
+  health: [...FEATURES, ...LISTENERS],
+  cli: [],
+};
+/** Only the composition root (src/*.ts), the CLI and the entity list may import these. */
+const WIRING_ONLY = ['audit', 'alerting'];
+const WIRING = ['cli', 'database'];
+
+const MODULES = [...FEATURES, ...LISTENERS, ...FOUNDATION, ...OTHERS];
+
+export const boundariesConfig = {
+  files: ['src/**/*.ts'],
+  plugins: { boundaries },
+  settings: {
+    // Files directly in src/ (main, app.module, app.factory, cli) are the composition root:
+    // they belong to no element, so no policy restricts them.
+    'boundaries/elements': MODULES.map((type) => ({
+      type,
+      pattern: `src/${type}`,
+      partialMatch: false,
+    })),
+    'boundaries/include': ['src/**/*.ts'],
+    'import/resolver': { node: { extensions: ['.ts', '.js'] } },
+  },
+  rules: {
+    'boundaries/dependencies': [
+      'error',
+      {
+        default: 'allow',
+        policies: [
+          ...Object.entries(FORBIDDEN)
+            .filter(([, targets]) => targets.length > 0)
+            .map(([from, targets]) => ({
+              from: { element: { type: from } },
+              disallow: { to: { element: { types: { anyOf: targets } } } },
+              message: `${from} must not import ${targets.join(', ')} (docs/architecture.md, module map)`,
+            })),
+          {
+            from: {
+              element: {
+                types: {
+                  anyOf: MODULES.filter((type) => ![...WIRING, ...WIRING_ONLY].includes(type)),
+                },
+              },
+            },
+            disallow: { to: { element: { types: { anyOf: WIRING_ONLY } } } },
+            message: 'only app.module, app.factory and the CLI may import audit or alerting',
+          },
+        ],
+      },
+    ],
+  },
+};
+
+/**
+ * The boundaries rule alone, with a plain TypeScript parser: what the unit spec
+ * (src/lint/module-boundaries.spec.ts) lints virtual files with, no type information needed.
+ */
+export default [
+  { files: ['**/*.ts'], languageOptions: { parser: tseslint.parser } },
+  boundariesConfig,
+];
