@@ -17,7 +17,9 @@ import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { LiveModule } from './live/live.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { SessionCountsModule } from './sessions/session-counts.module';
 import { SessionsModule, type SessionsModuleOptions } from './sessions/sessions.module';
+import { UsersModule } from './users/users.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -31,6 +33,11 @@ export interface AppModuleOptions {
 @Module({})
 export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
+    // Each feature module is built once and that instance imported wherever it is used, along
+    // the allowed arrows (users <- devices <- sessions <- auth <- admin; docs/architecture.md).
+    const users = UsersModule.forRoot({ passwordPolicy: options.auth?.passwordPolicy });
+    const devices = DevicesModule.forRoot({ sessionCounts: SessionCountsModule });
+    const sessions = SessionsModule.forRoot(options.sessions ?? {}, { devices });
     return {
       module: AppModule,
       imports: [
@@ -41,15 +48,16 @@ export class AppModule {
         // to the outbox relay, which then retries.
         EventEmitterModule.forRoot({ wildcard: true, delimiter: '.', ignoreErrors: false }),
         EventsModule,
-        DevicesModule,
-        SessionsModule.forRoot(options.sessions),
-        AuthModule.forRoot(options.auth),
+        users,
+        devices,
+        sessions,
+        AuthModule.forRoot(options.auth ?? {}, { users, devices, sessions }),
         HealthModule,
-        MetricsModule,
-        AdminModule,
+        MetricsModule.forRoot({ sessionMetrics: sessions }),
+        AdminModule.forRoot({ users, devices, sessions }),
         AuditModule,
         AlertingModule.forRoot(options.alerting),
-        LiveModule,
+        LiveModule.forRoot({ endedSessions: sessions }),
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

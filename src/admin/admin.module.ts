@@ -1,16 +1,28 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { AdminSessionsController } from './admin-sessions.controller';
 import { AdminUsersController } from './admin-users.controller';
 import { AdminUsersService } from './admin-users.service';
 
+/** The application's one instance of each module the admin rules build on. */
+export interface AdminModuleDeps {
+  users: DynamicModule;
+  devices: DynamicModule;
+  sessions: DynamicModule;
+}
+
 /**
- * Admin-only HTTP routes over the other modules' exported services. Controllers only: the
- * services they call (users, sessions, session search, devices, transactions) come from global
- * modules, so nothing here can reach another module's tables directly.
+ * Admin-only HTTP routes and the admin rules (AdminUsersService, also used by the CLI), over the
+ * other modules' exported services: nothing here can reach another module's tables.
  */
-@Module({
-  controllers: [AdminUsersController, AdminSessionsController],
-  providers: [AdminUsersService],
-  exports: [AdminUsersService],
-})
-export class AdminModule {}
+@Module({})
+export class AdminModule {
+  static forRoot(deps: AdminModuleDeps): DynamicModule {
+    return {
+      module: AdminModule,
+      imports: [deps.users, deps.devices, deps.sessions],
+      controllers: [AdminUsersController, AdminSessionsController],
+      providers: [AdminUsersService],
+      exports: [AdminUsersService],
+    };
+  }
+}

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule, JwtSecretRequestType } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
@@ -6,7 +6,6 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import type { PasswordPolicy } from '../users/password-policy';
-import { UsersModule } from '../users/users.module';
 import { AccessTokenGuard } from './guards/access-token.guard';
 import { AccessTokenService } from './tokens/access-token.service';
 import { AuthThrottlerGuard, authThrottlers } from './throttling/auth-throttler.guard';
@@ -40,6 +39,13 @@ export interface AuthModuleOptions {
   passwordPolicy?: PasswordPolicy;
 }
 
+/** The application's one instance of each module auth builds on. */
+export interface AuthModuleDeps {
+  users: DynamicModule;
+  devices: DynamicModule;
+  sessions: DynamicModule;
+}
+
 function decodeKid(token: unknown): unknown {
   if (typeof token !== 'string') return undefined;
   try {
@@ -55,11 +61,13 @@ function decodeKid(token: unknown): unknown {
 
 @Module({})
 export class AuthModule {
-  static forRoot(options: AuthModuleOptions = {}): DynamicModule {
+  static forRoot(options: AuthModuleOptions, deps: AuthModuleDeps): DynamicModule {
     return {
       module: AuthModule,
       imports: [
-        UsersModule.forRoot({ passwordPolicy: options.passwordPolicy }),
+        deps.users,
+        deps.devices,
+        deps.sessions,
         PassportModule,
         TypeOrmModule.forFeature([
           LoginAttemptEntity,
@@ -110,7 +118,7 @@ export class AuthModule {
         { provide: APP_GUARD, useClass: AccessTokenGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
       ],
-      exports: [AccessTokenService, SigningKeyStore, UsersModule],
+      exports: [AccessTokenService, SigningKeyStore],
     };
   }
 }

@@ -1,14 +1,25 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DeviceEntity } from './device.entity';
+import { DeviceRepository } from './device.repository';
 import { DevicesController } from './devices.controller';
 import { DevicesService } from './devices.service';
-import { DeviceRepository } from './device.repository';
 
-@Module({
-  imports: [TypeOrmModule.forFeature([DeviceEntity])],
-  controllers: [DevicesController],
-  providers: [DevicesService, DeviceRepository],
-  exports: [DevicesService],
-})
-export class DevicesModule {}
+export interface DevicesModuleDeps {
+  /** A module exporting DeviceSessionCounts (the sessions module's SessionCountsModule). */
+  sessionCounts: Type | DynamicModule;
+}
+
+/** Device recognition and trust. Exports DevicesService only. */
+@Module({})
+export class DevicesModule {
+  static forRoot(deps: DevicesModuleDeps): DynamicModule {
+    return {
+      module: DevicesModule,
+      imports: [TypeOrmModule.forFeature([DeviceEntity]), deps.sessionCounts],
+      controllers: [DevicesController],
+      providers: [DevicesService, DeviceRepository],
+      exports: [DevicesService],
+    };
+  }
+}

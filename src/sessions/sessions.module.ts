@@ -1,13 +1,10 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
-import { DeviceSessionCounts } from '../devices/device-session-counts';
-import { DevicesModule } from '../devices/devices.module';
 import { EndedSessions } from '../live/ended-sessions';
 import { SessionMetricsSource } from '../metrics/session-metrics-source';
 import { SessionMetrics } from './session-metrics.source';
 import { RefreshTokenRepository } from './refresh-token.repository';
-import { SessionDeviceCounts } from './session-device-counts';
 import { SessionRepository } from './session.repository';
 import { ActivityTracker } from './activity-tracker.service';
 import { DeviceRemovalController } from './device-removal.controller';
@@ -27,13 +24,21 @@ export interface SessionsModuleOptions {
   policy?: SessionPolicy;
 }
 
+export interface SessionsModuleDeps {
+  /** The application's one DevicesModule instance. */
+  devices: DynamicModule;
+}
+
+/**
+ * Session lifecycle, policy, revocation and the self-service routes. Exports its services and
+ * the ports it implements for devices, live and metrics; never its repositories.
+ */
 @Module({})
 export class SessionsModule {
-  static forRoot(options: SessionsModuleOptions = {}): DynamicModule {
+  static forRoot(options: SessionsModuleOptions, deps: SessionsModuleDeps): DynamicModule {
     return {
       module: SessionsModule,
-      global: true,
-      imports: [TypeOrmModule.forFeature([SessionEntity, RefreshTokenEntity]), DevicesModule],
+      imports: [TypeOrmModule.forFeature([SessionEntity, RefreshTokenEntity]), deps.devices],
       controllers: [SessionsController, DeviceRemovalController],
       providers: [
         SessionsService,
@@ -45,7 +50,6 @@ export class SessionsModule {
         SessionEndings,
         SessionRepository,
         RefreshTokenRepository,
-        { provide: DeviceSessionCounts, useClass: SessionDeviceCounts },
         { provide: SessionMetricsSource, useClass: SessionMetrics },
         { provide: EndedSessions, useExisting: RevocationView },
         options.policy
@@ -64,10 +68,8 @@ export class SessionsModule {
         ActivityTracker,
         RevocationView,
         SessionEndings,
-        DeviceSessionCounts,
         SessionMetricsSource,
         EndedSessions,
-        DevicesModule,
       ],
     };
   }

@@ -15,15 +15,14 @@ export interface UsersModuleOptions {
 }
 
 /**
- * Users and credentials. A global dynamic module, created once by AuthModule.forRoot: a second,
- * static import would build a second UsersService with a different password policy.
+ * Users and credentials. Created once (AppModule) and that one instance imported by each module
+ * that uses UsersService: a second forRoot would build a second UsersService.
  */
 @Module({})
 export class UsersModule {
   static forRoot(options: UsersModuleOptions = {}): DynamicModule {
     return {
       module: UsersModule,
-      global: true,
       imports: [TypeOrmModule.forFeature([UserEntity])],
       providers: [
         UsersService,
