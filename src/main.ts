@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config/app-config';
 import { createApp } from './app.factory';
 import { JsonLogger } from './common/json-logger';
+import { describeError } from './common/describe-error';
 
 function loadDotEnv(): void {
   try {
@@ -58,8 +59,6 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  process.stderr.write(
-    `Tessera failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
+  process.stderr.write(`Tessera failed to start: ${describeError(error)}\n`);
   process.exit(1);
 });

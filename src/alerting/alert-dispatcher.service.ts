@@ -7,6 +7,7 @@ import { ALERT_CHANNELS, AlertChannel } from './alert-channel';
 import { AlertingSettings } from './alerting-settings';
 import { AlertsService } from './alerts.service';
 import type { AlertView } from './alert-view';
+import { describeError } from '../common/describe-error';
 
 async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -48,7 +49,7 @@ export class AlertDispatcher {
       try {
         await this.deliver(channel, alert);
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = describeError(error);
         this.logger.warn(`alert ${alert.id}: channel ${channel.name} failed: ${message}`);
         failures.push(channel.name);
       }

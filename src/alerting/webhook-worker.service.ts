@@ -1,11 +1,6 @@
-import {
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type BeforeApplicationShutdown,
-} from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { isDatabaseUnavailable } from '../common/database-errors';
+import { BackgroundWorker, type WorkerSchedule } from '../common/background-worker';
 import { TransactionRunner } from '../events/transaction-runner.service';
 import { AlertingSettings } from './alerting-settings';
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook-signature';
@@ -29,33 +24,32 @@ const MAX_BACKOFF_MS = 60 * 60_000;
  * a slot frees as soon as its own request ends, so one hanging receiver cannot hold up the rest.
  */
 @Injectable()
-export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(WebhookWorker.name);
+export class WebhookWorker extends BackgroundWorker {
   private readonly inFlight = new Map<
     string,
     { webhookId: string; abort: AbortController; done: Promise<void> }
   >();
-  private timer?: NodeJS.Timeout;
   private pumping?: Promise<void>;
   private again = false;
-  private stopped = false;
 
   constructor(
     private readonly deliveries: WebhookRepository,
     private readonly transactions: TransactionRunner,
     private readonly settings: AlertingSettings,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    super(WebhookWorker.name);
+  }
 
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.kick(), POLL_INTERVAL_MS);
-    this.timer.unref();
+  protected schedule(): WorkerSchedule {
+    return { intervalMs: POLL_INTERVAL_MS, firstRunMs: 0 };
+  }
+
+  protected tick(): void {
     this.kick();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
+  protected override async drain(): Promise<void> {
     // Abandon requests in flight; their leases run out and another run delivers them.
     for (const { abort } of this.inFlight.values()) abort.abort();
     await this.pumping;
@@ -70,10 +64,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       return;
     }
     this.pumping = this.pump()
-      .catch((error: unknown) => {
-        if (!isDatabaseUnavailable(error))
-          this.logger.error(error instanceof Error ? error : String(error));
-      })
+      .catch((error: unknown) => this.reportFailure(error))
       .finally(() => {
         this.pumping = undefined;
         if (this.again) {
@@ -131,10 +122,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   private start(row: ClaimedDelivery): void {
     const abort = new AbortController();
     const done = this.attempt(row, abort.signal)
-      .catch((error: unknown) => {
-        if (!isDatabaseUnavailable(error))
-          this.logger.error(error instanceof Error ? error : String(error));
-      })
+      .catch((error: unknown) => this.reportFailure(error))
       .finally(() => {
         this.inFlight.delete(row.id);
         this.kick();

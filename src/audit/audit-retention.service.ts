@@ -1,10 +1,5 @@
-import {
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type BeforeApplicationShutdown,
-} from '@nestjs/common';
-import { isDatabaseUnavailable } from '../common/database-errors';
+import { Injectable } from '@nestjs/common';
+import { BackgroundWorker, type WorkerSchedule } from '../common/background-worker';
 import { AuditService } from './audit.service';
 
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
@@ -15,37 +10,29 @@ const FIRST_PURGE_DELAY_MS = 60 * 1000;
  * concurrent purges take turns; the second finds nothing left to do).
  */
 @Injectable()
-export class AuditRetentionScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(AuditRetentionScheduler.name);
-  private timers: NodeJS.Timeout[] = [];
+export class AuditRetentionScheduler extends BackgroundWorker {
   private running?: Promise<void>;
 
-  constructor(private readonly audit: AuditService) {}
-
-  onApplicationBootstrap(): void {
-    const first = setTimeout(() => this.run(), FIRST_PURGE_DELAY_MS);
-    const every = setInterval(() => this.run(), PURGE_INTERVAL_MS);
-    first.unref();
-    every.unref();
-    this.timers = [first, every];
+  constructor(private readonly audit: AuditService) {
+    super(AuditRetentionScheduler.name);
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    for (const timer of this.timers) clearTimeout(timer);
+  protected schedule(): WorkerSchedule {
+    return { intervalMs: PURGE_INTERVAL_MS, firstRunMs: FIRST_PURGE_DELAY_MS };
+  }
+
+  protected override async drain(): Promise<void> {
     await this.running;
   }
 
-  private run(): void {
+  protected tick(): void {
     if (this.running) return;
     this.running = this.audit
       .purge()
       .then((count) => {
         if (count > 0) this.logger.log(`purged ${count} audit records past retention`);
       })
-      .catch((error: unknown) => {
-        if (!isDatabaseUnavailable(error))
-          this.logger.error(error instanceof Error ? error : String(error));
-      })
+      .catch((error: unknown) => this.reportFailure(error))
       .finally(() => {
         this.running = undefined;
       });

@@ -20,6 +20,7 @@ import type { RegisterDto } from './dto/register.dto';
 import { LoginAttemptsService } from './throttling/login-attempts.service';
 import { PasswordResetNotifier } from './passwords/password-reset-notifier';
 import { PasswordResetTokenRepository } from './passwords/password-reset-token.repository';
+import { describeError } from '../common/describe-error';
 
 export interface SessionTokens {
   accessToken: string;
@@ -290,9 +291,7 @@ export class AuthService {
     this.notifier
       .send({ userId: user.id, email: user.email, token, expiresAt })
       .catch((error: unknown) => {
-        this.logger.error(
-          `password reset delivery failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        this.logger.error(`password reset delivery failed: ${describeError(error)}`);
       });
   }
 

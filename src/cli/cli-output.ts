@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { AppException } from '../common/app.exception';
 import { ConfigError } from '../config/app-config';
+import { describeError } from '../common/describe-error';
 
 /** A failure whose message is meant for the operator as is. */
 export class CliError extends Error {
@@ -26,7 +27,7 @@ export function describeFailure(error: unknown): string {
     return [error.detail ?? error.code, ...fields].join('; ');
   }
   if (error instanceof ConfigError) return `invalid configuration: ${error.problems.join('; ')}`;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = describeError(error);
   return message.split('\n')[0] ?? 'failed';
 }
 

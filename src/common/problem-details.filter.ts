@@ -4,6 +4,7 @@ import { AppException } from './app.exception';
 import { isDatabaseUnavailable } from './database-errors';
 import type { ErrorCode } from './error-codes';
 import { problemFor, sendProblem, type ProblemDetails } from './problem-details';
+import { describeError } from './describe-error';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'validation_failed',
@@ -52,7 +53,7 @@ export function toProblem(error: unknown): Mapped {
   const bodyError = bodyParserProblem(error);
   if (bodyError) return { problem: bodyError, headers: {} };
   if (isDatabaseUnavailable(error)) {
-    logger.warn(`database unavailable: ${error instanceof Error ? error.message : String(error)}`);
+    logger.warn(`database unavailable: ${describeError(error)}`);
     return { problem: problemFor('service_unavailable'), headers: { 'Retry-After': '5' } };
   }
   logger.error(error instanceof Error ? error : String(error));

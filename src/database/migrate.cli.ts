@@ -8,6 +8,7 @@ import { loadConfig } from '../config/app-config';
 import { buildDataSourceOptions } from './data-source-options';
 import { EmbeddedPostgres } from './embedded-postgres';
 import { runPendingMigrations } from './migration-runner';
+import { describeError } from '../common/describe-error';
 
 async function main(): Promise<void> {
   try {
@@ -35,8 +36,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `migration failed: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
+  process.stderr.write(`migration failed: ${describeError(error)}\n`);
   process.exit(1);
 });

@@ -1,14 +1,10 @@
-import {
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  BeforeApplicationShutdown,
-} from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { isDatabaseUnavailable } from '../common/database-errors';
+import { BackgroundWorker, type WorkerSchedule } from '../common/background-worker';
 import type { LifecycleEvent } from './event-catalog';
 import { type ClaimedOutboxRow, OutboxRepository } from './outbox.repository';
 import { TransactionRunner } from './transaction-runner.service';
+import { describeError } from '../common/describe-error';
 
 const BATCH_SIZE = 100;
 const LEASE_SECONDS = 30;
@@ -26,12 +22,9 @@ export type PublishedEventObserver = (event: LifecycleEvent) => void;
  * Listeners are idempotent by event id, which turns at-least-once into exactly-once effects.
  */
 @Injectable()
-export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(OutboxRelay.name);
-  private timer?: NodeJS.Timeout;
+export class OutboxRelay extends BackgroundWorker {
   private draining?: Promise<void>;
   private again = false;
-  private stopped = false;
   private readonly observers: PublishedEventObserver[] = [];
 
   constructor(
@@ -39,19 +32,20 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly transactions: TransactionRunner,
     private readonly emitter: EventEmitter2,
   ) {
+    super(OutboxRelay.name);
     transactions.onEventsCommitted(() => this.kick());
   }
 
-  onApplicationBootstrap(): void {
-    // Deliver whatever a previous run committed but did not publish.
-    this.kick();
-    this.timer = setInterval(() => this.kick(), POLL_INTERVAL_MS);
-    this.timer.unref();
+  /** At start-up too: deliver whatever a previous run committed but did not publish. */
+  protected schedule(): WorkerSchedule {
+    return { intervalMs: POLL_INTERVAL_MS, firstRunMs: 0 };
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
+  protected tick(): void {
+    this.kick();
+  }
+
+  protected override async drain(): Promise<void> {
     await this.draining;
   }
 
@@ -87,8 +81,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         // keep going while full batches come back
       }
     } catch (error) {
-      if (!isDatabaseUnavailable(error))
-        this.logger.error(error instanceof Error ? error : String(error));
+      this.reportFailure(error);
     }
   }
 
@@ -113,7 +106,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private async release(row: ClaimedRow, error: unknown): Promise<void> {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     this.logger.warn(`event ${row.id} (${row.payload.type}) failed: ${message}`);
     // Exponential backoff, capped at five minutes, before the next attempt.
     const backoffSeconds = Math.min(300, 2 ** Math.min(row.attempts, 8));

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { ClusterBus, type ClusterChannel } from './cluster-bus';
 import { pgNotifyRepository } from './pg-notify.repository';
 import type { Tx } from './transaction-runner.service';
+import { describeError } from '../common/describe-error';
 
 const CHANNELS: readonly ClusterChannel[] = ['session_ended', 'user_event'];
 const PREFIX = 'tessera_';
@@ -81,9 +82,7 @@ export class PgNotifyClusterBus extends ClusterBus implements OnModuleInit, OnAp
           this.resync();
         },
         (error: unknown) => {
-          this.logger.warn(
-            `listener reconnect failed: ${error instanceof Error ? error.message : String(error)}`,
-          );
+          this.logger.warn(`listener reconnect failed: ${describeError(error)}`);
           this.reconnectLater();
         },
       );

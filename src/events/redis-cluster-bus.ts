@@ -2,6 +2,7 @@ import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/c
 import Redis from 'ioredis';
 import { ClusterBus, type ClusterChannel } from './cluster-bus';
 import type { Tx } from './transaction-runner.service';
+import { describeError } from '../common/describe-error';
 
 const PREFIX = 'tessera:';
 
@@ -41,9 +42,7 @@ export class RedisClusterBus extends ClusterBus implements OnModuleInit, OnAppli
   protected async sendOnCommit(tx: Tx, channel: ClusterChannel, payload: string): Promise<void> {
     tx.afterCommit(() => {
       this.send(channel, payload).catch((error: unknown) =>
-        this.logger.warn(
-          `publish failed: ${error instanceof Error ? error.message : String(error)}`,
-        ),
+        this.logger.warn(`publish failed: ${describeError(error)}`),
       );
     });
   }

@@ -7,6 +7,7 @@ import {
 import { ClusterBus } from '../events/cluster-bus';
 import type { LifecycleEvent } from '../events/event-catalog';
 import { OutboxRelay } from '../events/outbox-relay.service';
+import { describeError } from '../common/describe-error';
 
 /** The compact copy of an event that crosses the cluster bus (NOTIFY payloads are small). */
 export interface LiveEvent {
@@ -103,9 +104,7 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown {
   private onPublished(event: LifecycleEvent): void {
     if (!isStreamed(event.type)) return;
     this.bus.publish('user_event', JSON.stringify(compact(event))).catch((error: unknown) => {
-      this.logger.warn(
-        `live fan-out failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      this.logger.warn(`live fan-out failed: ${describeError(error)}`);
     });
   }
 

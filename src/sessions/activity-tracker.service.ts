@@ -1,11 +1,6 @@
-import {
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  BeforeApplicationShutdown,
-} from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { BackgroundWorker, type WorkerSchedule } from '../common/background-worker';
 import { Clock } from '../common/clock';
-import { isDatabaseUnavailable } from '../common/database-errors';
 import { AppConfig } from '../config/app-config';
 import { TransactionRunner } from '../events/transaction-runner.service';
 import { SessionRepository } from './session.repository';
@@ -16,30 +11,28 @@ import { SessionRepository } from './session.repository';
  * (SESSION_ACTIVITY_WRITE_INTERVAL), in one statement for all of them.
  */
 @Injectable()
-export class ActivityTracker implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(ActivityTracker.name);
+export class ActivityTracker extends BackgroundWorker {
   private pending = new Map<string, number>();
-  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly sessions: SessionRepository,
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
     private readonly config: AppConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.flush().catch((error: unknown) => {
-        if (!isDatabaseUnavailable(error))
-          this.logger.error(error instanceof Error ? error : String(error));
-      });
-    }, this.config.session.activityWriteIntervalMs);
-    this.timer.unref();
+  ) {
+    super(ActivityTracker.name);
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
+  protected schedule(): WorkerSchedule {
+    return { intervalMs: this.config.session.activityWriteIntervalMs };
+  }
+
+  protected tick(): Promise<number> {
+    return this.flush();
+  }
+
+  /** A last write at shutdown, so activity seen here is not lost. */
+  protected override async drain(): Promise<void> {
     await this.flush().catch(() => undefined);
   }
 

@@ -5,6 +5,7 @@ import { ClusterBus } from '../events/cluster-bus';
 import type { Tx } from '../events/transaction-runner.service';
 import type { EndedSessions } from '../live/ended-sessions';
 import { SessionRepository } from './session.repository';
+import { describeError } from '../common/describe-error';
 
 export type EndedStatus = 'revoked' | 'expired';
 
@@ -40,9 +41,7 @@ export class RevocationView implements OnApplicationBootstrap, EndedSessions {
     bus.subscribe('session_ended', (payload) => this.applyMessage(payload));
     bus.onResync(() => {
       this.reload().catch((error: unknown) =>
-        this.logger.error(
-          `resync failed: ${error instanceof Error ? error.message : String(error)}`,
-        ),
+        this.logger.error(`resync failed: ${describeError(error)}`),
       );
     });
   }

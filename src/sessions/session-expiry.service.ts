@@ -1,11 +1,6 @@
-import {
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  BeforeApplicationShutdown,
-} from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { BackgroundWorker, type WorkerSchedule } from '../common/background-worker';
 import { Clock } from '../common/clock';
-import { isDatabaseUnavailable } from '../common/database-errors';
 import { AppConfig } from '../config/app-config';
 import type { ExpiryReason } from '../events/event-catalog';
 import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
@@ -25,10 +20,7 @@ const ENDED_RETENTION_MS = 30 * 86_400_000;
  * conditional UPDATE, and only the transaction that wins it records `session.expired`.
  */
 @Injectable()
-export class SessionExpiryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(SessionExpiryService.name);
-  private timer?: NodeJS.Timeout;
-
+export class SessionExpiryService extends BackgroundWorker {
   constructor(
     private readonly sessions: SessionRepository,
     private readonly transactions: TransactionRunner,
@@ -36,20 +28,16 @@ export class SessionExpiryService implements OnApplicationBootstrap, BeforeAppli
     private readonly endings: SessionEndings,
     private readonly clock: Clock,
     private readonly config: AppConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.sweep().catch((error: unknown) => {
-        if (!isDatabaseUnavailable(error))
-          this.logger.error(error instanceof Error ? error : String(error));
-      });
-    }, SWEEP_INTERVAL_MS);
-    this.timer.unref();
+  ) {
+    super(SessionExpiryService.name);
   }
 
-  beforeApplicationShutdown(): void {
-    clearInterval(this.timer);
+  protected schedule(): WorkerSchedule {
+    return { intervalMs: SWEEP_INTERVAL_MS };
+  }
+
+  protected tick(): Promise<number> {
+    return this.sweep();
   }
 
   /** Why this session is over at `now`, counting activity not yet written; undefined if live. */
