@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
+import { OnLifecycleEvent } from '../events/on-lifecycle-event.decorator';
 import type { LifecycleEvent } from '../events/event-catalog';
 import { TransactionRunner } from '../events/transaction-runner.service';
 import { AlertRepository } from './alert.repository';
@@ -38,7 +38,7 @@ export class AlertDispatcher {
     private readonly settings: AlertingSettings,
   ) {}
 
-  @OnEvent('alert.raised', { suppressErrors: false })
+  @OnLifecycleEvent('alert.raised')
   async onAlertRaised(event: LifecycleEvent<'alert.raised'>): Promise<void> {
     const alert = await this.alerts.get(event.data.alertId);
     if (!alert) return;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import type { AnyLifecycleEvent } from '../events/event-catalog';
+import type { AnyLifecycleEvent, EventType } from '../events/event-catalog';
+import { OnLifecycleEvent } from '../events/on-lifecycle-event.decorator';
 import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
 import { AlertRepository } from './alert.repository';
 import { ALERT_RULES, AlertRule, type RuleHistory } from './alert-rule';
@@ -27,22 +27,27 @@ function historyFor(
  */
 @Injectable()
 export class AlertEngine implements OnModuleInit {
+  private readonly byType = new Map<EventType, AlertRule[]>();
+
   constructor(
     @Inject(ALERT_RULES) private readonly rules: AlertRule[],
-    private readonly emitter: EventEmitter2,
     private readonly transactions: TransactionRunner,
     private readonly alerts: AlertsService,
     private readonly observations: AlertRepository,
   ) {}
 
   onModuleInit(): void {
-    const types = new Set(this.rules.flatMap((rule) => rule.events));
-    for (const type of types) {
-      const interested = this.rules.filter((rule) => rule.events.includes(type));
-      // emitAsync awaits a listener's promise, so a rejection reaches the relay (which retries).
-      // eslint-disable-next-line @typescript-eslint/no-misused-promises
-      this.emitter.on(type, (event: AnyLifecycleEvent) => this.evaluateAll(interested, event));
+    for (const rule of this.rules) {
+      for (const type of rule.events)
+        this.byType.set(type, [...(this.byType.get(type) ?? []), rule]);
     }
+  }
+
+  /** Runs the rules interested in this event's type, one after another. */
+  @OnLifecycleEvent('**')
+  async onEvent(event: AnyLifecycleEvent): Promise<void> {
+    const interested = this.byType.get(event.type);
+    if (interested) await this.evaluateAll(interested, event);
   }
 
   private async evaluateAll(rules: AlertRule[], event: AnyLifecycleEvent): Promise<void> {

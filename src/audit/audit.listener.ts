@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
+import { OnLifecycleEvent } from '../events/on-lifecycle-event.decorator';
 import type { AnyLifecycleEvent } from '../events/event-catalog';
 import { entryFromEvent } from './audit-entry';
 import { AuditService } from './audit.service';
@@ -9,9 +9,8 @@ import { AuditService } from './audit.service';
 export class AuditListener {
   constructor(private readonly audit: AuditService) {}
 
-  // suppressErrors: false lets a failed append reach the outbox relay, which then retries the
-  // event; by default @OnEvent would log the error and the record would be lost.
-  @OnEvent('**', { suppressErrors: false })
+  // A failed append reaches the outbox relay, which retries the event (see OnLifecycleEvent).
+  @OnLifecycleEvent('**')
   async onEvent(event: AnyLifecycleEvent): Promise<void> {
     await this.audit.append(entryFromEvent(event));
   }

@@ -1,9 +1,39 @@
 import { randomUUID } from 'node:crypto';
 import type { Tx } from './transaction-runner.service';
 
-export type ClusterChannel = 'session_ended' | 'user_event';
+/** Sessions that ended (compact: NOTIFY payloads are limited to 8000 bytes). */
+export interface SessionEndedMessage {
+  /** How they ended. */
+  s: 'revoked' | 'expired';
+  /** When, in epoch milliseconds. */
+  t: number;
+  ids: string[];
+}
 
-export type ClusterHandler = (payload: string) => void;
+/** The compact copy of a lifecycle event that crosses the bus to reach a user's devices. */
+export interface UserEventMessage {
+  id: string;
+  type: string;
+  occurredAt: string;
+  userId: string;
+  sessionId?: string;
+  deviceId?: string;
+  data: unknown;
+}
+
+/** Each channel and the message it carries: a wrong channel or payload fails to compile. */
+export interface ClusterMessageMap {
+  session_ended: SessionEndedMessage;
+  user_event: UserEventMessage;
+}
+
+export type ClusterChannel = keyof ClusterMessageMap;
+
+export type ClusterHandler<C extends ClusterChannel = ClusterChannel> = (
+  message: ClusterMessageMap[C],
+) => void;
+
+type AnyHandler = (message: unknown) => void;
 
 /**
  * Fans messages out to every running instance (revocations, live-stream events). Delivery is
@@ -11,13 +41,13 @@ export type ClusterHandler = (payload: string) => void;
  * their state from the database.
  */
 export abstract class ClusterBus {
-  private readonly handlers = new Map<ClusterChannel, ClusterHandler[]>();
+  private readonly handlers = new Map<ClusterChannel, AnyHandler[]>();
   /** Tags this bus's own messages, which it has already delivered locally at commit. */
   private readonly instanceTag = randomUUID();
   private readonly resyncHandlers: Array<() => void> = [];
 
-  subscribe(channel: ClusterChannel, handler: ClusterHandler): void {
-    this.handlers.set(channel, [...(this.handlers.get(channel) ?? []), handler]);
+  subscribe<C extends ClusterChannel>(channel: C, handler: ClusterHandler<C>): void {
+    this.handlers.set(channel, [...(this.handlers.get(channel) ?? []), handler as AnyHandler]);
   }
 
   onResync(handler: () => void): void {
@@ -28,13 +58,19 @@ export abstract class ClusterBus {
    * Publishes when (and only if) the transaction commits. This instance's own subscribers get
    * the message right after commit; other instances through the transport.
    */
-  publishOnCommit(tx: Tx, channel: ClusterChannel, payload: string): Promise<void> {
+  publishOnCommit<C extends ClusterChannel>(
+    tx: Tx,
+    channel: C,
+    message: ClusterMessageMap[C],
+  ): Promise<void> {
+    const payload = JSON.stringify(message);
     tx.afterCommit(() => this.deliver(channel, payload));
     return this.sendOnCommit(tx, channel, payload);
   }
 
   /** Publishes now (outside a transaction). */
-  publish(channel: ClusterChannel, payload: string): Promise<void> {
+  publish<C extends ClusterChannel>(channel: C, message: ClusterMessageMap[C]): Promise<void> {
+    const payload = JSON.stringify(message);
     this.deliver(channel, payload);
     return this.send(channel, payload);
   }
@@ -51,8 +87,9 @@ export abstract class ClusterBus {
     this.deliver(channel, raw.slice(separator + 1));
   }
 
+  /** Each handler gets its own parsed copy, as it would from the transport. */
   protected deliver(channel: ClusterChannel, payload: string): void {
-    for (const handler of this.handlers.get(channel) ?? []) handler(payload);
+    for (const handler of this.handlers.get(channel) ?? []) handler(JSON.parse(payload));
   }
 
   protected resync(): void {

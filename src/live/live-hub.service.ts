@@ -4,21 +4,13 @@ import {
   Logger,
   type OnModuleInit,
 } from '@nestjs/common';
-import { ClusterBus } from '../events/cluster-bus';
+import { ClusterBus, type SessionEndedMessage, type UserEventMessage } from '../events/cluster-bus';
 import type { LifecycleEvent } from '../events/event-catalog';
 import { OutboxRelay } from '../events/outbox-relay.service';
 import { describeError } from '../common/describe-error';
 
-/** The compact copy of an event that crosses the cluster bus (NOTIFY payloads are small). */
-export interface LiveEvent {
-  id: string;
-  type: string;
-  occurredAt: string;
-  userId: string;
-  sessionId?: string;
-  deviceId?: string;
-  data: unknown;
-}
+/** The compact copy of an event that crosses the cluster bus. */
+export type LiveEvent = UserEventMessage;
 
 /** One open stream on this instance. */
 export interface LiveSubscriber {
@@ -65,8 +57,8 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown {
 
   onModuleInit(): void {
     this.relay.observe((event) => this.onPublished(event));
-    this.bus.subscribe('user_event', (payload) => this.onUserEvent(payload));
-    this.bus.subscribe('session_ended', (payload) => this.onSessionEnded(payload));
+    this.bus.subscribe('user_event', (message) => this.onUserEvent(message));
+    this.bus.subscribe('session_ended', (message) => this.onSessionEnded(message));
   }
 
   /** Open streams would hold a graceful shutdown forever: end them (clients reconnect elsewhere). */
@@ -103,13 +95,12 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown {
 
   private onPublished(event: LifecycleEvent): void {
     if (!isStreamed(event.type)) return;
-    this.bus.publish('user_event', JSON.stringify(compact(event))).catch((error: unknown) => {
+    this.bus.publish('user_event', compact(event)).catch((error: unknown) => {
       this.logger.warn(`live fan-out failed: ${describeError(error)}`);
     });
   }
 
-  private onUserEvent(payload: string): void {
-    const event = JSON.parse(payload) as LiveEvent;
+  private onUserEvent(event: LiveEvent): void {
     for (const subscriber of [...(this.byUser.get(event.userId) ?? [])]) {
       subscriber.send(event.type, event, event.id);
       const ended = event.type === 'session.revoked' || event.type === 'session.expired';
@@ -117,8 +108,7 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown {
     }
   }
 
-  private onSessionEnded(payload: string): void {
-    const message = JSON.parse(payload) as { s: 'revoked' | 'expired'; t: number; ids: string[] };
+  private onSessionEnded(message: SessionEndedMessage): void {
     this.endSessions(message.ids, message.s, new Date(message.t).toISOString());
   }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
+import { OnLifecycleEvent } from '../events/on-lifecycle-event.decorator';
 import type { LifecycleEvent } from '../events/event-catalog';
 import { OutboxStats } from '../events/outbox-stats.service';
 import { Counter, Gauge, Histogram, MetricsRegistry } from './metrics-registry';
@@ -41,7 +41,7 @@ export class MetricsService {
     );
   }
 
-  @OnEvent('**', { suppressErrors: false })
+  @OnLifecycleEvent('**')
   countEvent(event: LifecycleEvent): void {
     this.events.inc({ type: event.type });
   }

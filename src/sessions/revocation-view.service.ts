@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
-import { ClusterBus } from '../events/cluster-bus';
+import { ClusterBus, type SessionEndedMessage } from '../events/cluster-bus';
 import type { Tx } from '../events/transaction-runner.service';
 import type { EndedSessions } from '../live/ended-sessions';
 import { SessionRepository } from './session.repository';
@@ -38,7 +38,7 @@ export class RevocationView implements OnApplicationBootstrap, EndedSessions {
     config: AppConfig,
   ) {
     this.horizonMs = config.accessTokenTtlMs + LEEWAY_MS;
-    bus.subscribe('session_ended', (payload) => this.applyMessage(payload));
+    bus.subscribe('session_ended', (message) => this.applyMessage(message));
     bus.onResync(() => {
       this.reload().catch((error: unknown) =>
         this.logger.error(`resync failed: ${describeError(error)}`),
@@ -67,11 +67,7 @@ export class RevocationView implements OnApplicationBootstrap, EndedSessions {
     // NOTIFY payloads are limited to 8000 bytes: send large batches in chunks.
     for (let i = 0; i < sessionIds.length; i += 150) {
       const chunk = sessionIds.slice(i, i + 150);
-      await this.bus.publishOnCommit(
-        tx,
-        'session_ended',
-        JSON.stringify({ s: status, t: endedAtMs, ids: chunk }),
-      );
+      await this.bus.publishOnCommit(tx, 'session_ended', { s: status, t: endedAtMs, ids: chunk });
     }
   }
 
@@ -84,8 +80,7 @@ export class RevocationView implements OnApplicationBootstrap, EndedSessions {
     return rows.length;
   }
 
-  private applyMessage(payload: string): void {
-    const message = JSON.parse(payload) as { s: EndedStatus; t: number; ids: string[] };
+  private applyMessage(message: SessionEndedMessage): void {
     for (const id of message.ids) this.add(id, message.s, message.t);
     this.prune();
   }
