@@ -16,8 +16,6 @@ import { AlertsService } from './alerts.service';
 import { AlertQueryDto, MyAlertsQueryDto, UpdateAlertDto } from './dto/alert-query.dto';
 import { AlertDto, AlertPageDto } from './dto/alert-response.dto';
 
-const DEFAULT_LIMIT = 50;
-
 @ApiTags('me')
 @ApiBearerAuth('bearer')
 @ApiCookieAuth('cookie')
@@ -33,7 +31,7 @@ export class MyAlertsController {
   list(@CurrentAuth() auth: AuthContext, @Query() dto: MyAlertsQueryDto): Promise<Page<AlertView>> {
     return this.alerts.list(
       { userId: auth.userId, status: dto.status },
-      { limit: dto.limit ?? DEFAULT_LIMIT, cursor: dto.cursor },
+      { limit: dto.limit, cursor: dto.cursor },
     );
   }
 }
@@ -50,7 +48,7 @@ export class AdminAlertsController {
   @ApiProblemResponses(400)
   list(@Query() dto: AlertQueryDto): Promise<Page<AlertView>> {
     const { limit, cursor, ...filter } = dto;
-    return this.alerts.list(filter, { limit: limit ?? DEFAULT_LIMIT, cursor });
+    return this.alerts.list(filter, { limit, cursor });
   }
 
   @Patch(':id')

@@ -36,7 +36,7 @@ export class WebhooksController {
   @ApiOkResponse({ type: WebhookPageDto })
   @ApiProblemResponses(400)
   list(@Query() dto: PageQueryDto): Promise<Page<WebhookView>> {
-    return this.webhooks.list({ limit: dto.limit ?? 50, cursor: dto.cursor });
+    return this.webhooks.list({ limit: dto.limit, cursor: dto.cursor });
   }
 
   @Post()

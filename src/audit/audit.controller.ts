@@ -14,8 +14,6 @@ import { ActivityQueryDto, AuditQueryDto } from './dto/audit-query.dto';
 import { AuditRecordPageDto } from './dto/audit-record-response.dto';
 import { AuditVerificationDto } from './dto/audit-verification.dto';
 
-const DEFAULT_LIMIT = 50;
-
 interface AuditPageView {
   items: AuditRecordView[];
   nextCursor: string | null;
@@ -45,7 +43,7 @@ export class AuditAdminController {
   list(@Query() dto: AuditQueryDto): Promise<AuditPageView> {
     return this.audit.search(
       { ...filterOf(dto), userId: dto.userId },
-      { limit: dto.limit ?? DEFAULT_LIMIT, cursor: dto.cursor },
+      { limit: dto.limit, cursor: dto.cursor },
     );
   }
 
@@ -72,7 +70,7 @@ export class MyActivityController {
   list(@CurrentAuth() auth: AuthContext, @Query() dto: ActivityQueryDto): Promise<AuditPageView> {
     return this.audit.search(
       { ...filterOf(dto), userId: auth.userId },
-      { limit: dto.limit ?? DEFAULT_LIMIT, cursor: dto.cursor },
+      { limit: dto.limit, cursor: dto.cursor },
     );
   }
 }

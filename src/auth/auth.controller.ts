@@ -117,7 +117,7 @@ export class AuthController {
     @Req() req: Request & { user: UserEntity },
     @Res({ passthrough: true }) res: Response,
     @ClientMeta() meta: RequestMeta,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<TokenResponseDto> {
     const cookieMode = wantsCookieMode(req);
     const deviceCookie = this.transport.cookies.device(req);
     const tokens = await this.auth.login(
@@ -169,7 +169,7 @@ export class AuthController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
     @ClientMeta() meta: RequestMeta,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<TokenResponseDto> {
     const cookieToken = this.transport.cookies.refresh(req);
     const refreshToken = dto.refreshToken ?? cookieToken;
     if (!refreshToken)

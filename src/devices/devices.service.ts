@@ -15,13 +15,17 @@ export interface DeviceHint {
   platform?: string;
 }
 
-export interface DeviceView {
+/** What other views (a session's device) show of a device. */
+export interface DeviceSummary {
   id: string;
   name: string;
   platform: string | null;
   os: string | null;
   browser: string | null;
   trusted: boolean;
+}
+
+export interface DeviceView extends DeviceSummary {
   firstSeenAt: string;
   lastSeenAt: string;
   activeSessions: number;

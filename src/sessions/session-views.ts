@@ -1,11 +1,7 @@
-export interface SessionDeviceView {
-  id: string;
-  name: string;
-  platform: string | null;
-  os: string | null;
-  browser: string | null;
-  trusted: boolean;
-}
+import type { DeviceSummary } from '../devices/devices.service';
+
+/** The device a session runs on, as the devices module summarises it. */
+export type SessionDeviceView = DeviceSummary;
 
 export interface SessionView {
   id: string;

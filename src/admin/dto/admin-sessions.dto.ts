@@ -1,7 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsIP, IsISO8601, IsOptional, IsUUID } from 'class-validator';
 import type { SessionStatus } from '../../sessions/session.entity';
-import { PageQueryDto } from './page-query.dto';
+import { PageQueryDto } from '../../common/page-query.dto';
+import { DeviceSummaryDto } from '../../devices/dto/device-view.dto';
+import type { SessionView } from '../../sessions/session-views';
+import { PageDto } from '../../common/page-dto.factory';
 
 const STATUSES: readonly SessionStatus[] = ['active', 'revoked', 'expired'];
 
@@ -37,27 +40,7 @@ export class SearchSessionsQueryDto extends PageQueryDto {
   to?: string;
 }
 
-export class AdminSessionDeviceDto {
-  @ApiProperty({ format: 'uuid' })
-  id!: string;
-
-  @ApiProperty({ example: 'Firefox on Linux' })
-  name!: string;
-
-  @ApiProperty({ type: String, nullable: true, example: 'desktop' })
-  platform!: string | null;
-
-  @ApiProperty({ type: String, nullable: true, example: 'Linux' })
-  os!: string | null;
-
-  @ApiProperty({ type: String, nullable: true, example: 'Firefox' })
-  browser!: string | null;
-
-  @ApiProperty()
-  trusted!: boolean;
-}
-
-export class AdminSessionDto {
+export class AdminSessionDto implements SessionView {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
@@ -73,8 +56,8 @@ export class AdminSessionDto {
   @ApiProperty()
   rememberMe!: boolean;
 
-  @ApiProperty({ type: AdminSessionDeviceDto, nullable: true })
-  device!: AdminSessionDeviceDto | null;
+  @ApiProperty({ type: DeviceSummaryDto, nullable: true })
+  device!: DeviceSummaryDto | null;
 
   @ApiProperty({ type: String, nullable: true, example: '203.0.113.7' })
   ip!: string | null;
@@ -106,13 +89,10 @@ export class AdminSessionDto {
   endReason!: string | null;
 }
 
-export class AdminSessionPageDto {
-  @ApiProperty({ type: [AdminSessionDto] })
-  items!: AdminSessionDto[];
-
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as ?cursor= for the next page' })
-  nextCursor!: string | null;
-}
+export class AdminSessionPageDto extends PageDto(AdminSessionDto, {
+  description: 'Pass as ?cursor= for the next page',
+  example: undefined,
+}) {}
 
 export class SessionCountsDto {
   @ApiProperty({ example: 12 })

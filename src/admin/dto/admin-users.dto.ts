@@ -10,7 +10,10 @@ import {
   MaxLength,
 } from 'class-validator';
 import type { Role } from '../../users/user.entity';
-import { PageQueryDto } from './page-query.dto';
+import { PageQueryDto } from '../../common/page-query.dto';
+import { PageDto } from '../../common/page-dto.factory';
+import type { UserView } from '../../users/users.service';
+import type { AdminUserDetail } from '../admin-users.service';
 
 const ROLES: readonly Role[] = ['user', 'admin'];
 
@@ -49,7 +52,7 @@ export class UpdateUserDto {
   locked?: boolean;
 }
 
-export class AdminUserDto {
+export class AdminUserDto implements UserView {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
@@ -69,7 +72,7 @@ export class AdminUserDto {
   createdAt!: string;
 }
 
-export class AdminUserDetailDto extends AdminUserDto {
+export class AdminUserDetailDto extends AdminUserDto implements AdminUserDetail {
   @ApiProperty({ description: 'Sessions live now', example: 2 })
   activeSessions!: number;
 
@@ -80,13 +83,10 @@ export class AdminUserDetailDto extends AdminUserDto {
   devices!: number;
 }
 
-export class AdminUserPageDto {
-  @ApiProperty({ type: [AdminUserDto] })
-  items!: AdminUserDto[];
-
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as ?cursor= for the next page' })
-  nextCursor!: string | null;
-}
+export class AdminUserPageDto extends PageDto(AdminUserDto, {
+  description: 'Pass as ?cursor= for the next page',
+  example: undefined,
+}) {}
 
 export class RevokedSessionsDto {
   @ApiProperty({ description: 'How many sessions this request revoked', example: 3 })

@@ -1,9 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { AlertSeverity, AlertStatus } from '../alert.entity';
 import { ALERT_SEVERITIES, ALERT_STATUSES } from './alert-query.dto';
+import { PageDto } from '../../common/page-dto.factory';
+import type { AlertView } from '../alert-view';
 
 /** A security alert (documents AlertView). */
-export class AlertDto {
+export class AlertDto implements AlertView {
   @ApiProperty({ format: 'uuid', example: '7c2b9e41-3d5f-4a6b-8c7d-9e0f1a2b3c4d' })
   id!: string;
 
@@ -64,15 +66,4 @@ export class AlertDto {
 }
 
 /** A keyset page of alerts: `{ items, nextCursor }`. */
-export class AlertPageDto {
-  @ApiProperty({ type: [AlertDto] })
-  items!: AlertDto[];
-
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    description: 'Pass as ?cursor= for the next page; null on the last page',
-    example: null,
-  })
-  nextCursor!: string | null;
-}
+export class AlertPageDto extends PageDto(AlertDto) {}

@@ -1,9 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { AlertSeverity } from '../alert.entity';
 import { ALERT_SEVERITIES } from './alert-query.dto';
+import { PageDto } from '../../common/page-dto.factory';
+import type { CreatedWebhookView, WebhookView } from '../webhooks.service';
 
 /** A registered alert webhook (documents WebhookView); the secret is never shown again. */
-export class WebhookDto {
+export class WebhookDto implements WebhookView {
   @ApiProperty({ format: 'uuid', example: '2e8f4a6c-1b3d-4e5f-8a9b-0c1d2e3f4a5b' })
   id!: string;
 
@@ -24,7 +26,7 @@ export class WebhookDto {
 }
 
 /** POST /admin/webhooks: the webhook plus its signing secret, shown only this once. */
-export class CreatedWebhookDto extends WebhookDto {
+export class CreatedWebhookDto extends WebhookDto implements CreatedWebhookView {
   @ApiProperty({
     description: 'HMAC-SHA256 signing secret for the X-Tessera-Signature header; shown only once',
     example: 'whsec_3q2+7w==…',
@@ -33,15 +35,4 @@ export class CreatedWebhookDto extends WebhookDto {
 }
 
 /** A keyset page of webhooks: `{ items, nextCursor }`. */
-export class WebhookPageDto {
-  @ApiProperty({ type: [WebhookDto] })
-  items!: WebhookDto[];
-
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    description: 'Pass as ?cursor= for the next page; null on the last page',
-    example: null,
-  })
-  nextCursor!: string | null;
-}
+export class WebhookPageDto extends PageDto(WebhookDto) {}

@@ -1,7 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { PageDto } from '../../common/page-dto.factory';
+import type { AuditRecordView } from '../audit.service';
 
 /** One audit event (documents AuditService's AuditRecordView). */
-export class AuditRecordDto {
+export class AuditRecordDto implements AuditRecordView {
   @ApiProperty({
     format: 'uuid',
     description: 'The event id',
@@ -71,15 +73,4 @@ export class AuditRecordDto {
 }
 
 /** A keyset page of audit events: `{ items, nextCursor }`. */
-export class AuditRecordPageDto {
-  @ApiProperty({ type: [AuditRecordDto] })
-  items!: AuditRecordDto[];
-
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    description: 'Pass as ?cursor= for the next page; null on the last page',
-    example: null,
-  })
-  nextCursor!: string | null;
-}
+export class AuditRecordPageDto extends PageDto(AuditRecordDto) {}

@@ -1,7 +1,8 @@
+import type { AuditVerification } from '../audit.service';
 import { ApiProperty } from '@nestjs/swagger';
 
 /** The outcome of re-checking the audit hash chain. */
-export class AuditVerificationDto {
+export class AuditVerificationDto implements AuditVerification {
   /** True when every record and link verifies. */
   @ApiProperty({ description: 'True when every record and link verifies', example: true })
   ok!: boolean;

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { AppConfig } from '../../config/app-config';
 import { AuthCookies } from './auth-cookies';
 import type { SessionTokens } from '../auth.service';
+import type { TokenResponseDto } from '../dto/token-response.dto';
 
 /** Browsers ask for cookie mode on login; everything else gets tokens in the body. */
 export function wantsCookieMode(req: Request): boolean {
@@ -19,11 +20,11 @@ export class AuthTransport {
     this.cookies = new AuthCookies(config);
   }
 
-  respond(res: Response, tokens: SessionTokens, cookieMode: boolean): Record<string, unknown> {
+  respond(res: Response, tokens: SessionTokens, cookieMode: boolean): TokenResponseDto {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Pragma', 'no-cache');
     const common = {
-      tokenType: 'Bearer',
+      tokenType: 'Bearer' as const,
       expiresIn: tokens.expiresIn,
       refreshExpiresIn: tokens.refreshExpiresIn,
       session: tokens.session,

@@ -1,10 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { Role } from '../../users/user.entity';
+import type { UserView } from '../../users/users.service';
 
 const ROLES: readonly Role[] = ['user', 'admin'];
 
 /** A user as the API shows it (documents UsersService's UserView). */
-export class UserViewDto {
+export class UserViewDto implements UserView {
   @ApiProperty({ format: 'uuid', example: '3f0c9a52-8a6e-4c4b-9f0e-2d2f5e1b7a10' })
   id!: string;
 

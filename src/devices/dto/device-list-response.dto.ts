@@ -1,16 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
 import { DeviceViewDto } from './device-view.dto';
+import { PageDto } from '../../common/page-dto.factory';
 
 /** GET /devices: the list shape `{ items, nextCursor }` (every device on one page). */
-export class DeviceListResponseDto {
-  @ApiProperty({ type: [DeviceViewDto] })
-  items!: DeviceViewDto[];
-
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    description: 'Always null: every device fits on one page',
-    example: null,
-  })
-  nextCursor!: string | null;
-}
+export class DeviceListResponseDto extends PageDto(DeviceViewDto, {
+  description: 'Always null: every device fits on one page',
+}) {}

@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { DeviceSummary, DeviceView } from '../devices.service';
 
-/** A device as the API shows it (documents DevicesService's DeviceView). */
-export class DeviceViewDto {
+/** The one device view: what a session shows of its device (and the base of DeviceViewDto). */
+export class DeviceSummaryDto implements DeviceSummary {
   @ApiProperty({ format: 'uuid', example: '8d1f6a0e-5b7c-4e2d-9a31-0c4b2e7f9d15' })
   id!: string;
 
@@ -19,7 +20,10 @@ export class DeviceViewDto {
 
   @ApiProperty({ example: false })
   trusted!: boolean;
+}
 
+/** A device in the caller's device list: the summary plus when it was seen and its sessions. */
+export class DeviceViewDto extends DeviceSummaryDto implements DeviceView {
   @ApiProperty({ format: 'date-time', example: '2026-01-15T09:30:00.000Z' })
   firstSeenAt!: string;
 

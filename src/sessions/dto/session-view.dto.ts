@@ -1,28 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
-
-/** The device a session runs on (documents SessionDeviceView). */
-export class SessionDeviceViewDto {
-  @ApiProperty({ format: 'uuid', example: '8d1f6a0e-5b7c-4e2d-9a31-0c4b2e7f9d15' })
-  id!: string;
-
-  @ApiProperty({ example: 'Firefox on Linux' })
-  name!: string;
-
-  @ApiProperty({ type: String, nullable: true, example: 'desktop' })
-  platform!: string | null;
-
-  @ApiProperty({ type: String, nullable: true, example: 'Linux' })
-  os!: string | null;
-
-  @ApiProperty({ type: String, nullable: true, example: 'Firefox' })
-  browser!: string | null;
-
-  @ApiProperty({ example: false })
-  trusted!: boolean;
-}
+import { DeviceSummaryDto } from '../../devices/dto/device-view.dto';
+import type { SessionView } from '../session-views';
 
 /** A session as the API shows it (documents SessionView). */
-export class SessionViewDto {
+export class SessionViewDto implements SessionView {
   @ApiProperty({ format: 'uuid', example: '5a4e2c1d-7b3f-4d6a-8e9c-1f2a3b4c5d6e' })
   id!: string;
 
@@ -38,8 +19,8 @@ export class SessionViewDto {
   @ApiProperty({ description: 'Signed in with rememberMe (long idle timeout)', example: false })
   rememberMe!: boolean;
 
-  @ApiProperty({ type: SessionDeviceViewDto, nullable: true })
-  device!: SessionDeviceViewDto | null;
+  @ApiProperty({ type: DeviceSummaryDto, nullable: true })
+  device!: DeviceSummaryDto | null;
 
   @ApiProperty({ type: String, nullable: true, example: '203.0.113.7' })
   ip!: string | null;
