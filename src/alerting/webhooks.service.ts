@@ -5,9 +5,11 @@ import { DataSource } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { Clock } from '../common/clock';
 import { newestFirstPage, type Page } from '../common/keyset-cursor';
+import { AppConfig } from '../config/app-config';
 import type { AlertSeverity } from './alert.entity';
 import { type AlertView, SEVERITY_RANK } from './alert-view';
 import { WebhookEntity } from './webhook.entity';
+import { assertSafeWebhookUrl } from './webhook-target-guard';
 
 export interface WebhookView {
   id: string;
@@ -46,9 +48,12 @@ export class WebhooksService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly config: AppConfig,
   ) {}
 
   async create(input: NewWebhook, actorId: string): Promise<CreatedWebhookView> {
+    // SSRF: refuse internal targets now; the worker checks again (and pins) at each delivery.
+    await assertSafeWebhookUrl(input.url, this.config.webhookTargets);
     const repo = this.dataSource.getRepository(WebhookEntity);
     const hook = repo.create({
       url: input.url,

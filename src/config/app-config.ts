@@ -6,6 +6,7 @@ import { formatDuration, parseDuration } from './duration';
  */
 export type JwtAlgorithm = 'RS256' | 'ES256' | 'PS256';
 export type DocsAccess = 'public' | 'admin' | 'off';
+export type MetricsAccess = 'public' | 'token' | 'off';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /**
@@ -56,6 +57,13 @@ export class AppConfig {
   readonly docsAccess!: DocsAccess;
   readonly bodyLimitBytes!: number;
   readonly passwordResetTtlMs!: number;
+  /** WEBHOOK_ALLOW_HTTP / WEBHOOK_ALLOW_PRIVATE_TARGETS: development and test escapes (SSRF guard). */
+  readonly webhookTargets!: { readonly allowHttp: boolean; readonly allowPrivateTargets: boolean };
+  readonly metricsAccess!: MetricsAccess;
+  /** Bearer token for /metrics when metricsAccess is `token`. */
+  readonly metricsToken?: string;
+  /** Unset: generated once and kept in DATA_DIR (random per process in memory mode). */
+  readonly auditHmacKeyFile?: string;
 }
 
 export class ConfigError extends Error {
@@ -202,8 +210,11 @@ function parseBodyLimit(reader: EnvReader): number {
 export function loadConfig(env: Env = process.env): AppConfig {
   const r = new EnvReader(env);
   const accessTokenTtlMs = r.duration('ACCESS_TOKEN_TTL', '15m', MINUTE, 60 * MINUTE);
+  const nodeEnv = r.string('NODE_ENV', 'development');
+  // Production defaults close what development leaves open (docs to admins, metrics by token).
+  const production = nodeEnv === 'production';
   const config: AppConfig = {
-    nodeEnv: r.string('NODE_ENV', 'development'),
+    nodeEnv,
     port: r.int('PORT', 3000, 0, 65535),
     host: r.string('HOST', '0.0.0.0'),
     databaseUrl: parseDatabaseUrl(r),
@@ -249,12 +260,37 @@ export function loadConfig(env: Env = process.env): AppConfig {
     auditRetentionMs: r.duration('AUDIT_RETENTION', '90d', DAY, 3650 * DAY),
     logLevel: r.oneOf<LogLevel>('LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error']),
     trustProxy: parseTrustProxy(r),
-    docsAccess: r.oneOf<DocsAccess>('DOCS_ACCESS', 'public', ['public', 'admin', 'off']),
+    docsAccess: r.oneOf<DocsAccess>('DOCS_ACCESS', production ? 'admin' : 'public', [
+      'public',
+      'admin',
+      'off',
+    ]),
+    metricsAccess: r.oneOf<MetricsAccess>('METRICS_ACCESS', production ? 'token' : 'public', [
+      'public',
+      'token',
+      'off',
+    ]),
+    metricsToken: r.raw('METRICS_TOKEN'),
+    webhookTargets: {
+      allowHttp: r.bool('WEBHOOK_ALLOW_HTTP', false),
+      allowPrivateTargets: r.bool('WEBHOOK_ALLOW_PRIVATE_TARGETS', false),
+    },
+    auditHmacKeyFile: r.raw('AUDIT_HMAC_KEY_FILE'),
     bodyLimitBytes: parseBodyLimit(r),
     passwordResetTtlMs: r.duration('PASSWORD_RESET_TTL', '30m', MINUTE, DAY),
   };
   if (config.session.absoluteTimeoutMs < config.session.idleTimeoutMs) {
     r.problems.push('SESSION_ABSOLUTE_TIMEOUT: must not be shorter than SESSION_IDLE_TIMEOUT');
+  }
+  // An explicit METRICS_ACCESS=token needs a usable token; the production default without one
+  // refuses every scrape (and says so at start) rather than stopping a deployment.
+  const token = config.metricsToken;
+  if (
+    config.metricsAccess === 'token' &&
+    (token !== undefined || r.raw('METRICS_ACCESS')) &&
+    (token?.length ?? 0) < 16
+  ) {
+    r.problems.push('METRICS_TOKEN: must be 16 characters or more when METRICS_ACCESS is token');
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return Object.freeze(config);
