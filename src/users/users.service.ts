@@ -54,11 +54,11 @@ export class UsersService {
     };
   }
 
-  assertPasswordAcceptable(
+  async assertPasswordAcceptable(
     password: string,
     context: { email: string; displayName?: string | null },
-  ): void {
-    const errors = this.policy.toFieldErrors('password', password, context);
+  ): Promise<void> {
+    const errors = await this.policy.toFieldErrors('password', password, context);
     if (errors.length > 0) {
       throw new AppException('validation_failed', 'The password does not meet the policy', {
         errors,
@@ -68,7 +68,7 @@ export class UsersService {
 
   async create(tx: Tx, input: NewUser, roles: Role[] = ['user']): Promise<UserEntity> {
     const email = input.email.normalize('NFKC').trim();
-    this.assertPasswordAcceptable(input.password, { email, displayName: input.displayName });
+    await this.assertPasswordAcceptable(input.password, { email, displayName: input.displayName });
     const passwordHash = await this.hasher.hash(input.password);
     const user = tx.manager.create(UserEntity, {
       email,
@@ -130,7 +130,7 @@ export class UsersService {
   }
 
   async setPassword(tx: Tx, user: UserEntity, newPassword: string): Promise<void> {
-    this.assertPasswordAcceptable(newPassword, user);
+    await this.assertPasswordAcceptable(newPassword, user);
     const passwordHash = await this.hasher.hash(newPassword);
     await tx.manager.update(
       UserEntity,
