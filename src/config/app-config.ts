@@ -64,6 +64,12 @@ export class AppConfig {
   readonly metricsToken?: string;
   /** Unset: generated once and kept in DATA_DIR (random per process in memory mode). */
   readonly auditHmacKeyFile?: string;
+  /** Concurrent /sessions/events streams: per session and per user (oldest closed), per instance (503). */
+  readonly liveStreams!: {
+    readonly perSession: number;
+    readonly perUser: number;
+    readonly perInstance: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -276,6 +282,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       allowPrivateTargets: r.bool('WEBHOOK_ALLOW_PRIVATE_TARGETS', false),
     },
     auditHmacKeyFile: r.raw('AUDIT_HMAC_KEY_FILE'),
+    liveStreams: {
+      perSession: r.int('LIVE_STREAMS_PER_SESSION', 3, 1, 100),
+      perUser: r.int('LIVE_STREAMS_PER_USER', 10, 1, 1000),
+      perInstance: r.int('LIVE_STREAMS_MAX', 10_000, 1, 1_000_000),
+    },
     bodyLimitBytes: parseBodyLimit(r),
     passwordResetTtlMs: r.duration('PASSWORD_RESET_TTL', '30m', MINUTE, DAY),
   };
