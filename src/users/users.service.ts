@@ -4,6 +4,7 @@ import { type EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { decodeCursor, encodeCursor, type Page } from '../common/keyset-cursor';
 import type { Tx } from '../events/transaction-runner.service';
+import { assertAcceptableEmail, emailSkeleton } from './email-identity';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordPolicy } from './password-policy';
 import { type Role, UserEntity } from './user.entity';
@@ -67,12 +68,14 @@ export class UsersService {
   }
 
   async create(tx: Tx, input: NewUser, roles: Role[] = ['user']): Promise<UserEntity> {
+    assertAcceptableEmail(input.email);
     const email = input.email.normalize('NFKC').trim();
     await this.assertPasswordAcceptable(input.password, { email, displayName: input.displayName });
     const passwordHash = await this.hasher.hash(input.password);
     const user = tx.manager.create(UserEntity, {
       email,
       emailNormalized: normalizeEmail(email),
+      emailSkeleton: emailSkeleton(email),
       displayName: input.displayName?.trim() || null,
       roles,
       passwordHash,
