@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { formatDuration, parseDuration } from './duration';
 
 /**
@@ -161,13 +162,34 @@ function parseRateLimit(reader: EnvReader): { limit: number; windowMs: number } 
   return { limit, windowMs };
 }
 
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** One `trust proxy` entry Express (proxy-addr) compiles: a name, an address, or a subnet. */
+function isProxyEntry(entry: string): boolean {
+  if (TRUST_PROXY_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (isIP(prefix) === family) return true; // a netmask
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Accepts exactly what the app can use: none, a hop count, or a comma-separated list of
+ * addresses, subnets and proxy-addr names. `true` (trust every hop) is refused by name: it
+ * lets any client forge X-Forwarded-For, and Express would take "true" as an address anyway.
+ */
 function parseTrustProxy(reader: EnvReader): false | number | string {
   const text = reader.raw('TRUST_PROXY');
   if (text === undefined || /^(none|false|0)$/i.test(text)) return false;
   if (/^\d+$/.test(text)) return reader.int('TRUST_PROXY', 0, 0, 10);
-  // Express accepts names (loopback, linklocal, uniquelocal) and addresses/CIDRs, comma separated.
-  if (/^[\w.:/,\s-]+$/.test(text)) return text;
-  return reader.fail('TRUST_PROXY', text, 'none, a hop count, or addresses/subnets', false);
+  const expected =
+    'none, a hop count such as 1, or addresses/subnets such as loopback,10.0.0.0/8 ' +
+    '(never true: trusting every hop lets any client forge X-Forwarded-For)';
+  const entries = text.split(',').map((entry) => entry.trim());
+  if (entries.every(isProxyEntry)) return entries.join(',');
+  return reader.fail('TRUST_PROXY', text, expected, false);
 }
 
 function parseDatabaseUrl(reader: EnvReader): string | undefined {
