@@ -2,7 +2,6 @@ import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
-import helmet from 'helmet';
 import { AppModule } from './app.module';
 import { docsAdminOnly } from './auth/guards/docs-access.middleware';
 import { ensureKeyDirectory, keyDirectory } from './auth/tokens/signing-keys';
@@ -14,6 +13,7 @@ import { InFlightRequests } from './common/in-flight-requests';
 import { JsonLogger } from './common/json-logger';
 import { expressProblemHandler } from './common/problem-details.filter';
 import { requestContextMiddleware } from './common/request-context';
+import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
 import { buildDataSourceOptions } from './database/data-source-options';
@@ -119,7 +119,9 @@ function configureHttp(app: NestExpressApplication, config: AppConfig): void {
   app.set('trust proxy', config.trustProxy);
   app.use(requestContextMiddleware);
   app.use(metricsMiddleware(app.get(MetricsService)));
-  app.use(helmet({ hsts: { maxAge: 31_536_000, includeSubDomains: true } }));
+  app.use(securityHeaders());
+  // Weak ETags let a cache revalidate (and a client fingerprint) personal responses.
+  app.set('etag', false);
   app.use(cookieParser());
   app.useBodyParser('json', {
     limit: config.bodyLimitBytes,

@@ -1,3 +1,4 @@
+import { accessStartupNote } from './config/access-defaults';
 import { ConfigError, loadConfig } from './config/app-config';
 import { createApp } from './app.factory';
 import { JsonLogger } from './common/json-logger';
@@ -40,6 +41,7 @@ async function bootstrap(): Promise<void> {
     },
     'Bootstrap',
   );
+  logger.log(accessStartupNote(config, process.env), 'Bootstrap');
 
   let stopping = false;
   const shutdown = (signal: string): void => {

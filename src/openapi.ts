@@ -29,6 +29,7 @@ export function setupOpenApi(app: INestApplication, config: AppConfig): void {
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs/openapi.json',
     yamlDocumentUrl: 'docs/openapi.yaml',
-    swaggerOptions: { persistAuthorization: true },
+    // Tokens typed into Swagger UI must not outlive the tab (persisting keeps them in localStorage).
+    swaggerOptions: { persistAuthorization: false },
   });
 }

@@ -60,6 +60,8 @@ describe('webhooks: signed, retried, never in the way', () => {
     await receiver.start();
     t = await createTestApp({
       alerting: { webhooks: { timeoutMs: 3000, backoffBaseMs: 1000, perWebhookConcurrency: 4 } },
+      // The receiver is http://127.0.0.1: allowed only by these development/test flags.
+      env: { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' },
       logs: [],
     });
     const admin = await register(t);

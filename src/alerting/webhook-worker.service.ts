@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { BackgroundWorker, type WorkerSchedule } from '../common/background-worker';
 import { TransactionRunner } from '../events/transaction-runner.service';
+import { AppConfig } from '../config/app-config';
 import { AlertingSettings } from './alerting-settings';
+import { postToWebhook } from './pinned-webhook-client';
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook-signature';
 import { type ClaimedDelivery, WebhookRepository } from './webhook.repository';
 
@@ -37,6 +39,7 @@ export class WebhookWorker extends BackgroundWorker {
     private readonly transactions: TransactionRunner,
     private readonly settings: AlertingSettings,
     private readonly clock: Clock,
+    private readonly config: AppConfig,
   ) {
     super(WebhookWorker.name);
   }
@@ -167,27 +170,31 @@ export class WebhookWorker extends BackgroundWorker {
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
     try {
-      const response = await fetch(row.url, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/json',
-          'User-Agent': 'Tessera-Webhooks/1',
-          'X-Tessera-Event': 'alert.raised',
-          'X-Tessera-Delivery': row.id,
-          [TIMESTAMP_HEADER]: String(timestamp),
-          [SIGNATURE_HEADER]: signWebhook(row.secret, timestamp, body),
+      // Re-checked and pinned to the checked address (DNS rebinding); redirects not followed.
+      const status = await postToWebhook(
+        row.url,
+        {
+          headers: {
+            'Content-Type': 'application/json',
+            'User-Agent': 'Tessera-Webhooks/1',
+            'X-Tessera-Event': 'alert.raised',
+            'X-Tessera-Delivery': row.id,
+            [TIMESTAMP_HEADER]: String(timestamp),
+            [SIGNATURE_HEADER]: signWebhook(row.secret, timestamp, body),
+          },
+          body,
+          signal: AbortSignal.any([
+            shutdown,
+            AbortSignal.timeout(this.settings.webhooks.timeoutMs),
+          ]),
         },
-        body,
-        // A redirect could point the signed payload anywhere: treat it as a failure.
-        redirect: 'manual',
-        signal: AbortSignal.any([shutdown, AbortSignal.timeout(this.settings.webhooks.timeoutMs)]),
-      });
-      await response.body?.cancel().catch(() => undefined);
-      const ok = response.status >= 200 && response.status < 300;
+        this.config.webhookTargets,
+      );
+      const ok = status >= 200 && status < 300;
       return {
         ok,
-        statusCode: response.status,
-        error: ok ? null : `HTTP ${response.status}`,
+        statusCode: status,
+        error: ok ? null : `HTTP ${status}`,
         durationMs: elapsed(),
       };
     } catch (error) {

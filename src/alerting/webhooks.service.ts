@@ -7,6 +7,8 @@ import type { AlertSeverity } from './alert.entity';
 import { type AlertView, SEVERITY_RANK } from './alert-view';
 import type { WebhookEntity } from './webhook.entity';
 import { WebhookRepository } from './webhook.repository';
+import { AppConfig } from '../config/app-config';
+import { assertSafeWebhookUrl } from './webhook-target-guard';
 
 export interface WebhookView {
   id: string;
@@ -45,9 +47,12 @@ export class WebhooksService {
   constructor(
     private readonly webhooks: WebhookRepository,
     private readonly transactions: TransactionRunner,
+    private readonly config: AppConfig,
   ) {}
 
   async create(input: NewWebhook, actorId: string): Promise<CreatedWebhookView> {
+    // SSRF: refuse internal targets now; the worker checks again (and pins) at each delivery.
+    await assertSafeWebhookUrl(input.url, this.config.webhookTargets);
     const hook = await this.transactions.run(async (tx) => {
       const created = this.webhooks.build(tx, {
         url: input.url,

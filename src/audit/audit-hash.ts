@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /** The chain's anchor before the first record (and after a purge with no checkpoint). */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -43,4 +43,53 @@ export function chainHash(record: HashedFields, prevHash: string): string {
     recordedAt: new Date(record.recordedAt).toISOString(),
   });
   return createHash('sha256').update(canonical).update('\n').update(prevHash).digest('hex');
+}
+
+/**
+ * The keyed chain link: HMAC-SHA-256 with a key kept outside the database, over the same
+ * canonical record and previous hash as chainHash. Someone who can write the database but not
+ * read the key cannot recompute the links after editing or deleting a record (issue 10).
+ */
+export function keyedChainHash(key: Buffer, record: HashedFields, prevHash: string): string {
+  const canonical = canonicalJson({
+    ...record,
+    occurredAt: new Date(record.occurredAt).toISOString(),
+    recordedAt: new Date(record.recordedAt).toISOString(),
+  });
+  return createHmac('sha256', key).update(canonical).update('\n').update(prevHash).digest('hex');
+}
+
+/** What a purge checkpoint seals: the last purged record, its hash and how many went. */
+export interface CheckpointFields {
+  lastPurgedSeq: string;
+  lastPurgedHash: string;
+  purgedCount: number;
+}
+
+/** A checkpoint's MAC: a forged checkpoint (to hide deleted records) does not verify. */
+export function checkpointMac(key: Buffer, checkpoint: CheckpointFields): string {
+  return createHmac('sha256', key)
+    .update(`tessera-audit-checkpoint\n${canonicalJson(checkpoint)}`)
+    .digest('hex');
+}
+
+/** An external anchor: the chain's length and head at a moment, kept outside the database. */
+export interface AnchorFields {
+  recordCount: number;
+  headHash: string;
+  createdAt: string;
+}
+
+/** The anchor's MAC: proves an anchor file was made by a holder of the key. */
+export function anchorMac(key: Buffer, anchor: AnchorFields): string {
+  return createHmac('sha256', key)
+    .update(`tessera-audit-anchor\n${canonicalJson(anchor)}`)
+    .digest('hex');
+}
+
+/** Compares two hex MACs in constant time (a mismatch of length is simply false). */
+export function macEquals(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'hex');
+  const right = Buffer.from(b, 'hex');
+  return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
 }

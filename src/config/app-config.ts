@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { formatDuration, parseDuration } from './duration';
 
 /**
@@ -6,6 +7,7 @@ import { formatDuration, parseDuration } from './duration';
  */
 export type JwtAlgorithm = 'RS256' | 'ES256' | 'PS256';
 export type DocsAccess = 'public' | 'admin' | 'off';
+export type MetricsAccess = 'public' | 'token' | 'off';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /**
@@ -56,6 +58,19 @@ export class AppConfig {
   readonly docsAccess!: DocsAccess;
   readonly bodyLimitBytes!: number;
   readonly passwordResetTtlMs!: number;
+  /** WEBHOOK_ALLOW_HTTP / WEBHOOK_ALLOW_PRIVATE_TARGETS: development and test escapes (SSRF guard). */
+  readonly webhookTargets!: { readonly allowHttp: boolean; readonly allowPrivateTargets: boolean };
+  readonly metricsAccess!: MetricsAccess;
+  /** Bearer token for /metrics when metricsAccess is `token`. */
+  readonly metricsToken?: string;
+  /** Unset: generated once and kept in DATA_DIR (random per process in memory mode). */
+  readonly auditHmacKeyFile?: string;
+  /** Concurrent /sessions/events streams: per session and per user (oldest closed), per instance (503). */
+  readonly liveStreams!: {
+    readonly perSession: number;
+    readonly perUser: number;
+    readonly perInstance: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -147,13 +162,34 @@ function parseRateLimit(reader: EnvReader): { limit: number; windowMs: number } 
   return { limit, windowMs };
 }
 
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** One `trust proxy` entry Express (proxy-addr) compiles: a name, an address, or a subnet. */
+function isProxyEntry(entry: string): boolean {
+  if (TRUST_PROXY_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (isIP(prefix) === family) return true; // a netmask
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Accepts exactly what the app can use: none, a hop count, or a comma-separated list of
+ * addresses, subnets and proxy-addr names. `true` (trust every hop) is refused by name: it
+ * lets any client forge X-Forwarded-For, and Express would take "true" as an address anyway.
+ */
 function parseTrustProxy(reader: EnvReader): false | number | string {
   const text = reader.raw('TRUST_PROXY');
   if (text === undefined || /^(none|false|0)$/i.test(text)) return false;
   if (/^\d+$/.test(text)) return reader.int('TRUST_PROXY', 0, 0, 10);
-  // Express accepts names (loopback, linklocal, uniquelocal) and addresses/CIDRs, comma separated.
-  if (/^[\w.:/,\s-]+$/.test(text)) return text;
-  return reader.fail('TRUST_PROXY', text, 'none, a hop count, or addresses/subnets', false);
+  const expected =
+    'none, a hop count such as 1, or addresses/subnets such as loopback,10.0.0.0/8 ' +
+    '(never true: trusting every hop lets any client forge X-Forwarded-For)';
+  const entries = text.split(',').map((entry) => entry.trim());
+  if (entries.every(isProxyEntry)) return entries.join(',');
+  return reader.fail('TRUST_PROXY', text, expected, false);
 }
 
 function parseDatabaseUrl(reader: EnvReader): string | undefined {
@@ -202,8 +238,11 @@ function parseBodyLimit(reader: EnvReader): number {
 export function loadConfig(env: Env = process.env): AppConfig {
   const r = new EnvReader(env);
   const accessTokenTtlMs = r.duration('ACCESS_TOKEN_TTL', '15m', MINUTE, 60 * MINUTE);
+  const nodeEnv = r.string('NODE_ENV', 'development');
+  // Production defaults close what development leaves open (docs to admins, metrics by token).
+  const production = nodeEnv === 'production';
   const config: AppConfig = {
-    nodeEnv: r.string('NODE_ENV', 'development'),
+    nodeEnv,
     port: r.int('PORT', 3000, 0, 65535),
     host: r.string('HOST', '0.0.0.0'),
     databaseUrl: parseDatabaseUrl(r),
@@ -249,12 +288,42 @@ export function loadConfig(env: Env = process.env): AppConfig {
     auditRetentionMs: r.duration('AUDIT_RETENTION', '90d', DAY, 3650 * DAY),
     logLevel: r.oneOf<LogLevel>('LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error']),
     trustProxy: parseTrustProxy(r),
-    docsAccess: r.oneOf<DocsAccess>('DOCS_ACCESS', 'public', ['public', 'admin', 'off']),
+    docsAccess: r.oneOf<DocsAccess>('DOCS_ACCESS', production ? 'admin' : 'public', [
+      'public',
+      'admin',
+      'off',
+    ]),
+    metricsAccess: r.oneOf<MetricsAccess>('METRICS_ACCESS', production ? 'token' : 'public', [
+      'public',
+      'token',
+      'off',
+    ]),
+    metricsToken: r.raw('METRICS_TOKEN'),
+    webhookTargets: {
+      allowHttp: r.bool('WEBHOOK_ALLOW_HTTP', false),
+      allowPrivateTargets: r.bool('WEBHOOK_ALLOW_PRIVATE_TARGETS', false),
+    },
+    auditHmacKeyFile: r.raw('AUDIT_HMAC_KEY_FILE'),
+    liveStreams: {
+      perSession: r.int('LIVE_STREAMS_PER_SESSION', 3, 1, 100),
+      perUser: r.int('LIVE_STREAMS_PER_USER', 10, 1, 1000),
+      perInstance: r.int('LIVE_STREAMS_MAX', 10_000, 1, 1_000_000),
+    },
     bodyLimitBytes: parseBodyLimit(r),
     passwordResetTtlMs: r.duration('PASSWORD_RESET_TTL', '30m', MINUTE, DAY),
   };
   if (config.session.absoluteTimeoutMs < config.session.idleTimeoutMs) {
     r.problems.push('SESSION_ABSOLUTE_TIMEOUT: must not be shorter than SESSION_IDLE_TIMEOUT');
+  }
+  // An explicit METRICS_ACCESS=token needs a usable token; the production default without one
+  // refuses every scrape (and says so at start) rather than stopping a deployment.
+  const token = config.metricsToken;
+  if (
+    config.metricsAccess === 'token' &&
+    (token !== undefined || r.raw('METRICS_ACCESS')) &&
+    (token?.length ?? 0) < 16
+  ) {
+    r.problems.push('METRICS_TOKEN: must be 16 characters or more when METRICS_ACCESS is token');
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return Object.freeze(config);

@@ -4,6 +4,8 @@ import {
   Logger,
   type OnModuleInit,
 } from '@nestjs/common';
+import { AppException } from '../common/app.exception';
+import { AppConfig } from '../config/app-config';
 import { ClusterBus, type SessionEndedMessage, type UserEventMessage } from '../events/cluster-bus';
 import type { LifecycleEvent } from '../events/event-catalog';
 import { OutboxRelay } from '../events/outbox-relay.service';
@@ -49,10 +51,12 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(LiveHub.name);
   private readonly byUser = new Map<string, Set<LiveSubscriber>>();
   private readonly bySession = new Map<string, Set<LiveSubscriber>>();
+  private total = 0;
 
   constructor(
     private readonly relay: OutboxRelay,
     private readonly bus: ClusterBus,
+    private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -68,19 +72,44 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   get subscriberCount(): number {
-    let count = 0;
-    for (const set of this.byUser.values()) count += set.size;
-    return count;
+    return this.total;
+  }
+
+  /**
+   * Caps open streams (issue 10: one token opened 150). Call before the response starts: at
+   * the instance cap it throws 503; at the session or user cap it closes that scope's oldest
+   * streams (a reloaded tab must not be refused because its old stream has not timed out yet).
+   */
+  makeRoom(userId: string, sessionId: string): void {
+    const { perSession, perUser, perInstance } = this.config.liveStreams;
+    this.closeOldest(this.bySession.get(sessionId), perSession - 1);
+    this.closeOldest(this.byUser.get(userId), perUser - 1);
+    if (this.total >= perInstance) {
+      throw new AppException('service_unavailable', 'Too many open event streams', {
+        retryAfterSeconds: 5,
+      });
+    }
   }
 
   add(subscriber: LiveSubscriber): void {
     this.index(this.byUser, subscriber.userId).add(subscriber);
     this.index(this.bySession, subscriber.sessionId).add(subscriber);
+    this.total += 1;
   }
 
   remove(subscriber: LiveSubscriber): void {
+    if (this.byUser.get(subscriber.userId)?.has(subscriber)) this.total -= 1;
     this.unindex(this.byUser, subscriber.userId, subscriber);
     this.unindex(this.bySession, subscriber.sessionId, subscriber);
+  }
+
+  /** Sets keep insertion order: the first ones are the oldest. */
+  private closeOldest(streams: Set<LiveSubscriber> | undefined, keep: number): void {
+    if (!streams) return;
+    for (const subscriber of [...streams].slice(0, Math.max(0, streams.size - keep))) {
+      subscriber.send('stream.replaced', { reason: 'too_many_streams' });
+      subscriber.close();
+    }
   }
 
   /** Ends the streams of sessions that ended (revoked or expired) with that event. */

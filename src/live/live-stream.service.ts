@@ -22,6 +22,7 @@ export class LiveStreamService {
   ) {}
 
   open(auth: AuthContext, req: Request, res: Response): void {
+    this.hub.makeRoom(auth.userId, auth.sessionId);
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');

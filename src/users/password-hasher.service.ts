@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { hash, parseOptions, verify } from '@node-rs/argon2';
+import { availableParallelism } from 'node:os';
+import { WorkLimiter } from '../common/work-limiter';
 
 /** argon2id per OWASP: m=19 MiB, t=2, p=1. (@node-rs/argon2 exposes the algorithm as a const enum.) */
 const ARGON2ID = 2;
@@ -10,25 +12,42 @@ export function normalizePassword(password: string): string {
   return password.normalize('NFKC');
 }
 
+/** One argon2 job per core; a short queue (4 per core) waits at most 2 s; the rest get 503. */
+function argon2Limiter(): WorkLimiter {
+  const cores = availableParallelism();
+  return new WorkLimiter({ maxConcurrent: cores, maxQueued: 4 * cores, maxWaitMs: 2000 });
+}
+
 @Injectable()
 export class PasswordHasher {
   private dummyHash?: Promise<string>;
+  /** Bounds concurrent argon2 work (issue 10): excess is shed with 503 + Retry-After. */
+  readonly limiter = argon2Limiter();
 
   async hash(password: string): Promise<string> {
-    return hash(normalizePassword(password), { algorithm: ARGON2ID, ...ARGON2_PARAMS });
+    return this.limiter.run(() =>
+      hash(normalizePassword(password), { algorithm: ARGON2ID, ...ARGON2_PARAMS }),
+    );
   }
 
   async verify(passwordHash: string, password: string): Promise<boolean> {
-    try {
-      return await verify(passwordHash, normalizePassword(password));
-    } catch {
-      return false;
-    }
+    // Outside the try: a shed verification must answer 503, not look like a wrong password.
+    return this.limiter.run(async () => {
+      try {
+        return await verify(passwordHash, normalizePassword(password));
+      } catch {
+        return false;
+      }
+    });
   }
 
   /** Spends the same work as a real verification, for unknown emails (no timing oracle). */
   async verifyDummy(password: string): Promise<false> {
-    this.dummyHash ??= this.hash('tessera-dummy-password-for-timing');
+    // A shed first attempt must not leave a rejected promise cached for good.
+    this.dummyHash ??= this.hash('tessera-dummy-password-for-timing').catch((error: unknown) => {
+      this.dummyHash = undefined;
+      throw error;
+    });
     await this.verify(await this.dummyHash, password);
     return false;
   }

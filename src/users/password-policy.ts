@@ -1,5 +1,6 @@
 import type { FieldError } from '../common/app.exception';
-import { COMMON_PASSWORDS } from './common-passwords';
+import { BreachedPasswordChecker, NoBreachedPasswordChecker } from './breached-password-checker';
+import { isCommonPassword } from './common-password-list';
 
 export interface PasswordContext {
   email: string;
@@ -11,16 +12,34 @@ export interface PasswordContext {
  * (e.g. a breached-password API check) through AuthModule.forRoot({ passwordPolicy }).
  */
 export abstract class PasswordPolicy {
+  /** Consulted (asynchronously) once check() has passed: see BreachedPasswordChecker. */
+  constructor(
+    protected readonly breachedPasswords: BreachedPasswordChecker = new NoBreachedPasswordChecker(),
+  ) {}
+
   /** Returns the problems with the password; empty means acceptable. */
   abstract check(password: string, context: PasswordContext): string[];
 
-  toFieldErrors(field: string, password: string, context: PasswordContext): FieldError[] {
+  async toFieldErrors(
+    field: string,
+    password: string,
+    context: PasswordContext,
+  ): Promise<FieldError[]> {
     const messages = this.check(password, context);
+    if (messages.length === 0 && (await this.isBreached(password))) {
+      messages.push('has appeared in a data breach; choose another password');
+    }
     return messages.length > 0 ? [{ field, messages }] : [];
   }
-}
 
-const COMMON = new Set(COMMON_PASSWORDS);
+  private async isBreached(password: string): Promise<boolean> {
+    try {
+      return await this.breachedPasswords.isBreached(password.normalize('NFKC'));
+    } catch {
+      return false;
+    }
+  }
+}
 const SERVICE_WORDS = ['tessera'];
 
 /** NIST SP 800-63B: length bounds, no composition rules, refuse common and context-specific words. */
@@ -28,8 +47,9 @@ export class NistPasswordPolicy extends PasswordPolicy {
   constructor(
     private readonly minLength = 8,
     private readonly maxLength = 128,
+    breachedPasswords?: BreachedPasswordChecker,
   ) {
-    super();
+    super(breachedPasswords);
   }
 
   check(password: string, context: PasswordContext): string[] {
@@ -38,7 +58,7 @@ export class NistPasswordPolicy extends PasswordPolicy {
     if (length < this.minLength) return [`must be at least ${this.minLength} characters`];
     if (length > this.maxLength) return [`must be at most ${this.maxLength} characters`];
     const lower = normalized.toLowerCase();
-    if (COMMON.has(lower)) return ['is too common; choose a less predictable password'];
+    if (isCommonPassword(normalized)) return ['is too common; choose a less predictable password'];
     const contextWords = [
       ...SERVICE_WORDS,
       context.email.split('@')[0]?.toLowerCase() ?? '',

@@ -12,6 +12,7 @@ export type { Role };
 
 @Entity({ name: 'users' })
 @Index('ux_users_email_normalized', ['emailNormalized'], { unique: true })
+@Index('ux_users_email_skeleton', ['emailSkeleton'], { unique: true })
 export class UserEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_users' })
   id!: string;
@@ -23,6 +24,10 @@ export class UserEntity {
   /** Lower-cased, NFKC-normalised: the unique, case-insensitive login key. */
   @Column({ name: 'email_normalized', type: 'varchar', length: 254 })
   emailNormalized!: string;
+
+  /** UTS #39 confusable skeleton of emailNormalized: unique, so look-alikes cannot register. */
+  @Column({ name: 'email_skeleton', type: 'text', nullable: true })
+  emailSkeleton!: string | null;
 
   @Column({ name: 'display_name', type: 'varchar', length: 100, nullable: true })
   displayName!: string | null;

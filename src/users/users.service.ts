@@ -3,6 +3,7 @@ import { QueryFailedError } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import type { Page } from '../common/keyset-cursor';
 import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
+import { assertAcceptableEmail, emailSkeleton } from './email-identity';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordPolicy } from './password-policy';
 import { type Role, UserEntity } from './user.entity';
@@ -50,11 +51,11 @@ export class UsersService {
     };
   }
 
-  assertPasswordAcceptable(
+  async assertPasswordAcceptable(
     password: string,
     context: { email: string; displayName?: string | null },
-  ): void {
-    const errors = this.policy.toFieldErrors('password', password, context);
+  ): Promise<void> {
+    const errors = await this.policy.toFieldErrors('password', password, context);
     if (errors.length > 0) {
       throw new AppException('validation_failed', 'The password does not meet the policy', {
         errors,
@@ -63,12 +64,14 @@ export class UsersService {
   }
 
   async create(tx: Tx, input: NewUser, roles: Role[] = ['user']): Promise<UserEntity> {
+    assertAcceptableEmail(input.email);
     const email = input.email.normalize('NFKC').trim();
-    this.assertPasswordAcceptable(input.password, { email, displayName: input.displayName });
+    await this.assertPasswordAcceptable(input.password, { email, displayName: input.displayName });
     const passwordHash = await this.hasher.hash(input.password);
     const user = this.users.build(tx, {
       email,
       emailNormalized: normalizeEmail(email),
+      emailSkeleton: emailSkeleton(email),
       displayName: input.displayName?.trim() || null,
       roles,
       passwordHash,
@@ -122,7 +125,7 @@ export class UsersService {
   }
 
   async setPassword(tx: Tx, user: UserEntity, newPassword: string): Promise<void> {
-    this.assertPasswordAcceptable(newPassword, user);
+    await this.assertPasswordAcceptable(newPassword, user);
     const passwordHash = await this.hasher.hash(newPassword);
     await this.users.setPasswordHash(tx, user.id, passwordHash);
   }

@@ -5,9 +5,11 @@ import { ALERT_SEVERITIES } from './alert-query.dto';
 
 /** Register an endpoint for alerts; the response carries its signing secret, once. */
 export class CreateWebhookDto {
-  /** Where alerts are POSTed (http or https). */
+  /** Where alerts are POSTed: https, to a public address (checked again at every delivery). */
   @ApiProperty({
-    description: 'Where alerts are POSTed (http or https)',
+    description:
+      'Where alerts are POSTed: https (http only with WEBHOOK_ALLOW_HTTP), to a host that ' +
+      'resolves only to public addresses (checked at creation and at every delivery)',
     format: 'uri',
     maxLength: 2048,
     example: 'https://hooks.example.com/tessera',

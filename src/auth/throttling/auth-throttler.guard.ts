@@ -9,6 +9,7 @@ import type { Request } from 'express';
 import { AppException } from '../../common/app.exception';
 import type { AuthenticatedRequest } from '../../common/auth-context';
 import { normalizeEmail } from '../../users/users.service';
+import { clientNetworkKey } from '../../common/client-network';
 
 /**
  * RATE_LIMIT_AUTH on credential-accepting routes, counted per client IP ("ip") and per account
@@ -33,7 +34,12 @@ export function accountTracker(req: Record<string, unknown>): string {
   const body = request.body as { email?: unknown } | undefined;
   if (typeof body?.email === 'string') return `email:${normalizeEmail(body.email)}`;
   if (request.auth) return `user:${request.auth.userId}`;
-  return `ip:${request.ip ?? 'unknown'}`;
+  return `ip:${clientNetworkKey(request.ip)}`;
+}
+
+/** The "ip" throttlers' key: the client's /24 or /64, so rotating addresses share one budget. */
+export function networkTracker(req: Record<string, unknown>): string {
+  return clientNetworkKey((req as unknown as Request).ip);
 }
 
 const REFRESH_ROUTE = 'tessera:refresh-rate-limit';
@@ -51,7 +57,13 @@ export function authThrottlers(config: AppConfig): ThrottlerOptions[] {
   const { limit, windowMs, enabled } = config.rateLimit;
   const off = (): boolean => !enabled;
   return [
-    { name: 'ip', limit, ttl: windowMs, skipIf: (ctx) => off() || isRefreshRoute(ctx) },
+    {
+      name: 'ip',
+      limit,
+      ttl: windowMs,
+      getTracker: networkTracker,
+      skipIf: (ctx) => off() || isRefreshRoute(ctx),
+    },
     {
       name: 'account',
       limit,
@@ -63,6 +75,7 @@ export function authThrottlers(config: AppConfig): ThrottlerOptions[] {
       name: 'refresh',
       limit: limit * REFRESH_LIMIT_FACTOR,
       ttl: windowMs,
+      getTracker: networkTracker,
       skipIf: (ctx) => off() || !isRefreshRoute(ctx),
     },
   ];
