@@ -17,6 +17,7 @@ import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { LiveModule } from './live/live.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { MfaModule } from './mfa/mfa.module';
 import { SessionsModule, type SessionsModuleOptions } from './sessions/sessions.module';
 
 export interface AppModuleOptions {
@@ -42,6 +43,8 @@ export class AppModule {
         EventEmitterModule.forRoot({ wildcard: true, delimiter: '.', ignoreErrors: false }),
         EventsModule,
         DevicesModule,
+        // Building blocks only so far: no routes, not yet part of login.
+        MfaModule,
         SessionsModule.forRoot(options.sessions),
         AuthModule.forRoot(options.auth),
         HealthModule,
