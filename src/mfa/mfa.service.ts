@@ -61,11 +61,10 @@ export class MfaService {
 
   /** The second-factor methods the user can answer `mfa_required` with. */
   async methods(userId: string, tx?: Tx): Promise<MfaMethod[]> {
-    const [totp, passkeys, codesLeft] = await Promise.all([
-      this.totp.isEnabled(userId, tx),
-      this.passkeys.count(userId, tx),
-      this.recoveryCodes.countLeft(userId, tx),
-    ]);
+    // One after the other: inside a transaction they share one connection.
+    const totp = await this.totp.isEnabled(userId, tx);
+    const passkeys = await this.passkeys.count(userId, tx);
+    const codesLeft = await this.recoveryCodes.countLeft(userId, tx);
     const methods: MfaMethod[] = [];
     if (totp) methods.push('totp');
     if (passkeys > 0) methods.push('webauthn');
