@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import {
   createCipheriv,
   createDecipheriv,
@@ -150,6 +151,7 @@ function readOrCreateKeyFile(path: string): Buffer {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+  new Logger(SecretBox.name).log(`generating an encryption key in ${path}`);
   mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
   try {
     // 'wx': exclusive create, so two processes starting together cannot both write a key.
