@@ -411,6 +411,41 @@ describe('second factors (mfa module) on a real database', () => {
     });
   });
 
+  it('purges expired challenges and mfaTokens, and keeps live ones', async () => {
+    const runner = t.app.get(TransactionRunner);
+    const tokens = t.app.get(MfaTokenService);
+    const user = await register(t);
+    const input = {
+      userId: user.id,
+      transport: 'header' as const,
+      rememberMe: false,
+      firstFactorAmr: ['pwd' as const],
+    };
+    await runner.run((tx) => tokens.issue(tx, input));
+    await sut.passkeyAuthenticationOptions({ purpose: 'authentication' });
+    t.clock.advance(Math.max(MFA_TOKEN_TTL_MS, CHALLENGE_TTL_MS) + 1000);
+    const live = await runner.run((tx) => tokens.issue(tx, input));
+    const purged = await sut.purgeExpired(t.clock.now());
+    expect(purged.mfaTokens).toBeGreaterThanOrEqual(1);
+    expect(purged.challenges).toBeGreaterThanOrEqual(1);
+    expect((await tokens.peek(live.mfaToken)).userId).toBe(user.id);
+    const [left] = await t.dataSource.query<Array<{ n: number }>>(
+      'SELECT count(*)::int AS n FROM mfa_login_tokens WHERE expires_at < $1',
+      [t.clock.now()],
+    );
+    expect(left.n).toBe(0);
+  });
+
+  it('records a step-up with its method and amr', async () => {
+    const user = await register(t);
+    const runner = t.app.get(TransactionRunner);
+    await runner.run((tx) =>
+      sut.recordStepUp(tx, { userId: user.id, ...meta }, 'totp', ['pwd', 'otp', 'mfa']),
+    );
+    const stepUp = (await eventsOf(user.id)).find((e) => e.type === 'auth.step_up');
+    expect(stepUp?.data).toEqual({ method: 'totp', amr: ['pwd', 'otp', 'mfa'] });
+  });
+
   it('admin reset removes every factor and audits the actor', async () => {
     const { id } = await userWithTotp();
     const runner = t.app.get(TransactionRunner);

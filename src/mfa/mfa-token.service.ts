@@ -105,6 +105,11 @@ export class MfaTokenService {
     return toContext(row);
   }
 
+  /** Housekeeping: deletes tokens that expired before `before` (spent or not). */
+  purgeExpired(tx: Tx, before: Date): Promise<number> {
+    return this.repository.purgeExpired(tx, before);
+  }
+
   /**
    * Spends the token (exactly once, whatever the race). Pass the transaction that mints the
    * session so a failure there leaves the token usable; without one it commits on its own

@@ -8,6 +8,7 @@ import type {
 import { AppException } from '../common/app.exception';
 import type { AmrValue, EventContext, EventDataMap, MfaMethod } from '../events/event-catalog';
 import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
+import { MfaTokenService } from './mfa-token.service';
 import { type PasskeyExpectation, type PasskeyView, PasskeysService } from './passkeys.service';
 import { RecoveryCodesService } from './recovery-codes.service';
 import { type TotpEnrollment, TotpService } from './totp.service';
@@ -56,6 +57,7 @@ export class MfaService {
     private readonly totp: TotpService,
     private readonly recoveryCodes: RecoveryCodesService,
     private readonly passkeys: PasskeysService,
+    private readonly tokens: MfaTokenService,
     private readonly transactions: TransactionRunner,
   ) {}
 
@@ -276,6 +278,17 @@ export class MfaService {
     }
     await this.recoveryCodes.removeAll(tx, userId);
     await tx.record('mfa.disabled', context, { method: 'all', actorId });
+  }
+
+  /**
+   * Deletes expired WebAuthn challenges and mfaTokens (both are worthless once expired). For a
+   * periodic job; the rows are small and few, so one statement each is enough.
+   */
+  async purgeExpired(now: Date): Promise<{ challenges: number; mfaTokens: number }> {
+    return this.transactions.run(async (tx) => ({
+      challenges: await this.passkeys.purgeChallenges(tx, now),
+      mfaTokens: await this.tokens.purgeExpired(tx, now),
+    }));
   }
 
   private async dropOrphanedRecoveryCodes(tx: Tx, userId: string): Promise<void> {

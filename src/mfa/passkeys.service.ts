@@ -244,6 +244,11 @@ export class PasskeysService {
     return this.repository.deleteAllCredentials(tx, userId);
   }
 
+  /** Housekeeping: deletes challenges that expired before `before` (spent or not). */
+  purgeChallenges(tx: Tx, before: Date): Promise<number> {
+    return this.repository.purgeChallenges(tx, before);
+  }
+
   /**
    * Request options. With a user: only their credentials are allowed. Without: no
    * allowCredentials, so the browser offers discoverable credentials (passwordless sign-in).
