@@ -1,19 +1,21 @@
 // The module map, enforced: which src/ module may import which (see docs/architecture.md).
-// Arrow "a <- b" reads "a may be imported by b": users <- devices <- sessions <- auth <- admin.
+// Arrow "a <- b" reads "a may be imported by b": users <- devices <- sessions <- auth <- admin,
+// and users <- devices <- mfa <- auth (second factors sit beside sessions, below auth).
 // Type-only imports count the same as value imports.
 import boundaries from 'eslint-plugin-boundaries';
 import tseslint from 'typescript-eslint';
 
-const FEATURES = ['users', 'devices', 'sessions', 'auth', 'admin'];
+const FEATURES = ['users', 'devices', 'mfa', 'sessions', 'auth', 'admin'];
 const LISTENERS = ['audit', 'alerting', 'live', 'metrics'];
 const FOUNDATION = ['common', 'config', 'events'];
 const OTHERS = ['database', 'health', 'cli'];
 
 /** What each module must not import (everything else is allowed). */
 const FORBIDDEN = {
-  users: ['devices', 'sessions', 'auth', 'admin'],
-  devices: ['sessions', 'auth', 'admin'],
-  sessions: ['auth', 'admin'],
+  users: ['devices', 'mfa', 'sessions', 'auth', 'admin'],
+  devices: ['mfa', 'sessions', 'auth', 'admin'],
+  mfa: ['sessions', 'auth', 'admin'],
+  sessions: ['mfa', 'auth', 'admin'],
   auth: ['admin'],
   admin: [],
   audit: FEATURES,

@@ -12,9 +12,10 @@ const swc = [
 ];
 const common = {
   transform: { '^.+\\.(t|j)s$': swc },
-  // Nest 12 ships ESM; these must be transformed to CommonJS for Jest on Node 20.
+  // Nest 12 ships ESM; these must be transformed to CommonJS for Jest on Node 20 (so must
+  // otplib's @scure/base and nested @noble/hashes, which are ESM only).
   transformIgnorePatterns: [
-    '/node_modules/(?!(@nestjs|@standard-schema|file-type|load-esm|jose)/)',
+    '/node_modules/(?!(@nestjs|@standard-schema|file-type|load-esm|jose|@scure|@noble|@otplib)/)',
   ],
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],

@@ -1,6 +1,7 @@
 import { CoreSchema1764000000000 } from './1764000000000-core-schema';
 import { AuditAndAlerting1764000100000 } from './1764000100000-audit-and-alerting';
 import { AdminSessionSearch1764000200000 } from './1764000200000-admin-session-search';
+import { SecondFactors1764000300000 } from './1764000300000-second-factors';
 import { EmailSkeleton1764000400000 } from './1764000400000-email-skeleton';
 
 /** Every migration in order. The only way the schema changes (synchronize is off). */
@@ -8,5 +9,6 @@ export const MIGRATIONS: Function[] = [
   CoreSchema1764000000000,
   AuditAndAlerting1764000100000,
   AdminSessionSearch1764000200000,
+  SecondFactors1764000300000,
   EmailSkeleton1764000400000,
 ];

@@ -17,6 +17,7 @@ import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { LiveModule } from './live/live.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { MfaModule } from './mfa/mfa.module';
 import { SessionCountsModule } from './sessions/session-counts.module';
 import { SessionsModule, type SessionsModuleOptions } from './sessions/sessions.module';
 import { UsersModule } from './users/users.module';
@@ -51,6 +52,7 @@ export class AppModule {
         users,
         devices,
         sessions,
+        MfaModule.forRoot({ users }),
         AuthModule.forRoot(options.auth ?? {}, { users, devices, sessions }),
         HealthModule,
         MetricsModule.forRoot({ sessionMetrics: sessions }),

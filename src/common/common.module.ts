@@ -1,15 +1,24 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
 import { Clock } from './clock';
+import { SecretBox } from './secret-box';
 
-/** Cross-cutting providers every module may inject: the clock. */
+/** Cross-cutting providers every module may inject: the clock and the secret box. */
 @Global()
 @Module({})
 export class CommonModule {
   static forRoot(clock: Clock): DynamicModule {
     return {
       module: CommonModule,
-      providers: [{ provide: Clock, useValue: clock }],
-      exports: [Clock],
+      providers: [
+        { provide: Clock, useValue: clock },
+        {
+          provide: SecretBox,
+          useFactory: (config: AppConfig) => SecretBox.fromConfig(config),
+          inject: [AppConfig],
+        },
+      ],
+      exports: [Clock, SecretBox],
     };
   }
 }

@@ -1,3 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from './app-config';
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -72,6 +76,58 @@ describe('loadConfig', () => {
   it('refuses an absolute lifetime shorter than the idle timeout', () => {
     expect(problemsOf({ SESSION_ABSOLUTE_TIMEOUT: '10m', SESSION_IDLE_TIMEOUT: '30m' })).toEqual([
       expect.stringContaining('SESSION_ABSOLUTE_TIMEOUT'),
+    ]);
+  });
+});
+
+describe('loadConfig: second factors', () => {
+  const keyFile = (content: string): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-cfg-'));
+    writeFileSync(join(dir, 'key'), content);
+    return join(dir, 'key');
+  };
+
+  it('derives the WebAuthn relying party from PUBLIC_URL, which defaults to localhost:PORT', () => {
+    expect(loadConfig({ PORT: '4000' }).webauthn).toEqual({
+      rpId: 'localhost',
+      origins: ['http://localhost:4000'],
+    });
+    const config = loadConfig({ PUBLIC_URL: 'https://auth.example.com/' });
+    expect(config.publicUrl).toBe('https://auth.example.com');
+    expect(config.webauthn).toEqual({
+      rpId: 'auth.example.com',
+      origins: ['https://auth.example.com'],
+    });
+    expect(config.mfa.issuer).toBe('Tessera');
+  });
+
+  it('accepts origins on subdomains of WEBAUTHN_RP_ID and refuses others', () => {
+    const config = loadConfig({
+      WEBAUTHN_RP_ID: 'example.com',
+      WEBAUTHN_ORIGINS: 'https://app.example.com, https://example.com',
+    });
+    expect(config.webauthn.origins).toEqual(['https://app.example.com', 'https://example.com']);
+    expect(
+      problemsOf({ WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://evil.com' }),
+    ).toEqual([expect.stringContaining('WEBAUTHN_ORIGINS: "https://evil.com"')]);
+    expect(
+      problemsOf({ WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'http://app.example.com' }),
+    ).toEqual([expect.stringContaining('WEBAUTHN_ORIGINS')]);
+    expect(problemsOf({ WEBAUTHN_RP_ID: 'https://example.com' })).toEqual(
+      expect.arrayContaining([expect.stringContaining('WEBAUTHN_RP_ID')]),
+    );
+    expect(problemsOf({ PUBLIC_URL: 'ftp://x' })).toEqual([expect.stringContaining('PUBLIC_URL')]);
+  });
+
+  it('checks ENCRYPTION_KEY_FILE at start without echoing its content', () => {
+    const good = keyFile(randomBytes(32).toString('base64'));
+    expect(loadConfig({ ENCRYPTION_KEY_FILE: good }).encryptionKeyFile).toBe(good);
+    const short = keyFile('c2hvcnQta2V5LXNlY3JldA==');
+    const [problem] = problemsOf({ ENCRYPTION_KEY_FILE: short });
+    expect(problem).toContain('ENCRYPTION_KEY_FILE');
+    expect(problem).not.toContain('c2hvcnQta2V5LXNlY3JldA');
+    expect(problemsOf({ ENCRYPTION_KEY_FILE: '/no/such/file' })).toEqual([
+      expect.stringContaining('ENCRYPTION_KEY_FILE'),
     ]);
   });
 });

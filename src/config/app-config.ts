@@ -1,4 +1,7 @@
 import { isIP } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseKeyText } from '../common/secret-box';
 import { formatDuration, parseDuration } from './duration';
 
 /**
@@ -71,6 +74,23 @@ export class AppConfig {
     readonly perUser: number;
     readonly perInstance: number;
   };
+  /** Where users reach Tessera (PUBLIC_URL); the WebAuthn defaults derive from it. */
+  readonly publicUrl!: string;
+  readonly webauthn!: {
+    /** The relying-party id: a registrable domain the origins belong to (no scheme, no port). */
+    readonly rpId: string;
+    /** Every origin a browser may sign an assertion for (clientDataJSON.origin). */
+    readonly origins: readonly string[];
+  };
+  readonly mfa!: {
+    /** Shown by authenticator apps (otpauth issuer) and by browsers (WebAuthn rp name). */
+    readonly issuer: string;
+  };
+  /**
+   * ENCRYPTION_KEY_FILE: 32 random bytes, base64, that encrypt secrets at rest (TOTP seeds).
+   * Unset: generated once into DATA_DIR/keys (see src/common/secret-box.ts).
+   */
+  readonly encryptionKeyFile?: string;
 }
 
 export class ConfigError extends Error {
@@ -234,6 +254,89 @@ function parseBodyLimit(reader: EnvReader): number {
   return bytes;
 }
 
+function parsePublicUrl(reader: EnvReader, port: number): string {
+  const fallback = `http://localhost:${port}`;
+  const text = reader.raw('PUBLIC_URL');
+  if (text === undefined) return fallback;
+  try {
+    const url = new URL(text);
+    if ((url.protocol === 'https:' || url.protocol === 'http:') && !url.username) {
+      return url.origin + url.pathname.replace(/\/+$/, '');
+    }
+  } catch {
+    // fall through to the message below
+  }
+  return reader.fail(
+    'PUBLIC_URL',
+    text,
+    'an http(s) URL such as https://auth.example.com',
+    fallback,
+  );
+}
+
+/** WebAuthn only runs in secure contexts: https, or http on localhost during development. */
+function isSecureContextOrigin(url: URL): boolean {
+  return (
+    url.protocol === 'https:' ||
+    (url.protocol === 'http:' &&
+      (url.hostname === 'localhost' || url.hostname.endsWith('.localhost')))
+  );
+}
+
+function parseWebAuthn(reader: EnvReader, publicUrl: string): AppConfig['webauthn'] {
+  const rpIdText = reader.raw('WEBAUTHN_RP_ID');
+  const rpId = (rpIdText ?? new URL(publicUrl).hostname).toLowerCase();
+  if (rpIdText !== undefined && !/^(?=.{1,253}$)[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(rpId)) {
+    reader.fail('WEBAUTHN_RP_ID', rpId, 'a domain name without scheme or port', undefined);
+  }
+  const originsText = reader.raw('WEBAUTHN_ORIGINS');
+  const origins = (originsText ?? new URL(publicUrl).origin).split(',').map((o) => o.trim());
+  for (const origin of origins) {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    // The WebAuthn rule: each origin's host is the rp id or a subdomain of it. Origins derived
+    // from PUBLIC_URL are not held to the secure-context rule: a deployment that serves plain
+    // http on another host must still start (passkeys just will not work in its browsers).
+    const fits =
+      url !== undefined &&
+      url.origin === origin &&
+      (originsText === undefined || isSecureContextOrigin(url)) &&
+      (url.hostname === rpId || url.hostname.endsWith(`.${rpId}`));
+    if (!fits) {
+      reader.fail(
+        originsText === undefined ? 'WEBAUTHN_RP_ID' : 'WEBAUTHN_ORIGINS',
+        originsText === undefined ? rpId : origin,
+        `https origins (http only on localhost) on ${rpId} or its subdomains, comma-separated`,
+        undefined,
+      );
+    }
+  }
+  return { rpId, origins };
+}
+
+/** The key file is checked at start so a bad one stops the process before anything is sealed. */
+function parseEncryptionKeyFile(reader: EnvReader): string | undefined {
+  const path = reader.raw('ENCRYPTION_KEY_FILE');
+  if (path === undefined) return undefined;
+  let valid: boolean;
+  try {
+    valid = parseKeyText(readFileSync(resolve(path), 'utf8')) !== undefined;
+  } catch {
+    valid = false;
+  }
+  // Never echo the file's content: it is the key.
+  if (!valid) {
+    reader.problems.push(
+      `ENCRYPTION_KEY_FILE: "${path}" is not a readable file holding 32 random bytes in base64`,
+    );
+  }
+  return path;
+}
+
 /** Reads and validates the environment. Throws ConfigError naming every bad variable. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const r = new EnvReader(env);
@@ -241,9 +344,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = r.string('NODE_ENV', 'development');
   // Production defaults close what development leaves open (docs to admins, metrics by token).
   const production = nodeEnv === 'production';
+  const port = r.int('PORT', 3000, 0, 65535);
+  const publicUrl = parsePublicUrl(r, port);
   const config: AppConfig = {
     nodeEnv,
-    port: r.int('PORT', 3000, 0, 65535),
+    port,
     host: r.string('HOST', '0.0.0.0'),
     databaseUrl: parseDatabaseUrl(r),
     dataDir: r.string('DATA_DIR', './data'),
@@ -311,6 +416,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     bodyLimitBytes: parseBodyLimit(r),
     passwordResetTtlMs: r.duration('PASSWORD_RESET_TTL', '30m', MINUTE, DAY),
+    publicUrl,
+    webauthn: parseWebAuthn(r, publicUrl),
+    mfa: { issuer: r.string('MFA_ISSUER', 'Tessera') },
+    encryptionKeyFile: parseEncryptionKeyFile(r),
   };
   if (config.session.absoluteTimeoutMs < config.session.idleTimeoutMs) {
     r.problems.push('SESSION_ABSOLUTE_TIMEOUT: must not be shorter than SESSION_IDLE_TIMEOUT');

@@ -11,6 +11,11 @@ import { PasswordResetTokenEntity } from '../auth/passwords/password-reset-token
 import { ServerSecretEntity } from '../auth/browser/server-secret.entity';
 import { DeviceEntity } from '../devices/device.entity';
 import { OutboxEventEntity } from '../events/outbox-event.entity';
+import { MfaLoginTokenEntity } from '../mfa/mfa-login-token.entity';
+import { RecoveryCodeEntity } from '../mfa/recovery-code.entity';
+import { TotpFactorEntity } from '../mfa/totp-factor.entity';
+import { WebAuthnChallengeEntity } from '../mfa/webauthn-challenge.entity';
+import { WebAuthnCredentialEntity } from '../mfa/webauthn-credential.entity';
 import { RefreshTokenEntity } from '../sessions/refresh-token.entity';
 import { SessionEntity } from '../sessions/session.entity';
 import { UserEntity } from '../users/user.entity';
@@ -36,4 +41,9 @@ export const ENTITIES: Function[] = [
   AlertDispatchEntity,
   WebhookEntity,
   WebhookDeliveryEntity,
+  TotpFactorEntity,
+  RecoveryCodeEntity,
+  WebAuthnCredentialEntity,
+  WebAuthnChallengeEntity,
+  MfaLoginTokenEntity,
 ];

@@ -16,6 +16,12 @@ export type RevocationReason =
 
 export type ExpiryReason = 'idle' | 'absolute';
 
+/** A second-factor method as the contract names it (`methods` of `mfa_required`). */
+export type MfaMethod = 'totp' | 'webauthn' | 'recovery_code';
+
+/** RFC 8176 authentication method reference values Tessera issues. */
+export type AmrValue = 'pwd' | 'otp' | 'hwk' | 'swk' | 'user' | 'mfa';
+
 export interface EventDataMap {
   'user.registered': Record<string, never>;
   'auth.login.succeeded': { rememberMe: boolean; newDevice: boolean };
@@ -39,6 +45,23 @@ export interface EventDataMap {
   'password.reset_requested': Record<string, never>;
   'password.reset': Record<string, never>;
   'alert.raised': { alertId: string; rule: string; severity: string };
+  // v2 second factors. By design no member can hold a secret, a code or a recovery code: only
+  // which method, counts, and public identifiers (a WebAuthn credential id is public).
+  'mfa.enrolled': { method: 'totp' | 'recovery_code'; recoveryCodes: number };
+  'mfa.disabled': { method: 'totp' | 'all'; actorId?: string };
+  'mfa.challenge_failed': {
+    method: MfaMethod;
+    reason: 'invalid_code' | 'replayed_code' | 'no_factor' | 'assertion_refused';
+  };
+  'mfa.recovery_code_used': { remaining: number };
+  'passkey.added': {
+    credentialId: string;
+    name: string;
+    deviceType: 'singleDevice' | 'multiDevice';
+    backedUp: boolean;
+  };
+  'passkey.removed': { credentialId: string; name: string; actorId?: string };
+  'auth.step_up': { method: 'password' | MfaMethod; amr: AmrValue[] };
 }
 
 export type EventType = keyof EventDataMap;

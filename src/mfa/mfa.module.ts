@@ -1,0 +1,43 @@
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
+import { MfaLoginTokensRepository } from './mfa-login-tokens.repository';
+import { MfaTokenService } from './mfa-token.service';
+import { MfaService } from './mfa.service';
+import { PasskeysService } from './passkeys.service';
+import { RecoveryCodesRepository } from './recovery-codes.repository';
+import { RecoveryCodesService } from './recovery-codes.service';
+import { TotpFactorsRepository } from './totp-factors.repository';
+import { TotpService } from './totp.service';
+import { WebAuthnRepository } from './webauthn.repository';
+
+/**
+ * Second factors: TOTP, recovery codes, passkeys and the mfaToken between the two login steps.
+ * Depends on users (global) and on the global config, clock, secret box and transaction
+ * runner; never on sessions, auth, admin, audit or alerting (they build on it). Exports
+ * services only: the tables stay this module's own.
+ */
+export interface MfaModuleDeps {
+  /** The users module instance (UsersService), built once by AppModule. */
+  users: Type | DynamicModule;
+}
+
+@Module({})
+export class MfaModule {
+  static forRoot(deps: MfaModuleDeps): DynamicModule {
+    return {
+      module: MfaModule,
+      imports: [deps.users],
+      providers: [
+        TotpFactorsRepository,
+        RecoveryCodesRepository,
+        WebAuthnRepository,
+        MfaLoginTokensRepository,
+        TotpService,
+        RecoveryCodesService,
+        PasskeysService,
+        MfaTokenService,
+        MfaService,
+      ],
+      exports: [MfaService, MfaTokenService, TotpService, RecoveryCodesService, PasskeysService],
+    };
+  }
+}
