@@ -20,6 +20,7 @@ export interface AuditEntry {
 /** Events that record a refused or failed attempt rather than a completed change. */
 const FAILURES = new Set<string>([
   'auth.login.failed',
+  'auth.password_change_failed',
   'session.reuse_detected',
   'session.hijack_suspected',
 ]);
