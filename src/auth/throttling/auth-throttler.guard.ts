@@ -97,6 +97,8 @@ export function authThrottlers(config: AppConfig): ThrottlerOptions[] {
       limit: config.rateLimit.global.limit,
       ttl: config.rateLimit.global.windowMs,
       getTracker: () => 'all',
+      // One bucket for both routes (the default key is per route).
+      generateKey: () => 'auth-global',
       skipIf: (ctx) => off() || !hasGlobalBudget(ctx),
     },
     {
