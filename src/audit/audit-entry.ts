@@ -21,6 +21,7 @@ export interface AuditEntry {
 const FAILURES = new Set<string>([
   'auth.login.failed',
   'auth.password_change_failed',
+  'security.denied',
   'session.reuse_detected',
   'session.hijack_suspected',
 ]);

@@ -70,6 +70,16 @@ export interface EventDataMap {
   };
   'passkey.removed': { credentialId: string; name: string; actorId?: string };
   'auth.step_up': { method: 'password' | MfaMethod; amr: AmrValue[] };
+  /**
+   * Refused requests of one kind from one client network within one minute, aggregated (one
+   * event per key per minute per instance, never one per request). No user: the key is where.
+   */
+  'security.denied': {
+    kind: 'forbidden' | 'csrf_failed' | 'token_invalid' | 'rate_limited';
+    network: string;
+    count: number;
+    windowStart: string;
+  };
 }
 
 export type EventType = keyof EventDataMap;
