@@ -39,6 +39,7 @@ export class AppModule {
     const users = UsersModule.forRoot({ passwordPolicy: options.auth?.passwordPolicy });
     const devices = DevicesModule.forRoot({ sessionCounts: SessionCountsModule });
     const sessions = SessionsModule.forRoot(options.sessions ?? {}, { devices });
+    const auth = AuthModule.forRoot(options.auth ?? {}, { users, devices, sessions });
     return {
       module: AppModule,
       imports: [
@@ -53,10 +54,10 @@ export class AppModule {
         devices,
         sessions,
         MfaModule.forRoot({ users }),
-        AuthModule.forRoot(options.auth ?? {}, { users, devices, sessions }),
+        auth,
         HealthModule,
         MetricsModule.forRoot({ sessionMetrics: sessions }),
-        AdminModule.forRoot({ users, devices, sessions }),
+        AdminModule.forRoot({ users, devices, sessions, auth }),
         AuditModule,
         AlertingModule.forRoot(options.alerting),
         LiveModule.forRoot({ endedSessions: sessions }),

@@ -1,4 +1,6 @@
 import { PASSWORD, register, uniqueEmail } from './support/auth-client';
+import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
+import { OutboxRelay } from '../src/events/outbox-relay.service';
 import Redis from 'ioredis';
 import { PasswordHasher } from '../src/users/password-hasher.service';
 import { createTestApp, type TestApp } from './support/test-app';
@@ -56,19 +58,20 @@ describe('lockout and login answers', () => {
     }
   });
 
-  it('locks after LOGIN_MAX_FAILURES with 423 and Retry-After, then unlocks by itself', async () => {
+  it('delays (429 + Retry-After, never 423) after LOGIN_MAX_FAILURES; the right password waits too', async () => {
     const email = uniqueEmail();
     await register(t, email);
     for (let i = 0; i < 3; i += 1) {
       await t.http.post('/auth/login').send({ email, password: 'wrong password here' }).expect(401);
     }
-    const locked = await t.http.post('/auth/login').send({ email, password: PASSWORD }).expect(423);
-    expect(locked.body.code).toBe('account_locked');
-    expect(Number(locked.headers['retry-after'])).toBe(900);
+    const delayed = await t.http
+      .post('/auth/login')
+      .send({ email, password: PASSWORD })
+      .expect(429);
+    expect(delayed.body.code).toBe('rate_limited');
+    expect(Number(delayed.headers['retry-after'])).toBe(1);
 
-    t.clock.advance(14 * 60_000);
-    await t.http.post('/auth/login').send({ email, password: PASSWORD }).expect(423);
-    t.clock.advance(61_000);
+    t.clock.advance(1000);
     await t.http.post('/auth/login').send({ email, password: PASSWORD }).expect(200);
 
     await t.flushEvents();
@@ -76,24 +79,41 @@ describe('lockout and login answers', () => {
       `SELECT type FROM outbox_events WHERE payload->>'userId' = (SELECT id::text FROM users WHERE email = $1) ORDER BY seq`,
       [email],
     );
-    // Three wrong passwords, then two attempts refused while locked: all on record.
-    expect(types.filter((row) => row.type === 'auth.login.failed')).toHaveLength(5);
-    expect(types.filter((row) => row.type === 'user.locked')).toHaveLength(1);
+    // Three wrong passwords on record; a delayed attempt is no failure, and nothing locks.
+    expect(types.filter((row) => row.type === 'auth.login.failed')).toHaveLength(3);
+    expect(types.filter((row) => row.type === 'user.locked')).toHaveLength(0);
   });
 
-  it('locks an unknown email exactly like a real one (no enumeration through 423)', async () => {
+  it('delays an unknown email exactly like a real one (no enumeration through 429)', async () => {
+    const email = uniqueEmail();
+    await register(t, email);
     const ghost = uniqueEmail('ghost');
-    for (let i = 0; i < 3; i += 1) {
-      await t.http
-        .post('/auth/login')
-        .send({ email: ghost, password: 'wrong password here' })
-        .expect(401);
+    const strip = (res: {
+      status: number;
+      text: string;
+      headers: Record<string, string>;
+    }): string =>
+      `${res.status}|${res.headers['retry-after']}|${res.text.replace(/"requestId":"[^"]+"/, '')}`;
+    const answers: Record<string, string[]> = { known: [], ghost: [] };
+    for (let i = 0; i < 5; i += 1) {
+      for (const [name, target] of [
+        ['known', email],
+        ['ghost', ghost],
+      ] as const) {
+        const res = await t.http
+          .post('/auth/login')
+          .send({ email: target, password: 'wrong password here' });
+        answers[name].push(strip(res));
+      }
     }
-    const res = await t.http
-      .post('/auth/login')
-      .send({ email: ghost, password: 'anything at all' })
-      .expect(423);
-    expect(res.body.code).toBe('account_locked');
+    expect(answers.ghost).toEqual(answers.known);
+    expect(answers.known.map((answer) => answer.split('|')[0])).toEqual([
+      '401',
+      '401',
+      '401',
+      '429',
+      '429',
+    ]);
   });
 });
 
@@ -160,17 +180,26 @@ describe('rate limiting behind a trusted proxy', () => {
     await t.close();
   });
 
-  it('limits per account: one email attacked from many addresses', async () => {
+  it('limits per account where that cannot lock anyone out: forgot-password, not login', async () => {
     const email = uniqueEmail('target');
-    const statuses: number[] = [];
+    const forgot: number[] = [];
+    const logins: number[] = [];
     for (let i = 0; i < 7; i += 1) {
       const res = await t.http
+        .post('/auth/password/forgot')
+        .set('X-Forwarded-For', `198.51.${i}.10`)
+        .send({ email });
+      forgot.push(res.status);
+      // A per-email login budget anyone can spend would keep the owner out: login is left to
+      // the failed-login protection (per account and network).
+      const login = await t.http
         .post('/auth/login')
-        .set('X-Forwarded-For', `198.51.100.${i + 10}`)
+        .set('X-Forwarded-For', `198.51.${i}.10`)
         .send({ email, password: 'wrong password here' });
-      statuses.push(res.status);
+      logins.push(login.status);
     }
-    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    expect(forgot).toEqual([202, 202, 202, 202, 202, 429, 429]);
+    expect(logins).toEqual([401, 401, 401, 401, 401, 401, 401]);
   });
 
   it('takes the client IP from the trusted proxy header', async () => {
@@ -213,5 +242,60 @@ describe('rate limits shared through Redis across instances', () => {
       statuses.push(res.status);
     }
     expect(statuses).toEqual([202, 202, 202, 202, 429, 429]);
+  });
+});
+
+describe('same work for unknown and known emails (counted, not timed)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  /** The SQL statements `work` runs; the outbox relay (listeners, on its own) is held meanwhile. */
+  async function statementsOf(work: () => Promise<unknown>): Promise<string[]> {
+    const relay = t.app.get<OutboxRelay, { kick(): void; tick(): void }>(OutboxRelay);
+    const held = [
+      jest.spyOn(relay, 'kick').mockImplementation(() => undefined),
+      jest.spyOn(relay, 'tick').mockImplementation(() => undefined),
+    ];
+    const spy = jest.spyOn(PostgresQueryRunner.prototype, 'query');
+    try {
+      await work();
+      return spy.mock.calls.map(([sql]) => sql.replace(/\s+/g, ' ').trim());
+    } finally {
+      spy.mockRestore();
+      for (const mock of held) mock.mockRestore();
+      await t.flushEvents();
+    }
+  }
+
+  it('a wrong login runs the same statements for an unknown and a known email', async () => {
+    const email = uniqueEmail();
+    await register(t, email);
+    const wrong = (target: string) => () =>
+      t.http
+        .post('/auth/login')
+        .send({ email: target, password: 'wrong password here' })
+        .expect(401);
+    const known = await statementsOf(wrong(email));
+    const unknown = await statementsOf(wrong(uniqueEmail('ghost')));
+    expect(unknown).toEqual(known);
+    expect(known.some((sql) => sql.includes('login_protection'))).toBe(true);
+  });
+
+  it('forgot-password mints a token and runs the same statements but the token row', async () => {
+    const email = uniqueEmail();
+    await register(t, email);
+    const forgot = (target: string) => () =>
+      t.http.post('/auth/password/forgot').send({ email: target }).expect(202);
+    const known = await statementsOf(forgot(email));
+    const unknown = await statementsOf(forgot(uniqueEmail('ghost')));
+    const tokenRow = (sql: string): boolean => /INSERT INTO "password_reset_tokens"/.test(sql);
+    expect(known.filter(tokenRow)).toHaveLength(1);
+    expect(unknown).toEqual(known.filter((sql) => !tokenRow(sql)));
   });
 });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppException } from '../common/app.exception';
 import type { RequestMeta } from '../common/auth-context';
+import { LoginProtectionService } from '../auth/throttling/login-protection.service';
 import { Clock } from '../common/clock';
 import type { Page } from '../common/keyset-cursor';
 import { DevicesService } from '../devices/devices.service';
@@ -40,6 +41,7 @@ export class AdminUsersService {
   constructor(
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
+    private readonly protection: LoginProtectionService,
     private readonly search: SessionSearchService,
     private readonly devices: DevicesService,
     private readonly transactions: TransactionRunner,
@@ -151,6 +153,8 @@ export class AdminUsersService {
     if (change.roles && !sameRoles(change.roles, user.roles))
       await this.users.setRoles(tx, id, change.roles, actorId);
     if (change.locked !== undefined) await this.users.setLocked(tx, id, change.locked, actorId);
+    // Unlocking also lifts every failed-login delay of the account (contract: admin unlock).
+    if (change.locked === false) await this.protection.clearAccount(user.emailNormalized, tx);
     if (change.locked === true)
       await this.sessions.revoke(tx, { userId: id }, 'admin', { actorId, ...meta });
   }

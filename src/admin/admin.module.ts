@@ -8,6 +8,8 @@ export interface AdminModuleDeps {
   users: DynamicModule;
   devices: DynamicModule;
   sessions: DynamicModule;
+  /** For LoginProtectionService: unlocking clears failed-login protection. */
+  auth: DynamicModule;
 }
 
 /**
@@ -19,7 +21,7 @@ export class AdminModule {
   static forRoot(deps: AdminModuleDeps): DynamicModule {
     return {
       module: AdminModule,
-      imports: [deps.users, deps.devices, deps.sessions],
+      imports: [deps.users, deps.devices, deps.sessions, deps.auth],
       controllers: [AdminUsersController, AdminSessionsController],
       providers: [AdminUsersService],
       exports: [AdminUsersService],

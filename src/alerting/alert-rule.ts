@@ -38,10 +38,10 @@ export abstract class AlertRule {
 
   /**
    * The key the rule counts and remembers by (an account, an IP …), or undefined to skip the
-   * event altogether. Default: the event's user.
+   * event altogether. Default: the event's user (events about no account are skipped).
    */
   subject(event: AnyLifecycleEvent): string | undefined {
-    return `user:${event.userId}`;
+    return event.userId === undefined ? undefined : `user:${event.userId}`;
   }
 
   /** Decides whether the event raises an alert. */

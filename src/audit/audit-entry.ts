@@ -20,6 +20,8 @@ export interface AuditEntry {
 /** Events that record a refused or failed attempt rather than a completed change. */
 const FAILURES = new Set<string>([
   'auth.login.failed',
+  'auth.password_change_failed',
+  'security.denied',
   'session.reuse_detected',
   'session.hijack_suspected',
 ]);

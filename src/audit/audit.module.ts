@@ -4,6 +4,7 @@ import { AuditListener } from './audit.listener';
 import { AuditRetentionScheduler } from './audit-retention.service';
 import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
+import { SecurityDenialsFlusher } from './security-denials-flusher';
 
 /**
  * The audit trail. It imports no feature module: it only listens to lifecycle events. Exports
@@ -11,7 +12,13 @@ import { AuditService } from './audit.service';
  */
 @Module({
   controllers: [AuditAdminController, MyActivityController],
-  providers: [AuditService, AuditRepository, AuditListener, AuditRetentionScheduler],
+  providers: [
+    AuditService,
+    AuditRepository,
+    AuditListener,
+    AuditRetentionScheduler,
+    SecurityDenialsFlusher,
+  ],
   exports: [AuditService],
 })
 export class AuditModule {}

@@ -22,7 +22,12 @@ import {
 import { Public } from '../common/public.decorator';
 import { AppConfig } from '../config/app-config';
 import type { UserEntity } from '../users/user.entity';
-import { AuthThrottlerGuard, RefreshRateLimit } from './throttling/auth-throttler.guard';
+import {
+  AuthThrottlerGuard,
+  GlobalAuthBudget,
+  LoginRoute,
+  RefreshRateLimit,
+} from './throttling/auth-throttler.guard';
 import { AuthTransport, wantsCookieMode } from './browser/auth-transport';
 import { AuthService } from './auth.service';
 import { LoginDto } from './dto/login.dto';
@@ -84,6 +89,7 @@ export class AuthController {
   @Public()
   @Post('register')
   @UseGuards(AuthThrottlerGuard)
+  @GlobalAuthBudget()
   @ApiOperation({ summary: 'Create an account (does not sign in)' })
   @ApiCreatedResponse({ type: RegisterResponseDto, description: 'The account was created' })
   @ApiProblemResponses(400, 'email_taken', 413, 429)
@@ -98,6 +104,8 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @UseGuards(AuthThrottlerGuard, LocalAuthGuard)
+  @GlobalAuthBudget()
+  @LoginRoute()
   @ApiOperation({ summary: 'Sign in; X-Auth-Mode: cookie for browsers' })
   @ApiHeader({
     name: 'X-Auth-Mode',

@@ -14,9 +14,9 @@ import { AuthService } from './auth.service';
 import { CsrfService } from './browser/csrf.service';
 import { LocalStrategy } from './guards/local.strategy';
 import { LocalAuthGuard } from './guards/local-auth.guard';
-import { LoginAttemptEntity } from './throttling/login-attempt.entity';
-import { LoginAttemptsService } from './throttling/login-attempts.service';
-import { LoginAttemptRepository } from './throttling/login-attempt.repository';
+import { LoginProtectionEntity } from './throttling/login-protection.entity';
+import { LoginProtectionService } from './throttling/login-protection.service';
+import { LoginProtectionRepository } from './throttling/login-protection.repository';
 import { PasswordResetTokenRepository } from './passwords/password-reset-token.repository';
 import { ServerSecretRepository } from './browser/server-secret.repository';
 import {
@@ -70,7 +70,7 @@ export class AuthModule {
         deps.sessions,
         PassportModule,
         TypeOrmModule.forFeature([
-          LoginAttemptEntity,
+          LoginProtectionEntity,
           PasswordResetTokenEntity,
           ServerSecretEntity,
         ]),
@@ -103,8 +103,8 @@ export class AuthModule {
         AccessTokenService,
         SigningKeyStore,
         CsrfService,
-        LoginAttemptsService,
-        LoginAttemptRepository,
+        LoginProtectionService,
+        LoginProtectionRepository,
         PasswordResetTokenRepository,
         ServerSecretRepository,
         LocalStrategy,
@@ -118,7 +118,7 @@ export class AuthModule {
         { provide: APP_GUARD, useClass: AccessTokenGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
       ],
-      exports: [AccessTokenService, SigningKeyStore],
+      exports: [AccessTokenService, SigningKeyStore, LoginProtectionService],
     };
   }
 }

@@ -17,7 +17,10 @@ import { AccessTokenService } from './tokens/access-token.service';
 import { CsrfService } from './browser/csrf.service';
 import type { ChangePasswordDto, ResetPasswordDto } from './dto/password.dto';
 import type { RegisterDto } from './dto/register.dto';
-import { LoginAttemptsService } from './throttling/login-attempts.service';
+import {
+  type LoginProtectionKey,
+  LoginProtectionService,
+} from './throttling/login-protection.service';
 import { PasswordResetNotifier } from './passwords/password-reset-notifier';
 import { PasswordResetTokenRepository } from './passwords/password-reset-token.repository';
 import { describeError } from '../common/describe-error';
@@ -44,6 +47,9 @@ export interface LoginInput {
   mintDeviceCookie: boolean;
 }
 
+/** A user id no account has (the nil UUID), for statements run only to cost the same. */
+const NO_ACCOUNT = '00000000-0000-0000-0000-000000000000';
+
 const invalidCredentials = (): AppException =>
   new AppException('invalid_credentials', 'The email or password is incorrect');
 
@@ -58,7 +64,7 @@ export class AuthService {
     private readonly devices: DevicesService,
     private readonly tokens: AccessTokenService,
     private readonly csrf: CsrfService,
-    private readonly attempts: LoginAttemptsService,
+    private readonly protection: LoginProtectionService,
     private readonly transactions: TransactionRunner,
     private readonly notifier: PasswordResetNotifier,
     private readonly resetTokens: PasswordResetTokenRepository,
@@ -80,65 +86,62 @@ export class AuthService {
 
   /**
    * Checks a login's credentials. Unknown email and wrong password give the same answer and
-   * cost the same (a dummy hash is verified); lockout applies to both alike.
+   * cost the same: the same queries, a dummy hash verified, a failure counted and recorded.
+   * Failed-login protection is checked before any hashing, so a delayed attempt costs no argon2
+   * work and a right password during the delay still gets 429 (no oracle). An administrator's
+   * lock answers 423 for a right and a wrong password alike.
    */
   async validateCredentials(
     email: string,
     password: string,
     meta: RequestMeta,
+    clientDeviceId?: string,
   ): Promise<UserEntity> {
     const emailNormalized = normalizeEmail(email);
     const user = await this.users.findByEmail(email);
-    try {
-      await this.attempts.assertNotLocked(emailNormalized);
-    } catch (locked) {
-      // Attempts against a locked account are worth an audit record (who keeps trying, from where).
-      if (user) await this.recordLockedAttempt(user, meta);
-      throw locked;
-    }
+    const known = clientDeviceId
+      ? await this.devices.isKnownDevice(user?.id, clientDeviceId)
+      : false;
+    const key = this.protection.keyFor(
+      emailNormalized,
+      meta.ip,
+      known ? clientDeviceId : undefined,
+    );
+    await this.protection.assertAllowed(key);
     const ok = user
       ? await this.users.verifyPassword(user, password)
       : await this.users.verifyDummy(password);
-    if (!user || !ok) {
-      const outcome = await this.attempts.recordFailure(emailNormalized);
-      if (user) await this.recordFailedLogin(user, outcome, meta);
-      throw invalidCredentials();
-    }
-    if (user.locked) {
+    // A locked account's attempts count and are recorded whatever the password: identical work.
+    if (!user || !ok || user.locked) await this.recordFailedLogin(key, user, meta);
+    if (user?.locked) {
       throw new AppException('account_locked', 'The account is locked; contact an administrator');
     }
-    await this.attempts.clear(emailNormalized);
+    if (!user || !ok) throw invalidCredentials();
+    await this.protection.recordSuccess(key);
     await this.users.rehashIfNeeded(user, password);
     return user;
   }
 
-  private async recordLockedAttempt(user: UserEntity, meta: RequestMeta): Promise<void> {
-    await this.transactions.run((tx) =>
-      tx.record(
-        'auth.login.failed',
-        { userId: user.id, ip: meta.ip, userAgent: meta.userAgent },
-        { reason: 'account_locked' },
-      ),
-    );
-  }
-
+  /** Counts the failure and records it in one transaction, for unknown emails too (keyed hash). */
   private async recordFailedLogin(
-    user: UserEntity,
-    outcome: { failures: number; lockedUntil?: Date },
+    key: LoginProtectionKey,
+    user: UserEntity | null,
     meta: RequestMeta,
   ): Promise<void> {
     await this.transactions.run(async (tx) => {
-      const context = { userId: user.id, ip: meta.ip, userAgent: meta.userAgent };
-      await tx.record('auth.login.failed', context, {
-        reason: 'invalid_credentials',
-        attempts: outcome.failures,
-      });
-      if (outcome.lockedUntil) {
-        await tx.record('user.locked', context, {
-          reason: 'failed_logins',
-          until: outcome.lockedUntil.toISOString(),
-        });
-      }
+      const attempts = await this.protection.recordFailure(key, tx);
+      const context = { userId: user?.id, ip: meta.ip, userAgent: meta.userAgent };
+      await tx.record(
+        'auth.login.failed',
+        context,
+        user
+          ? { reason: user.locked ? 'account_locked' : 'invalid_credentials', attempts }
+          : {
+              reason: 'invalid_credentials',
+              attempts,
+              emailMac: this.protection.emailMac(key.account),
+            },
+      );
     });
   }
 
@@ -149,6 +152,10 @@ export class AuthService {
     const hint = { ...input.device, clientDeviceId: input.device.clientDeviceId ?? deviceCookie };
     const issued = await this.transactions.run(async (tx) => {
       const locked = await this.users.lockForUpdate(tx, user.id);
+      // An admin lock that landed after the password check still wins (checked under the lock).
+      if (locked.locked) {
+        throw new AppException('account_locked', 'The account is locked; contact an administrator');
+      }
       const { device, isNew } = await this.devices.resolveForLogin(
         tx,
         user.id,
@@ -193,7 +200,10 @@ export class AuthService {
         : (sessionId: string) => this.csrf.verify(sessionId, cookieCsrfToken ?? undefined);
     const rotated = await this.rotation.rotate({ refreshToken, ...context, csrfCheck });
     const user = await this.users.findById(rotated.session.userId);
-    if (!user) throw new AppException('refresh_token_invalid');
+    // A locked user's session refreshes no more: 401 like any dead refresh token (the client
+    // goes back to login, which explains with 423). Locking also revokes the sessions; this
+    // covers a refresh racing the lock.
+    if (!user || user.locked) throw new AppException('refresh_token_invalid');
     return this.tokensFor(rotated.session, rotated.refreshToken, user);
   }
 
@@ -246,7 +256,11 @@ export class AuthService {
     };
   }
 
-  /** Changes the password and ends every other session; the current one continues. */
+  /**
+   * Changes the password and ends every other session; the current one continues. A wrong
+   * current password counts toward the account's failed-login protection (per account and
+   * network: a stolen session cannot guess at leisure) and is recorded.
+   */
   async changePassword(
     auth: AuthContext,
     dto: ChangePasswordDto,
@@ -254,7 +268,17 @@ export class AuthService {
   ): Promise<void> {
     const user = await this.users.findById(auth.userId);
     if (!user) throw new AppException('unauthenticated');
+    const key = this.protection.keyFor(user.emailNormalized, meta.ip);
+    await this.protection.assertAllowed(key);
     if (!(await this.users.verifyPassword(user, dto.currentPassword))) {
+      await this.transactions.run(async (tx) => {
+        const attempts = await this.protection.recordFailure(key, tx);
+        await tx.record(
+          'auth.password_change_failed',
+          { userId: user.id, sessionId: auth.sessionId, ...meta },
+          { reason: 'invalid_current_password', attempts },
+        );
+      });
       throw new AppException('validation_failed', 'The current password is incorrect', {
         errors: [{ field: 'currentPassword', messages: ['is incorrect'] }],
       });
@@ -275,18 +299,32 @@ export class AuthService {
     });
   }
 
-  /** Always answers the same (202); a message goes out only when the account exists. */
+  /**
+   * Always answers the same (202); a message goes out only when the account exists. Both paths
+   * do the same work: a token minted and hashed, one transaction voiding earlier tokens and
+   * recording `password.reset_requested` (for an unknown email: no user, a keyed email hash).
+   * Only the token row itself is extra for a real account.
+   */
   async forgotPassword(email: string, meta: RequestMeta): Promise<void> {
     const user = await this.users.findByEmail(email);
-    if (!user) return;
     const token = newOpaqueToken();
+    const tokenHash = hashToken(token);
     const expiresAt = new Date(this.clock.nowMs() + this.config.passwordResetTtlMs);
     await this.transactions.run(async (tx) => {
-      // A new request voids earlier unused tokens.
-      await this.resetTokens.voidUnused(tx, user.id);
-      await this.resetTokens.insert(tx, user.id, hashToken(token), expiresAt);
+      // A new request voids earlier unused tokens (for no account: the same statement, no rows).
+      await this.resetTokens.voidUnused(tx, user?.id ?? NO_ACCOUNT);
+      if (!user) {
+        await tx.record(
+          'password.reset_requested',
+          { ...meta },
+          { emailMac: this.protection.emailMac(normalizeEmail(email)) },
+        );
+        return;
+      }
+      await this.resetTokens.insert(tx, user.id, tokenHash, expiresAt);
       await tx.record('password.reset_requested', { userId: user.id, ...meta }, {});
     });
+    if (!user) return;
     // Not awaited: a slow channel must not reveal through timing that the account exists.
     this.notifier
       .send({ userId: user.id, email: user.email, token, expiresAt })
@@ -310,7 +348,7 @@ export class AuthService {
       await tx.record('password.reset', { userId: user.id, ...meta }, {});
       return user.emailNormalized;
     });
-    // The owner proved control of the mailbox: lift any lockout.
-    await this.attempts.clear(emailNormalized);
+    // The owner proved control of the mailbox: lift every failed-login delay.
+    await this.protection.clearAccount(emailNormalized);
   }
 }

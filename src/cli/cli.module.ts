@@ -14,6 +14,7 @@ import {
 } from './commands/audit.commands';
 import { KeysRotateCommand } from './commands/keys.command';
 import { SessionsListCommand, SessionsRevokeCommand } from './commands/sessions.commands';
+import { UsersUnlockCommand } from './commands/users.commands';
 import { CliRuntime } from './cli-runtime.service';
 
 const COMMANDS = [
@@ -26,6 +27,7 @@ const COMMANDS = [
   AuditExportCommand,
   AuditPurgeCommand,
   KeysRotateCommand,
+  UsersUnlockCommand,
 ];
 
 /** Names the program in --help as operators run it, and says what configures it. */

@@ -2,8 +2,9 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { Clock } from './clock';
 import { SecretBox } from './secret-box';
+import { SecurityDenials } from './security-denials';
 
-/** Cross-cutting providers every module may inject: the clock and the secret box. */
+/** Cross-cutting providers every module may inject: the clock, the secret box, denial counts. */
 @Global()
 @Module({})
 export class CommonModule {
@@ -12,13 +13,14 @@ export class CommonModule {
       module: CommonModule,
       providers: [
         { provide: Clock, useValue: clock },
+        SecurityDenials,
         {
           provide: SecretBox,
           useFactory: (config: AppConfig) => SecretBox.fromConfig(config),
           inject: [AppConfig],
         },
       ],
-      exports: [Clock, SecretBox],
+      exports: [Clock, SecretBox, SecurityDenials],
     };
   }
 }

@@ -1,10 +1,19 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  Injectable,
+  Logger,
+  Optional,
+} from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { AppException } from './app.exception';
 import { isDatabaseUnavailable } from './database-errors';
 import type { ErrorCode } from './error-codes';
 import { problemFor, sendProblem, type ProblemDetails } from './problem-details';
 import { describeError } from './describe-error';
+import { SecurityDenials } from './security-denials';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'validation_failed',
@@ -80,10 +89,16 @@ function bodyParserProblem(error: unknown): ProblemDetails | undefined {
 }
 
 @Catch()
+@Injectable()
 export class ProblemDetailsFilter implements ExceptionFilter {
+  constructor(@Optional() private readonly denials?: SecurityDenials) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
+    const http = host.switchToHttp();
+    const res = http.getResponse<Response>();
     const { problem, headers } = toProblem(exception);
+    // Refusals (403, invalid tokens, 429) are audited in per-minute aggregates.
+    this.denials?.note(problem.code, http.getRequest<Request>().ip);
     sendProblem(res, problem, headers);
   }
 }

@@ -67,10 +67,30 @@ describe('loadConfig', () => {
       TRUST_PROXY: '1',
       CORS_ORIGINS: 'https://a.example, http://localhost:5173',
     });
-    expect(config.rateLimit).toEqual({ enabled: true, limit: 20, windowMs: 30_000 });
+    expect(config.rateLimit).toEqual({
+      enabled: true,
+      limit: 20,
+      windowMs: 30_000,
+      global: { limit: 600, windowMs: 60_000 },
+    });
     expect(config.trustProxy).toBe(1);
     expect(config.corsOrigins).toEqual(['https://a.example', 'http://localhost:5173']);
     expect(problemsOf({ RATE_LIMIT_AUTH: 'lots' })).toHaveLength(1);
+  });
+
+  it('parses the failed-login account ceiling and the global auth budget', () => {
+    expect(loadConfig({}).login.accountMaxFailures).toBe(100);
+    expect(loadConfig({ LOGIN_ACCOUNT_MAX_FAILURES: '250' }).login.accountMaxFailures).toBe(250);
+    expect(problemsOf({ LOGIN_ACCOUNT_MAX_FAILURES: '0' })).toEqual([
+      expect.stringContaining('LOGIN_ACCOUNT_MAX_FAILURES'),
+    ]);
+    expect(loadConfig({ RATE_LIMIT_AUTH_GLOBAL: '50/10s' }).rateLimit.global).toEqual({
+      limit: 50,
+      windowMs: 10_000,
+    });
+    expect(problemsOf({ RATE_LIMIT_AUTH_GLOBAL: 'many' })).toEqual([
+      expect.stringContaining('RATE_LIMIT_AUTH_GLOBAL'),
+    ]);
   });
 
   it('refuses an absolute lifetime shorter than the idle timeout', () => {

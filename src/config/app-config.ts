@@ -46,11 +46,20 @@ export class AppConfig {
     readonly activityWriteIntervalMs: number;
   };
   readonly refreshReuseGraceMs!: number;
-  readonly login!: { readonly maxFailures: number; readonly lockoutMs: number };
+  readonly login!: {
+    /** Failures from one network (or one known device) before its attempts are delayed. */
+    readonly maxFailures: number;
+    /** The cap on a delay; counters decay after twice this without failures. */
+    readonly lockoutMs: number;
+    /** Failures across all networks after which every unknown device is delayed too. */
+    readonly accountMaxFailures: number;
+  };
   readonly rateLimit!: {
     readonly enabled: boolean;
     readonly limit: number;
     readonly windowMs: number;
+    /** RATE_LIMIT_AUTH_GLOBAL: login and register across all clients. */
+    readonly global: { readonly limit: number; readonly windowMs: number };
   };
   readonly cookieSecure!: boolean;
   readonly corsOrigins!: readonly string[];
@@ -168,18 +177,35 @@ class EnvReader {
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
-function parseRateLimit(reader: EnvReader): { limit: number; windowMs: number } {
-  const text = reader.string('RATE_LIMIT_AUTH', '10/1m');
+function parseRate(
+  reader: EnvReader,
+  name: string,
+  fallback: string,
+  max: number,
+): { limit: number; windowMs: number } {
+  const text = reader.string(name, fallback);
   const match = /^(\d+)\s*\/\s*(\S+)$/.exec(text);
   const windowMs = match ? parseDuration(match[2]) : undefined;
   const limit = match ? Number(match[1]) : NaN;
-  if (!match || windowMs === undefined || windowMs < 1000 || limit < 1 || limit > 100_000) {
-    return reader.fail('RATE_LIMIT_AUTH', text, 'requests per window, such as 10/1m', {
-      limit: 10,
-      windowMs: MINUTE,
+  if (!match || windowMs === undefined || windowMs < 1000 || limit < 1 || limit > max) {
+    const [count, window] = fallback.split('/');
+    return reader.fail(name, text, `requests per window, such as ${fallback}`, {
+      limit: Number(count),
+      windowMs: parseDuration(window) ?? MINUTE,
     });
   }
   return { limit, windowMs };
+}
+
+function parseRateLimit(reader: EnvReader): {
+  limit: number;
+  windowMs: number;
+  global: { limit: number; windowMs: number };
+} {
+  return {
+    ...parseRate(reader, 'RATE_LIMIT_AUTH', '10/1m', 100_000),
+    global: parseRate(reader, 'RATE_LIMIT_AUTH_GLOBAL', '600/1m', 10_000_000),
+  };
 }
 
 const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -386,6 +412,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     login: {
       maxFailures: r.int('LOGIN_MAX_FAILURES', 5, 1, 1000),
       lockoutMs: r.duration('LOCKOUT_DURATION', '15m', 1000, 30 * DAY),
+      accountMaxFailures: r.int('LOGIN_ACCOUNT_MAX_FAILURES', 100, 1, 1_000_000),
     },
     rateLimit: { enabled: r.bool('RATE_LIMIT_ENABLED', true), ...parseRateLimit(r) },
     cookieSecure: r.bool('COOKIE_SECURE', true),

@@ -6,7 +6,7 @@ import { WebhookEntity } from '../alerting/webhook.entity';
 import { AuditChainHeadEntity } from '../audit/audit-chain-head.entity';
 import { AuditCheckpointEntity } from '../audit/audit-checkpoint.entity';
 import { AuditRecordEntity } from '../audit/audit-record.entity';
-import { LoginAttemptEntity } from '../auth/throttling/login-attempt.entity';
+import { LoginProtectionEntity } from '../auth/throttling/login-protection.entity';
 import { PasswordResetTokenEntity } from '../auth/passwords/password-reset-token.entity';
 import { ServerSecretEntity } from '../auth/browser/server-secret.entity';
 import { DeviceEntity } from '../devices/device.entity';
@@ -26,7 +26,7 @@ import { UserEntity } from '../users/user.entity';
  */
 export const ENTITIES: Function[] = [
   UserEntity,
-  LoginAttemptEntity,
+  LoginProtectionEntity,
   PasswordResetTokenEntity,
   ServerSecretEntity,
   DeviceEntity,

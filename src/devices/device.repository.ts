@@ -13,6 +13,11 @@ export class DeviceRepository {
     return tx.manager.getRepository(DeviceEntity).findOneBy({ userId, clientDeviceId });
   }
 
+  /** Whether the user has this client device id (one indexed lookup). */
+  existsForClient(userId: string, clientDeviceId: string): Promise<boolean> {
+    return this.devices.existsBy({ userId, clientDeviceId });
+  }
+
   findById(id: string, tx?: Tx): Promise<DeviceEntity | null> {
     return (tx?.manager.getRepository(DeviceEntity) ?? this.devices).findOneBy({ id });
   }

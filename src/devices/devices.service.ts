@@ -36,9 +36,12 @@ export interface ResolvedDevice {
   isNew: boolean;
 }
 
+const DERIVED_PREFIX = 'ua:';
+const NO_USER = '00000000-0000-0000-0000-000000000000';
+
 /** Without a client id, a device is recognised by its user agent (a coarse but stable key). */
 function derivedClientId(userAgent: string | undefined): string {
-  return `ua:${createHash('sha256')
+  return `${DERIVED_PREFIX}${createHash('sha256')
     .update(userAgent ?? '')
     .digest('base64url')
     .slice(0, 32)}`;
@@ -93,6 +96,17 @@ export class DevicesService {
       { name: device.name, platform: device.platform ?? undefined },
     );
     return { device, isNew: true };
+  }
+
+  /**
+   * Whether a client-supplied device id (browser device cookie, app device id) belongs to one of
+   * the user's devices. Ids derived from the user agent never count: anyone can copy a user
+   * agent. `userId` undefined (no such account) runs the same query, so both cost alike.
+   */
+  async isKnownDevice(userId: string | undefined, clientDeviceId: string): Promise<boolean> {
+    if (clientDeviceId.startsWith(DERIVED_PREFIX)) return false;
+    const known = await this.devices.existsForClient(userId ?? NO_USER, clientDeviceId);
+    return known && userId !== undefined;
   }
 
   findById(id: string, tx?: Tx): Promise<DeviceEntity | null> {

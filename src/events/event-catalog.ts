@@ -25,7 +25,14 @@ export type AmrValue = 'pwd' | 'otp' | 'hwk' | 'swk' | 'user' | 'mfa';
 export interface EventDataMap {
   'user.registered': Record<string, never>;
   'auth.login.succeeded': { rememberMe: boolean; newDevice: boolean };
-  'auth.login.failed': { reason: 'invalid_credentials' | 'account_locked'; attempts?: number };
+  /** `emailMac`: a keyed hash of the normalised email (never the email), set when no account matched. */
+  'auth.login.failed': {
+    reason: 'invalid_credentials' | 'account_locked';
+    attempts?: number;
+    emailMac?: string;
+  };
+  /** A wrong current password on password change (counted like a failed login). */
+  'auth.password_change_failed': { reason: 'invalid_current_password'; attempts: number };
   'session.created': { rememberMe: boolean; idleExpiresAt: string; expiresAt: string };
   'session.refreshed': { ipChanged: boolean; previousIp?: string; graceReplay?: boolean };
   'session.revoked': { reason: RevocationReason; actorId?: string };
@@ -42,7 +49,8 @@ export interface EventDataMap {
   'user.unlocked': { reason: 'admin' | 'expired'; actorId?: string };
   'user.roles_changed': { roles: string[]; actorId?: string };
   'password.changed': Record<string, never>;
-  'password.reset_requested': Record<string, never>;
+  /** `emailMac` (keyed hash, never the email) when no account matched: recorded all the same. */
+  'password.reset_requested': { emailMac?: string };
   'password.reset': Record<string, never>;
   'alert.raised': { alertId: string; rule: string; severity: string };
   // v2 second factors. By design no member can hold a secret, a code or a recovery code: only
@@ -62,12 +70,23 @@ export interface EventDataMap {
   };
   'passkey.removed': { credentialId: string; name: string; actorId?: string };
   'auth.step_up': { method: 'password' | MfaMethod; amr: AmrValue[] };
+  /**
+   * Refused requests of one kind from one client network within one minute, aggregated (one
+   * event per key per minute per instance, never one per request). No user: the key is where.
+   */
+  'security.denied': {
+    kind: 'forbidden' | 'csrf_failed' | 'token_invalid' | 'rate_limited';
+    network: string;
+    count: number;
+    windowStart: string;
+  };
 }
 
 export type EventType = keyof EventDataMap;
 
 export interface EventContext {
-  userId: string;
+  /** Absent only for security events about no known account (a failed login for an unknown email). */
+  userId?: string;
   sessionId?: string;
   deviceId?: string;
   ip?: string;

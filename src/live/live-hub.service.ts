@@ -28,7 +28,7 @@ export function isStreamed(type: string): boolean {
   return type.startsWith('session.') || type.startsWith('device.') || type === 'alert.raised';
 }
 
-function compact(event: LifecycleEvent): LiveEvent {
+function compact(event: LifecycleEvent & { userId: string }): LiveEvent {
   return {
     id: event.id,
     type: event.type,
@@ -123,10 +123,13 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   private onPublished(event: LifecycleEvent): void {
-    if (!isStreamed(event.type)) return;
-    this.bus.publish('user_event', compact(event)).catch((error: unknown) => {
-      this.logger.warn(`live fan-out failed: ${describeError(error)}`);
-    });
+    // An event about no account (an admin-only alert, an unknown email) has no stream to reach.
+    if (!isStreamed(event.type) || event.userId === undefined) return;
+    this.bus
+      .publish('user_event', compact({ ...event, userId: event.userId }))
+      .catch((error: unknown) => {
+        this.logger.warn(`live fan-out failed: ${describeError(error)}`);
+      });
   }
 
   private onUserEvent(event: LiveEvent): void {

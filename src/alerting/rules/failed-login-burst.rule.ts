@@ -39,8 +39,8 @@ export class FailedLoginBurstAccountRule extends AlertRule {
 }
 
 /**
- * Many failed logins from one IP address, across accounts (credential stuffing). Only failures
- * against existing accounts produce events, so unknown emails do not count. The alert is filed
+ * Many failed logins from one IP address, across accounts (credential stuffing). Failures for
+ * unknown emails produce events too (without a user), so they count. The alert is filed
  * under the account whose failure crossed the threshold; later ones fold into it.
  */
 @Injectable()

@@ -43,6 +43,8 @@ export function networkTracker(req: Record<string, unknown>): string {
 }
 
 const REFRESH_ROUTE = 'tessera:refresh-rate-limit';
+const GLOBAL_BUDGET = 'tessera:auth-global-budget';
+const LOGIN_ROUTE = 'tessera:login-route';
 /** Refresh is routine for clients: it gets its own, looser per-IP limit. */
 const REFRESH_LIMIT_FACTOR = 6;
 
@@ -51,6 +53,24 @@ export const RefreshRateLimit = (): MethodDecorator => SetMetadata(REFRESH_ROUTE
 
 function isRefreshRoute(context: ExecutionContext): boolean {
   return Reflect.getMetadata(REFRESH_ROUTE, context.getHandler()) === true;
+}
+
+/** Marks login and register: they also draw on RATE_LIMIT_AUTH_GLOBAL, shared by all clients. */
+export const GlobalAuthBudget = (): MethodDecorator => SetMetadata(GLOBAL_BUDGET, true);
+
+function hasGlobalBudget(context: ExecutionContext): boolean {
+  return Reflect.getMetadata(GLOBAL_BUDGET, context.getHandler()) === true;
+}
+
+/**
+ * Marks the login route: it is not limited per account by this guard, since a per-email budget
+ * anyone can spend would let a stranger keep the owner out. Failed-login protection
+ * (LoginProtectionService) limits guessing per account and network instead.
+ */
+export const LoginRoute = (): MethodDecorator => SetMetadata(LOGIN_ROUTE, true);
+
+function isLoginRoute(context: ExecutionContext): boolean {
+  return Reflect.getMetadata(LOGIN_ROUTE, context.getHandler()) === true;
 }
 
 export function authThrottlers(config: AppConfig): ThrottlerOptions[] {
@@ -69,7 +89,17 @@ export function authThrottlers(config: AppConfig): ThrottlerOptions[] {
       limit,
       ttl: windowMs,
       getTracker: accountTracker,
-      skipIf: (ctx) => off() || isRefreshRoute(ctx),
+      skipIf: (ctx) => off() || isRefreshRoute(ctx) || isLoginRoute(ctx),
+    },
+    {
+      // Sheds a flood spread over many networks before it reaches argon2 or the database.
+      name: 'global',
+      limit: config.rateLimit.global.limit,
+      ttl: config.rateLimit.global.windowMs,
+      getTracker: () => 'all',
+      // One bucket for both routes (the default key is per route).
+      generateKey: () => 'auth-global',
+      skipIf: (ctx) => off() || !hasGlobalBudget(ctx),
     },
     {
       name: 'refresh',
