@@ -8,6 +8,7 @@ export interface AdminModuleDeps {
   users: DynamicModule;
   devices: DynamicModule;
   sessions: DynamicModule;
+  mfa: DynamicModule;
 }
 
 /**
@@ -19,7 +20,7 @@ export class AdminModule {
   static forRoot(deps: AdminModuleDeps): DynamicModule {
     return {
       module: AdminModule,
-      imports: [deps.users, deps.devices, deps.sessions],
+      imports: [deps.users, deps.devices, deps.sessions, deps.mfa],
       controllers: [AdminUsersController, AdminSessionsController],
       providers: [AdminUsersService],
       exports: [AdminUsersService],

@@ -13,6 +13,7 @@ import {
   AuditVerifyCommand,
 } from './commands/audit.commands';
 import { KeysRotateCommand } from './commands/keys.command';
+import { MfaResetCommand } from './commands/mfa.commands';
 import { SessionsListCommand, SessionsRevokeCommand } from './commands/sessions.commands';
 import { CliRuntime } from './cli-runtime.service';
 
@@ -26,6 +27,7 @@ const COMMANDS = [
   AuditExportCommand,
   AuditPurgeCommand,
   KeysRotateCommand,
+  MfaResetCommand,
 ];
 
 /** Names the program in --help as operators run it, and says what configures it. */
