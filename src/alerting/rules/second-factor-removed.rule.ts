@@ -15,7 +15,8 @@ function removedBy(event: AnyLifecycleEvent): string | undefined {
  * user did it themselves (a fresh step-up was needed); high when an administrator or the
  * operator CLI reset the factors, because a help-desk reset is the classic way around MFA
  * (social engineering) and the user may know nothing of it. An admin reset records one event
- * per factor; they fold into one alert (same dedupe key within the window).
+ * per factor; they fold into one alert (same dedupe key within the window). Dedupe keys are
+ * global across users, so each names the user.
  */
 @Injectable()
 export class SecondFactorRemovedRule extends AlertRule {
@@ -28,21 +29,21 @@ export class SecondFactorRemovedRule extends AlertRule {
       return {
         severity: 'high',
         title: "An administrator reset the account's second factors",
-        dedupeKey: `reset:${actorId}`,
+        dedupeKey: `reset:${event.userId}:${actorId}`,
       };
     }
     if (event.type === 'passkey.removed') {
       return {
         severity: 'medium',
         title: `A passkey was removed: ${event.data.name}`,
-        dedupeKey: 'self',
+        dedupeKey: `self:${event.userId}`,
       };
     }
     if (event.type === 'mfa.disabled') {
       return {
         severity: 'medium',
         title: 'The authenticator app (TOTP) was removed',
-        dedupeKey: 'self',
+        dedupeKey: `self:${event.userId}`,
       };
     }
     return undefined;

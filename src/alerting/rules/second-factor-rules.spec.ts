@@ -18,7 +18,7 @@ describe('SecondFactorRemovedRule', () => {
     expect(draft).toEqual({
       severity: 'medium',
       title: 'A passkey was removed: Work key',
-      dedupeKey: 'self',
+      dedupeKey: 'self:user-1',
     });
   });
 
@@ -37,7 +37,7 @@ describe('SecondFactorRemovedRule', () => {
       expect(draft).toEqual({
         severity: 'high',
         title: "An administrator reset the account's second factors",
-        dedupeKey: `reset:${ADMIN_ID}`,
+        dedupeKey: `reset:user-1:${ADMIN_ID}`,
       });
     }
   });
