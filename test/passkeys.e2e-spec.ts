@@ -96,6 +96,7 @@ describe('passkeys (/me/passkeys)', () => {
       createdAt: new Date(t.clock.nowMs()).toISOString(),
       lastUsedAt: null,
     });
+    t.clock.advance(1000); // listed oldest first; same instant: by id
     const second = await registerPasskey(me.accessToken);
     expect(second.name).toBe('Passkey 2');
     expect(await listOf(me.accessToken)).toEqual([added, second]);
