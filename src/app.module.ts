@@ -18,6 +18,7 @@ import { HealthModule } from './health/health.module';
 import { LiveModule } from './live/live.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MfaModule } from './mfa/mfa.module';
+import { PasskeyCountsModule } from './mfa/passkey-counts.module';
 import { SessionCountsModule } from './sessions/session-counts.module';
 import { SessionsModule, type SessionsModuleOptions } from './sessions/sessions.module';
 import { UsersModule } from './users/users.module';
@@ -37,8 +38,12 @@ export class AppModule {
     // Each feature module is built once and that instance imported wherever it is used, along
     // the allowed arrows (users <- devices <- sessions <- auth <- admin; docs/architecture.md).
     const users = UsersModule.forRoot({ passwordPolicy: options.auth?.passwordPolicy });
-    const devices = DevicesModule.forRoot({ sessionCounts: SessionCountsModule });
+    const devices = DevicesModule.forRoot({
+      sessionCounts: SessionCountsModule,
+      passkeyCounts: PasskeyCountsModule,
+    });
     const sessions = SessionsModule.forRoot(options.sessions ?? {}, { devices });
+    const mfa = MfaModule.forRoot({ users, sessionDevices: SessionCountsModule });
     const auth = AuthModule.forRoot(options.auth ?? {}, { users, devices, sessions });
     return {
       module: AppModule,
@@ -53,11 +58,11 @@ export class AppModule {
         users,
         devices,
         sessions,
-        MfaModule.forRoot({ users }),
+        mfa,
         auth,
         HealthModule,
         MetricsModule.forRoot({ sessionMetrics: sessions }),
-        AdminModule.forRoot({ users, devices, sessions, auth }),
+        AdminModule.forRoot({ users, devices, sessions, auth, mfa }),
         AuditModule,
         AlertingModule.forRoot(options.alerting),
         LiveModule.forRoot({ endedSessions: sessions }),

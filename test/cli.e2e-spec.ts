@@ -16,6 +16,7 @@ import { CLI_ACTOR_ID } from '../src/cli/cli-output';
 import { JsonLogger } from '../src/common/json-logger';
 import { loadConfig } from '../src/config/app-config';
 import { bearer, PASSWORD, uniqueEmail } from './support/auth-client';
+import { SoftAuthenticator } from './support/soft-authenticator';
 import { createScratchDatabase, type ScratchDatabase, serverUrl } from './support/test-database';
 
 // Every command is a fresh Node process booting the application: allow for a loaded machine.
@@ -140,6 +141,7 @@ describe('operator CLI', () => {
       'audit:export',
       'audit:purge',
       'keys:rotate',
+      'mfa:reset',
     ]) {
       expect(help.stdout).toContain(command);
     }
@@ -274,6 +276,69 @@ describe('operator CLI', () => {
     expect(roleChanges.map((r) => r.data.roles)).toEqual(
       expect.arrayContaining([['admin', 'user'], ['user']]),
     );
+  });
+
+  it("resets a user's second factors (mfa:reset), audited with the CLI as actor", async () => {
+    const email = uniqueEmail('cli-mfa');
+    const server = await startServer();
+    let credentialId: string;
+    try {
+      await server.http.post('/auth/register').send({ email, password: PASSWORD }).expect(201);
+      const { accessToken } = (
+        await server.http.post('/auth/login').send({ email, password: PASSWORD }).expect(200)
+      ).body;
+      const options = (
+        await server.http
+          .post('/me/passkeys/options')
+          .set(...bearer(accessToken))
+          .expect(200)
+      ).body;
+      const origin = loadConfig(env).webauthn.origins[0];
+      const response = new SoftAuthenticator(origin).createCredential(options);
+      credentialId = (
+        await server.http
+          .post('/me/passkeys')
+          .set(...bearer(accessToken))
+          .send({ response })
+          .expect(201)
+      ).body.id;
+    } finally {
+      await server.close();
+    }
+
+    const reset = await cli(['mfa:reset', email]);
+    expect(reset).toMatchObject({ status: 0, stderr: '' });
+    expect(reset.stdout).toMatch(new RegExp(`^reset the second factors of ${email} \\(`));
+    expectFailure(
+      await cli(['mfa:reset', 'nobody@example.com']),
+      /^error: no user with email nobody@example.com$/,
+    );
+
+    const exported = await cli([
+      'audit:export',
+      '--from',
+      new Date(Date.now() - 600_000).toISOString(),
+    ]);
+    const records = exported.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            type: string;
+            actorId: string | null;
+            data: Record<string, unknown>;
+          },
+      );
+    const removed = records.find(
+      (r) => r.type === 'passkey.removed' && r.data.credentialId === credentialId!,
+    );
+    expect(removed?.actorId).toBe(CLI_ACTOR_ID);
+    expect(
+      records.some(
+        (r) => r.type === 'mfa.disabled' && r.actorId === CLI_ACTOR_ID && r.data.method === 'all',
+      ),
+    ).toBe(true);
   });
 
   it('verifies and purges the audit log', async () => {

@@ -254,7 +254,7 @@ describe('OpenAPI document and Swagger UI', () => {
     const admin = operations().filter(
       ({ path }) => path.startsWith('/admin/users') || path.startsWith('/admin/sessions'),
     );
-    expect(admin).toHaveLength(7);
+    expect(admin).toHaveLength(8);
     for (const { path, method, op } of admin) {
       const where = `${method.toUpperCase()} ${path}`;
       expect({ where, tags: op.tags }).toEqual({ where, tags: ['admin'] });

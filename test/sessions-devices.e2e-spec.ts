@@ -196,6 +196,7 @@ describe('self-service sessions and devices', () => {
       platform: 'mobile',
       activeSessions: 2,
       trusted: false,
+      passkeys: 0,
     });
     const windows = devices.find((d) => d.os === 'Windows 10');
     expect(windows).toMatchObject({ browser: 'Chrome 131', activeSessions: 1 });

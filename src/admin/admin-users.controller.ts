@@ -1,6 +1,7 @@
 import {
   Body,
   Controller,
+  Delete,
   Get,
   HttpCode,
   Param,
@@ -9,7 +10,7 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
 import { AdminOnly } from '../common/roles.decorator';
 import { ApiProblemResponses } from '../common/api-problem.decorator';
 import {
@@ -19,6 +20,7 @@ import {
   type RequestMeta,
 } from '../common/auth-context';
 import type { Page } from '../common/keyset-cursor';
+import { RequireFreshAuth } from '../common/require-fresh-auth.decorator';
 import type { UserView } from '../users/users.service';
 import { AdminUsersService } from './admin-users.service';
 import {
@@ -88,5 +90,27 @@ export class AdminUsersController {
   ): Promise<RevokedSessionsDto> {
     const revoked = await this.admin.revokeAllSessions(id, auth.userId, meta);
     return { revoked: revoked.length };
+  }
+
+  @Delete(':id/mfa')
+  @HttpCode(204)
+  @RequireFreshAuth()
+  @ApiOperation({
+    summary: "Reset a user's second factors (TOTP, passkeys, recovery codes)",
+    description:
+      'For a user who lost their authenticator: they sign in with their password again and ' +
+      'can enrol anew. Recorded as `mfa.disabled` (method `all`) and one `passkey.removed` per ' +
+      'passkey, with the admin as `actorId`; raises a high-severity alert for the user. Needs ' +
+      'a recent authentication (STEP_UP_MAX_AGE): otherwise 401 `step_up_required`.',
+  })
+  @ApiParam(USER_ID)
+  @ApiNoContentResponse({ description: 'Every second factor of the user is removed' })
+  @ApiProblemResponses(400, 401, 'step_up_required', 403, 404)
+  async resetMfa(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @CurrentAuth() auth: AuthContext,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<void> {
+    await this.admin.resetMfa(id, auth.userId, meta);
   }
 }

@@ -6,6 +6,7 @@ import { Clock } from '../common/clock';
 import type { Page } from '../common/keyset-cursor';
 import { DevicesService } from '../devices/devices.service';
 import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
+import { MfaService } from '../mfa/mfa.service';
 import { SessionSearchService } from '../sessions/session-search.service';
 import { SessionsService } from '../sessions/sessions.service';
 import type { Role, UserEntity } from '../users/user.entity';
@@ -44,6 +45,7 @@ export class AdminUsersService {
     private readonly protection: LoginProtectionService,
     private readonly search: SessionSearchService,
     private readonly devices: DevicesService,
+    private readonly mfa: MfaService,
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
   ) {}
@@ -112,6 +114,18 @@ export class AdminUsersService {
     await this.transactions.run((tx) =>
       this.sessions.revoke(tx, { sessionIds: [sessionId] }, 'admin', { actorId, ...meta }),
     );
+  }
+
+  /**
+   * Removes every second factor of the user (TOTP, passkeys, recovery codes), for a user who
+   * lost them; audited with the admin (or the CLI) as actor. 404 for an unknown user. The
+   * user's sessions stay: they were authenticated when the factors still existed.
+   */
+  resetMfa(id: string, actorId: string, meta: RequestMeta = {}): Promise<void> {
+    return this.transactions.run(async (tx) => {
+      await this.users.lockForUpdate(tx, id);
+      await this.mfa.resetAll(tx, id, actorId, meta);
+    });
   }
 
   /** Grants or takes away the admin role; roles are re-read on every admin request. */

@@ -10,6 +10,7 @@ export interface AdminModuleDeps {
   sessions: DynamicModule;
   /** For LoginProtectionService: unlocking clears failed-login protection. */
   auth: DynamicModule;
+  mfa: DynamicModule;
 }
 
 /**
@@ -21,7 +22,7 @@ export class AdminModule {
   static forRoot(deps: AdminModuleDeps): DynamicModule {
     return {
       module: AdminModule,
-      imports: [deps.users, deps.devices, deps.sessions, deps.auth],
+      imports: [deps.users, deps.devices, deps.sessions, deps.auth, deps.mfa],
       controllers: [AdminUsersController, AdminSessionsController],
       providers: [AdminUsersService],
       exports: [AdminUsersService],

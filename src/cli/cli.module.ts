@@ -13,6 +13,7 @@ import {
   AuditVerifyCommand,
 } from './commands/audit.commands';
 import { KeysRotateCommand } from './commands/keys.command';
+import { MfaResetCommand } from './commands/mfa.commands';
 import { SessionsListCommand, SessionsRevokeCommand } from './commands/sessions.commands';
 import { UsersUnlockCommand } from './commands/users.commands';
 import { CliRuntime } from './cli-runtime.service';
@@ -28,6 +29,7 @@ const COMMANDS = [
   AuditPurgeCommand,
   KeysRotateCommand,
   UsersUnlockCommand,
+  MfaResetCommand,
 ];
 
 /** Names the program in --help as operators run it, and says what configures it. */

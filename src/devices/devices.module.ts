@@ -8,6 +8,8 @@ import { DevicesService } from './devices.service';
 export interface DevicesModuleDeps {
   /** A module exporting DeviceSessionCounts (the sessions module's SessionCountsModule). */
   sessionCounts: Type | DynamicModule;
+  /** A module exporting DevicePasskeyCounts (the mfa module's PasskeyCountsModule). */
+  passkeyCounts: Type | DynamicModule;
 }
 
 /** Device recognition and trust. Exports DevicesService only. */
@@ -16,7 +18,7 @@ export class DevicesModule {
   static forRoot(deps: DevicesModuleDeps): DynamicModule {
     return {
       module: DevicesModule,
-      imports: [TypeOrmModule.forFeature([DeviceEntity]), deps.sessionCounts],
+      imports: [TypeOrmModule.forFeature([DeviceEntity]), deps.sessionCounts, deps.passkeyCounts],
       controllers: [DevicesController],
       providers: [DevicesService, DeviceRepository],
       exports: [DevicesService],

@@ -5,6 +5,7 @@ import type { RequestMeta } from '../common/auth-context';
 import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
 import type { DeviceEntity } from './device.entity';
 import { DeviceRepository } from './device.repository';
+import { DevicePasskeyCounts } from './device-passkey-counts';
 import { DeviceSessionCounts } from './device-session-counts';
 import { parseUserAgent } from './user-agent';
 
@@ -29,6 +30,8 @@ export interface DeviceView extends DeviceSummary {
   firstSeenAt: string;
   lastSeenAt: string;
   activeSessions: number;
+  /** The user's passkeys registered from this device. */
+  passkeys: number;
 }
 
 export interface ResolvedDevice {
@@ -52,6 +55,7 @@ export class DevicesService {
   constructor(
     private readonly devices: DeviceRepository,
     private readonly sessionCounts: DeviceSessionCounts,
+    private readonly passkeyCounts: DevicePasskeyCounts,
     private readonly transactions: TransactionRunner,
   ) {}
 
@@ -120,11 +124,12 @@ export class DevicesService {
     return device;
   }
 
-  /** Lists a user's devices with their active-session counts (read-only view of sessions). */
+  /** Lists a user's devices with their active-session and passkey counts (through ports). */
   async list(userId: string, now: Date): Promise<DeviceView[]> {
-    const [devices, counts] = await Promise.all([
+    const [devices, counts, passkeys] = await Promise.all([
       this.devices.listForUser(userId),
       this.sessionCounts.activeByDevice(userId, now),
+      this.passkeyCounts.byDevice(userId),
     ]);
     return devices.map((device) => ({
       id: device.id,
@@ -136,6 +141,7 @@ export class DevicesService {
       firstSeenAt: device.firstSeenAt.toISOString(),
       lastSeenAt: device.lastSeenAt.toISOString(),
       activeSessions: counts.get(device.id) ?? 0,
+      passkeys: passkeys.get(device.id) ?? 0,
     }));
   }
 

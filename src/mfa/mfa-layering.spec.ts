@@ -8,9 +8,14 @@ import { MfaModule } from './mfa.module';
 describe('mfa module', () => {
   @Module({})
   class FakeUsersModule {}
+  @Module({})
+  class FakeSessionDevicesModule {}
 
   it('exports services only, never its repositories', () => {
-    const sut = MfaModule.forRoot({ users: FakeUsersModule });
+    const sut = MfaModule.forRoot({
+      users: FakeUsersModule,
+      sessionDevices: FakeSessionDevicesModule,
+    });
     const exported = (sut.exports ?? []).map((provider) => (provider as { name: string }).name);
     expect(exported.length).toBeGreaterThan(0);
     exported.forEach((name) => expect(name).toMatch(/Service$/));

@@ -1,7 +1,9 @@
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
+import { MePasskeysController } from './me-passkeys.controller';
 import { MfaLoginTokensRepository } from './mfa-login-tokens.repository';
 import { MfaTokenService } from './mfa-token.service';
 import { MfaService } from './mfa.service';
+import { MyPasskeysService } from './my-passkeys.service';
 import { PasskeysService } from './passkeys.service';
 import { RecoveryCodesRepository } from './recovery-codes.repository';
 import { RecoveryCodesService } from './recovery-codes.service';
@@ -11,13 +13,16 @@ import { WebAuthnRepository } from './webauthn.repository';
 
 /**
  * Second factors: TOTP, recovery codes, passkeys and the mfaToken between the two login steps.
- * Depends on users (global) and on the global config, clock, secret box and transaction
- * runner; never on sessions, auth, admin, audit or alerting (they build on it). Exports
- * services only: the tables stay this module's own.
+ * Depends on users and on the global config, clock, secret box and transaction runner; never
+ * on sessions, auth, admin, audit or alerting (they build on it). The device of the caller's
+ * session comes through the devices module's SessionDeviceLookup port. Exports services only:
+ * the tables stay this module's own.
  */
 export interface MfaModuleDeps {
   /** The users module instance (UsersService), built once by AppModule. */
   users: Type | DynamicModule;
+  /** A module exporting SessionDeviceLookup (the sessions module's SessionCountsModule). */
+  sessionDevices: Type | DynamicModule;
 }
 
 @Module({})
@@ -25,7 +30,8 @@ export class MfaModule {
   static forRoot(deps: MfaModuleDeps): DynamicModule {
     return {
       module: MfaModule,
-      imports: [deps.users],
+      imports: [deps.users, deps.sessionDevices],
+      controllers: [MePasskeysController],
       providers: [
         TotpFactorsRepository,
         RecoveryCodesRepository,
@@ -36,6 +42,7 @@ export class MfaModule {
         PasskeysService,
         MfaTokenService,
         MfaService,
+        MyPasskeysService,
       ],
       exports: [MfaService, MfaTokenService, TotpService, RecoveryCodesService, PasskeysService],
     };

@@ -80,6 +80,17 @@ export class WebAuthnRepository {
     return manager.countBy(WebAuthnCredentialEntity, { userId });
   }
 
+  /** The user's credentials counted by the device they were registered from. */
+  async countsByDevice(userId: string): Promise<Map<string, number>> {
+    const rows = await this.dataSource.query<Array<{ device_id: string; n: number }>>(
+      `SELECT device_id, count(*)::int AS n FROM webauthn_credentials
+        WHERE user_id = $1 AND device_id IS NOT NULL
+        GROUP BY device_id`,
+      [userId],
+    );
+    return new Map(rows.map((row) => [row.device_id, Number(row.n)]));
+  }
+
   /**
    * Records a verified assertion if the stored counter is still the one it was verified against
    * (compare-and-set): of two assertions verified against the same counter only one is recorded.

@@ -3,7 +3,9 @@ import type { AlertRule } from '../alert-rule';
 import { AccountLockedRule } from './account-locked.rule';
 import { FailedLoginBurstAccountRule, FailedLoginBurstIpRule } from './failed-login-burst.rule';
 import { NewDeviceRule } from './new-device.rule';
+import { RecoveryCodeUsedRule } from './recovery-code-used.rule';
 import { RefreshReuseRule } from './refresh-reuse.rule';
+import { SecondFactorRemovedRule } from './second-factor-removed.rule';
 import { SessionIpChangedRule } from './session-ip-changed.rule';
 import { SessionLimitEvictionRule } from './session-limit-eviction.rule';
 
@@ -16,4 +18,6 @@ export const DEFAULT_ALERT_RULES: Array<Type<AlertRule>> = [
   AccountLockedRule,
   SessionIpChangedRule,
   SessionLimitEvictionRule,
+  SecondFactorRemovedRule,
+  RecoveryCodeUsedRule,
 ];

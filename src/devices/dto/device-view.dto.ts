@@ -32,4 +32,10 @@ export class DeviceViewDto extends DeviceSummaryDto implements DeviceView {
 
   @ApiProperty({ description: 'Sessions live on this device now', example: 1 })
   activeSessions!: number;
+
+  @ApiProperty({
+    description: 'Passkeys registered from this device (it holds a passkey when > 0)',
+    example: 1,
+  })
+  passkeys!: number;
 }
