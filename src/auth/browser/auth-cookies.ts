@@ -44,9 +44,14 @@ export class AuthCookies {
       refreshExpiresAt: Date;
     },
   ): void {
+    // The access cookie outlives its token (until the refresh cookie goes): a browser that
+    // dropped it at the token's exp would send nothing and get `unauthenticated`, where the
+    // contract answers `token_expired` (refresh) in both transports. The JWT's exp still rules.
     res.cookie(this.names.access, tokens.accessToken, {
       ...this.base('lax'),
-      expires: tokens.accessExpiresAt,
+      expires: new Date(
+        Math.max(tokens.accessExpiresAt.getTime(), tokens.refreshExpiresAt.getTime()),
+      ),
     });
     res.cookie(this.names.refresh, tokens.refreshToken, {
       ...this.base('strict'),
