@@ -330,6 +330,28 @@ describe('fuzzing every route', () => {
     userToken = (await login(t, userEmail)).accessToken;
   }
 
+  it('POST /auth/register: the reviewer’s junk bodies are 400 validation_failed', async () => {
+    const cases: unknown[] = [
+      { email: null, password: null },
+      { email: 1e308, password: -1e308 },
+      { email: 'a\ud800@example.com', password: 'correct horse battery staple' },
+      { email: uniqueEmail(), password: 'pw\ud800 long enough to pass' },
+      { email: uniqueEmail(), password: 'nul\u0000 long enough to pass' },
+      { email: { nested: { deeper: 'x' } }, password: { a: 1 } },
+      { email: ['a@example.com'], password: ['x'] },
+      { email: uniqueEmail(), password: 'correct horse battery staple', displayName: ['x'] },
+      { constructor: { prototype: { roles: ['admin'] } } },
+    ];
+    for (const body of cases) {
+      const res = await t.http.post('/auth/register').send(body as object);
+      expect({ body, status: res.status, code: res.body.code }).toEqual({
+        body,
+        status: 400,
+        code: 'validation_failed',
+      });
+    }
+  });
+
   it('answers junk with 4xx (or a documented 2xx), never 5xx', async () => {
     const random = prng(SEED);
     for (const { path, method, op } of operations()) {
