@@ -14,6 +14,7 @@ import { JsonLogger } from './common/json-logger';
 import { expressProblemHandler } from './common/problem-details.filter';
 import { requestContextMiddleware } from './common/request-context';
 import { securityHeaders } from './common/security-headers';
+import { inputGuardMiddleware } from './common/input-guard.middleware';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
 import { buildDataSourceOptions } from './database/data-source-options';
@@ -129,6 +130,7 @@ function configureHttp(app: NestExpressApplication, config: AppConfig): void {
     reviver: refuseProtoKeys,
   });
   app.useBodyParser('urlencoded', { limit: config.bodyLimitBytes, extended: false });
+  app.use(inputGuardMiddleware);
   app.use(expressProblemHandler);
   if (config.corsOrigins.length > 0) {
     app.enableCors({

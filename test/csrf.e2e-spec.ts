@@ -69,6 +69,35 @@ describe('cookie mode CSRF', () => {
       .expect(200);
   });
 
+  it('an expired access cookie answers token_expired, as the bearer token does', async () => {
+    const email = uniqueEmail();
+    await register(t, email);
+    const res = await t.http
+      .post('/auth/login')
+      .set('X-Auth-Mode', 'cookie')
+      .send({ email, password: PASSWORD })
+      .expect(200);
+    const setCookies = res.headers['set-cookie'] as unknown as string[];
+    const cookieJar = setCookies.map((c) => c.split(';')[0]).join('; ');
+    const expiresOf = (name: string): number =>
+      Date.parse(/Expires=([^;]+)/.exec(setCookies.find((c) => c.includes(name)) ?? '')?.[1] ?? '');
+    // The browser keeps the access cookie past the token's exp, so the server can say why.
+    expect(expiresOf('tessera_at=')).toBeGreaterThanOrEqual(expiresOf('tessera_rt='));
+    t.clock.advance(16 * 60_000);
+    const expired = await t.http.get('/auth/me').set('Cookie', cookieJar).expect(401);
+    expect(expired.body.code).toBe('token_expired');
+    // A browser that already dropped the access cookie but holds the refresh cookie.
+    const refreshOnly = cookieJar
+      .split('; ')
+      .filter((c) => !c.includes('tessera_at='))
+      .join('; ');
+    const dropped = await t.http.get('/auth/me').set('Cookie', refreshOnly).expect(401);
+    expect(dropped.body.code).toBe('token_expired');
+    // No cookies at all: not signed in.
+    const none = await t.http.get('/auth/me').expect(401);
+    expect(none.body.code).toBe('unauthenticated');
+  });
+
   it('bearer requests need no CSRF token', async () => {
     const email = uniqueEmail();
     await register(t, email);

@@ -286,6 +286,28 @@ describe('docker-compose.yml', () => {
     });
   });
 
+  describe('demo defaults', () => {
+    it('says its secrets and defaults are demo-only, and where real ones go', () => {
+      const text = fs.readFileSync(COMPOSE_FILE, 'utf8');
+      const header = text.slice(0, text.indexOf('\nname:'));
+      expect(header).toMatch(/DEMO ONLY/);
+      for (const variable of ['POSTGRES_PASSWORD', 'DATABASE_URL', 'REDIS_URL', 'COOKIE_SECURE']) {
+        expect(header).toContain(variable);
+      }
+      expect(header).toMatch(/\.env/);
+      // Each literal credential carries its own warning on the line above.
+      const lines = text.split('\n');
+      for (const credential of [
+        'POSTGRES_PASSWORD: tessera',
+        'DATABASE_URL: postgres://tessera:',
+      ]) {
+        const index = lines.findIndex((line) => line.includes(credential));
+        expect(index).toBeGreaterThan(0);
+        expect(lines[index - 1]).toMatch(/#.*[Dd]emo/);
+      }
+    });
+  });
+
   describe('topology', () => {
     it('runs postgres, redis and the app instances', () => {
       const { services } = compose();
@@ -582,7 +604,8 @@ describe('docker-compose.yml', () => {
           const pem = fs.readFileSync(local, 'utf8');
           const key = crypto.createPrivateKey(pem);
           expect(key.asymmetricKeyType).toBe('rsa');
-          expect(key.asymmetricKeyDetails?.modulusLength).toBeGreaterThanOrEqual(2048);
+          // The app refuses supplied RSA keys under 3072 bits.
+          expect(key.asymmetricKeyDetails?.modulusLength).toBeGreaterThanOrEqual(3072);
           expect(fs.statSync(local).mode & 0o777).toBe(0o400);
           // uid/gid 1000 is the `node` user the image runs as.
           expect(chowned).toEqual([[written, 1000, 1000]]);

@@ -105,6 +105,38 @@ describe('access token verification', () => {
     await expectRefused(signRs256(header, { ...payload, nbf: now + 600 }, key()));
   });
 
+  it('refuses tokens signed with our key but missing exp or iat, or with a non-numeric one', async () => {
+    const { exp: _exp, ...noExp } = payload;
+    const { iat: _iat, ...noIat } = payload;
+    await expectRefused(signRs256(header, noExp, key()));
+    await expectRefused(signRs256(header, noIat, key()));
+    await expectRefused(signRs256(header, { ...payload, iat: String(payload.iat) }, key()));
+  });
+
+  it('refuses a token issued in the future beyond the clock tolerance', async () => {
+    const now = Math.floor(t.clock.nowMs() / 1000);
+    await expectRefused(signRs256(header, { ...payload, iat: now + 120, exp: now + 900 }, key()));
+    // Within the tolerance (5 s) it is still accepted.
+    await t.http
+      .get('/auth/me')
+      .set(...bearer(signRs256(header, { ...payload, iat: now + 2, exp: now + 900 }, key())))
+      .expect(200);
+  });
+
+  it('refuses a lifetime longer than the configured maximum (60 min plus tolerance)', async () => {
+    const now = Math.floor(t.clock.nowMs() / 1000);
+    await expectRefused(signRs256(header, { ...payload, iat: now - 10, exp: now + 7200 }, key()));
+    await expectRefused(
+      signRs256(header, { ...payload, iat: now - 10, exp: now - 10 + 3600 + 60 }, key()),
+    );
+    // Also when it has already expired: the answer is token_invalid, not token_expired.
+    await expectRefused(signRs256(header, { ...payload, iat: now - 90_000, exp: now - 60 }, key()));
+    await t.http
+      .get('/auth/me')
+      .set(...bearer(signRs256(header, { ...payload, iat: now - 10, exp: now - 10 + 3600 }, key())))
+      .expect(200);
+  });
+
   it('refuses a tampered payload', async () => {
     const [h, , s] = tokens.accessToken.split('.');
     await expectRefused(`${h}.${b64({ ...payload, roles: ['user', 'admin'] })}.${s}`);

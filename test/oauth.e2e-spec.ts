@@ -1,4 +1,4 @@
-import { bearer, signedInUser } from './support/auth-client';
+import { bearer, PASSWORD, signedInUser } from './support/auth-client';
 import { createTestApp, type TestApp } from './support/test-app';
 
 describe('OAuth endpoints (RFC 6749 §6, 7009, 7662)', () => {
@@ -37,13 +37,30 @@ describe('OAuth endpoints (RFC 6749 §6, 7009, 7662)', () => {
       .expect(401);
   });
 
-  it('refuses other grant types', async () => {
-    const res = await t.http
+  it('refuses other grant types with unsupported_grant_type (RFC 6749 §5.2)', async () => {
+    const user = await signedInUser(t);
+    // The password grant with its own fields: the grant is named, not the unknown fields.
+    for (const body of [
+      { grant_type: 'password', username: user.email, password: PASSWORD },
+      { grant_type: 'password', refresh_token: 'x' },
+      { grant_type: 'client_credentials' },
+    ]) {
+      const res = await t.http.post('/oauth/token').type('form').send(body).expect(400);
+      expect(res.body).toMatchObject({
+        code: 'validation_failed',
+        error: 'unsupported_grant_type',
+      });
+      expect(res.body).not.toHaveProperty('access_token');
+    }
+    const json = await t.http
       .post('/oauth/token')
-      .type('form')
-      .send({ grant_type: 'password', refresh_token: 'x' })
+      .send({ grant_type: 'password', username: user.email, password: PASSWORD })
       .expect(400);
-    expect(res.body.code).toBe('validation_failed');
+    expect(json.body.error).toBe('unsupported_grant_type');
+    // A malformed request stays a plain validation error.
+    const missing = await t.http.post('/oauth/token').type('form').send({}).expect(400);
+    expect(missing.body.code).toBe('validation_failed');
+    expect(missing.body.error).toBeUndefined();
   });
 
   it('revokes by refresh token or access token, and answers 200 for unknown tokens', async () => {

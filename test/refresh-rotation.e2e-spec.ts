@@ -1,4 +1,4 @@
-import { bearer, signedInUser } from './support/auth-client';
+import { bearer, PASSWORD, register, signedInUser, uniqueEmail } from './support/auth-client';
 import { createTestApp, type TestApp } from './support/test-app';
 
 describe('refresh-token rotation and reuse detection', () => {
@@ -111,6 +111,55 @@ describe('refresh-token rotation and reuse detection', () => {
       [tokens.session.id],
     );
     expect(event).toEqual({ signal: 'device_mismatch' });
+  });
+
+  it('a session bound to a device id refuses a refresh that omits it, without spending the token', async () => {
+    const tokens = await signedInUser(t, { device: { id: 'phone-device-0002', name: 'Phone' } });
+    const omitted = await t.http
+      .post('/auth/refresh')
+      .send({ refreshToken: tokens.refreshToken })
+      .expect(401);
+    expect(omitted.body.code).toBe('refresh_token_invalid');
+    // Not spent: the owner's next refresh is no reuse.
+    await t.http
+      .post('/auth/refresh')
+      .send({ refreshToken: tokens.refreshToken, deviceId: 'phone-device-0002' })
+      .expect(200);
+  });
+
+  it('a browser session bound to its device cookie refuses a refresh without that cookie', async () => {
+    const email = uniqueEmail();
+    await register(t, email);
+    const res = await t.http
+      .post('/auth/login')
+      .set('X-Auth-Mode', 'cookie')
+      .send({ email, password: PASSWORD })
+      .expect(200);
+    const cookies = (res.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]);
+    const csrf = res.body.csrfToken as string;
+    const withoutDevice = cookies.filter((c) => !c.includes('tessera_did=')).join('; ');
+    expect(withoutDevice).not.toEqual(cookies.join('; '));
+    const stolen = await t.http
+      .post('/auth/refresh')
+      .set('Cookie', withoutDevice)
+      .set('X-CSRF-Token', csrf)
+      .send({})
+      .expect(401);
+    expect(stolen.body.code).toBe('refresh_token_invalid');
+    // The refresh cookie alone, moved into the body (header mode), is refused too.
+    const refresh = cookies.find((c) => c.includes('tessera_rt='))?.split('=')[1] ?? '';
+    await t.http.post('/auth/refresh').send({ refreshToken: refresh }).expect(401);
+    await t.http
+      .post('/auth/refresh')
+      .set('Cookie', cookies.join('; '))
+      .set('X-CSRF-Token', csrf)
+      .send({})
+      .expect(200);
+  });
+
+  it('a session without an explicit device id refreshes without one', async () => {
+    const tokens = await signedInUser(t);
+    await t.http.post('/auth/refresh').send({ refreshToken: tokens.refreshToken }).expect(200);
   });
 
   it('refuses a refresh from plainly different software (user agent family)', async () => {

@@ -185,7 +185,8 @@ export class AuthController {
     const cookieMode = !dto.refreshToken;
     const tokens = await this.auth.refresh(refreshToken, {
       ...meta,
-      clientDeviceId: dto.deviceId,
+      // Browsers prove their device with the device cookie, apps with deviceId.
+      clientDeviceId: dto.deviceId ?? this.transport.cookies.device(req),
       cookieCsrfToken: cookieMode ? (req.header('x-csrf-token') ?? null) : undefined,
     });
     return this.transport.respond(res, tokens, cookieMode);

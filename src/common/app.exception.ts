@@ -18,7 +18,7 @@ export class AppException extends Error {
       retryAfterSeconds?: number;
       headers?: Record<string, string>;
       /** On OAuth endpoints: the RFC 6749 §5.2 error, answered with status 400. */
-      rfc6749Error?: 'invalid_grant' | 'invalid_request';
+      rfc6749Error?: 'invalid_grant' | 'invalid_request' | 'unsupported_grant_type';
     } = {},
   ) {
     super(detail ?? code);

@@ -1,4 +1,5 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidateBy, type ValidationOptions } from 'class-validator';
 import { AppException, type FieldError } from './app.exception';
 
 function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
@@ -25,4 +26,23 @@ export function createValidationPipe(): ValidationPipe {
         errors: flatten(errors),
       }),
   });
+}
+
+/**
+ * The length after NFKC (what lookups and rate-limit keys store: "ﷺ" becomes 18 characters),
+ * which a plain MaxLength on the raw input cannot see; without it an email under 254 characters
+ * could overflow a 254-character column and answer 500.
+ */
+export function MaxLengthAfterNfkc(max: number, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'maxLengthAfterNfkc',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' && Array.from(value.normalize('NFKC').trim()).length <= max,
+        defaultMessage: () => `must be at most ${max} characters after Unicode normalisation`,
+      },
+    },
+    options,
+  );
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,6 +137,25 @@ describe('loadConfig: second factors', () => {
       expect.arrayContaining([expect.stringContaining('WEBAUTHN_RP_ID')]),
     );
     expect(problemsOf({ PUBLIC_URL: 'ftp://x' })).toEqual([expect.stringContaining('PUBLIC_URL')]);
+  });
+
+  it('refuses a supplied RSA signing key under 3072 bits, naming the variable', () => {
+    const pem = (bits: number): string =>
+      generateKeyPairSync('rsa', { modulusLength: bits })
+        .privateKey.export({ format: 'pem', type: 'pkcs8' })
+        .toString();
+    const weak = pem(2048);
+    const [problem] = problemsOf({ JWT_PRIVATE_KEY: weak });
+    expect(problem).toMatch(/^JWT_PRIVATE_KEY: .*2048 bits.*3072/);
+    expect(problem).not.toContain('PRIVATE KEY-----');
+    expect(problemsOf({ JWT_PRIVATE_KEY_FILE: keyFile(weak) })).toEqual([
+      expect.stringMatching(/^JWT_PRIVATE_KEY_FILE: .*2048 bits/),
+    ]);
+    expect(problemsOf({ JWT_PRIVATE_KEY: pem(3072) })).toEqual([]);
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString();
+    expect(problemsOf({ JWT_PRIVATE_KEY: ec, JWT_ALGORITHM: 'ES256' })).toEqual([]);
   });
 
   it('checks ENCRYPTION_KEY_FILE at start without echoing its content', () => {

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -176,6 +177,49 @@ class EnvReader {
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
+
+/**
+ * The longest access-token lifetime ACCESS_TOKEN_TTL accepts. Verification refuses tokens that
+ * claim to live longer, and revocation state is kept this long: a token issued under an earlier,
+ * longer setting must still meet its session's revocation after a restart with a shorter one.
+ */
+export const ACCESS_TOKEN_TTL_MAX_MS = 60 * MINUTE;
+/** Smallest RSA modulus accepted for a supplied signing key (generated keys are this size). */
+export const RSA_MIN_BITS = 3072;
+
+/**
+ * A supplied RSA key under RSA_MIN_BITS stops the start naming its variable. An unreadable or
+ * unparseable key is left to the key store, which fails with its own message.
+ */
+function checkSigningKey(reader: EnvReader, name: string, readPem: () => string): void {
+  let bits: number | undefined;
+  try {
+    const key = createPrivateKey(readPem());
+    bits = key.asymmetricKeyType === 'rsa' ? key.asymmetricKeyDetails?.modulusLength : undefined;
+  } catch {
+    return;
+  }
+  // Never echo the key: the message names the variable and the size only.
+  if (bits !== undefined && bits < RSA_MIN_BITS) {
+    reader.problems.push(
+      `${name}: an RSA key of ${bits} bits; expected ${RSA_MIN_BITS} bits or more`,
+    );
+  }
+}
+
+function parseJwtKeys(
+  reader: EnvReader,
+): Pick<AppConfig['jwt'], 'privateKeyPem' | 'privateKeyFile'> {
+  const privateKeyPem = reader.raw('JWT_PRIVATE_KEY')?.replace(/\\n/g, '\n');
+  const privateKeyFile = reader.raw('JWT_PRIVATE_KEY_FILE');
+  if (privateKeyPem) checkSigningKey(reader, 'JWT_PRIVATE_KEY', () => privateKeyPem);
+  else if (privateKeyFile) {
+    checkSigningKey(reader, 'JWT_PRIVATE_KEY_FILE', () =>
+      readFileSync(resolve(privateKeyFile), 'utf8'),
+    );
+  }
+  return { privateKeyPem, privateKeyFile };
+}
 
 function parseRate(
   reader: EnvReader,
@@ -366,7 +410,7 @@ function parseEncryptionKeyFile(reader: EnvReader): string | undefined {
 /** Reads and validates the environment. Throws ConfigError naming every bad variable. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const r = new EnvReader(env);
-  const accessTokenTtlMs = r.duration('ACCESS_TOKEN_TTL', '15m', MINUTE, 60 * MINUTE);
+  const accessTokenTtlMs = r.duration('ACCESS_TOKEN_TTL', '15m', MINUTE, ACCESS_TOKEN_TTL_MAX_MS);
   const nodeEnv = r.string('NODE_ENV', 'development');
   // Production defaults close what development leaves open (docs to admins, metrics by token).
   const production = nodeEnv === 'production';
@@ -387,8 +431,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       issuer: r.string('JWT_ISSUER', 'tessera'),
       audience: r.string('JWT_AUDIENCE', 'tessera-api'),
       algorithm: r.oneOf<JwtAlgorithm>('JWT_ALGORITHM', 'RS256', ['RS256', 'ES256', 'PS256']),
-      privateKeyPem: r.raw('JWT_PRIVATE_KEY')?.replace(/\\n/g, '\n'),
-      privateKeyFile: r.raw('JWT_PRIVATE_KEY_FILE'),
+      ...parseJwtKeys(r),
     },
     accessTokenTtlMs,
     session: {

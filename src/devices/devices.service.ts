@@ -7,7 +7,7 @@ import type { DeviceEntity } from './device.entity';
 import { DeviceRepository } from './device.repository';
 import { DevicePasskeyCounts } from './device-passkey-counts';
 import { DeviceSessionCounts } from './device-session-counts';
-import { parseUserAgent } from './user-agent';
+import { clip, DEVICE_FIELD_MAX, DEVICE_NAME_MAX, parseUserAgent } from './user-agent';
 
 export interface DeviceHint {
   /** The client's stable device id (mobile apps), or the browser's device cookie. */
@@ -83,8 +83,9 @@ export class DevicesService {
     const device = this.devices.build(tx, {
       userId,
       clientDeviceId,
-      name: hint.name?.trim() || parsed.label,
-      platform: hint.platform ?? parsed.deviceType,
+      // The DTO bounds these already; the clip keeps other callers within the columns.
+      name: clip(hint.name?.trim() || parsed.label, DEVICE_NAME_MAX),
+      platform: hint.platform ? clip(hint.platform, DEVICE_FIELD_MAX) : parsed.deviceType,
       os: parsed.os,
       browser: parsed.browser,
       trusted: false,

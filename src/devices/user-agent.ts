@@ -8,9 +8,22 @@ export interface ParsedUserAgent {
   label: string;
 }
 
+/** The devices columns these fields land in (os, browser, platform: 50; name: 100). */
+export const DEVICE_FIELD_MAX = 50;
+export const DEVICE_NAME_MAX = 100;
+
+/**
+ * The User-Agent is attacker-controlled: an 80-digit "Android" version must not overflow a
+ * column (a 500). Cut by code point, so no surrogate pair is split.
+ */
+export function clip(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length > max ? chars.slice(0, max).join('') : text;
+}
+
 function joinVersion(name?: string, version?: string): string | null {
   if (!name) return null;
-  return version ? `${name} ${version}` : name;
+  return clip(version ? `${name} ${version}` : name, DEVICE_FIELD_MAX);
 }
 
 export function parseUserAgent(userAgent: string | undefined): ParsedUserAgent {
@@ -21,7 +34,8 @@ export function parseUserAgent(userAgent: string | undefined): ParsedUserAgent {
     result.browser.name && result.os.name
       ? `${result.browser.name} on ${result.os.name}`
       : (result.browser.name ?? result.os.name ?? 'Unknown device');
-  return { os, browser, deviceType: result.device.type ?? null, label };
+  const deviceType = result.device.type ? clip(result.device.type, DEVICE_FIELD_MAX) : null;
+  return { os, browser, deviceType, label: clip(label, DEVICE_NAME_MAX) };
 }
 
 /**

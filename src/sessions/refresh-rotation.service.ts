@@ -180,9 +180,11 @@ export class RefreshRotationService {
     session: SessionEntity,
     request: RefreshRequest,
   ): Promise<'device_mismatch' | 'user_agent_mismatch' | undefined> {
-    if (request.clientDeviceId && session.deviceId) {
+    if (session.deviceId) {
       const device = await this.devices.findById(session.deviceId, tx);
-      // Devices recognised only by user agent ("ua:…") have no id to compare.
+      // Devices recognised only by user agent ("ua:…") have no id to compare. A session bound
+      // to an explicit id (mobile device.id, the browser device cookie) requires it: omitting
+      // the id must not skip the check.
       if (
         device &&
         !device.clientDeviceId.startsWith('ua:') &&

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { AppConfig } from '../config/app-config';
+import { ACCESS_TOKEN_TTL_MAX_MS } from '../config/app-config';
 import { ClusterBus, type SessionEndedMessage } from '../events/cluster-bus';
 import type { Tx } from '../events/transaction-runner.service';
 import type { EndedSessions } from '../live/ended-sessions';
@@ -17,6 +17,13 @@ interface Entry {
 
 /** Leeway past the access-token lifetime, for clock skew between instances. */
 const LEEWAY_MS = 60_000;
+/**
+ * How long an ending stays visible: the longest lifetime any access token can have been issued
+ * with (the ACCESS_TOKEN_TTL maximum, not today's setting: a restart with a shorter TTL must not
+ * forget a revocation while tokens issued under the longer one still verify), plus leeway. The
+ * verifier refuses tokens whose exp − iat exceeds that maximum, so nothing outlives this.
+ */
+export const REVOCATION_HORIZON_MS = ACCESS_TOKEN_TTL_MAX_MS + LEEWAY_MS;
 
 /**
  * The in-memory set of sessions that ended recently: the guard consults it on every request
@@ -28,16 +35,14 @@ const LEEWAY_MS = 60_000;
 export class RevocationView implements OnApplicationBootstrap, EndedSessions {
   private readonly logger = new Logger(RevocationView.name);
   private readonly ended = new Map<string, Entry>();
-  private readonly horizonMs: number;
+  private readonly horizonMs = REVOCATION_HORIZON_MS;
   private lastPruneMs = 0;
 
   constructor(
     private readonly sessions: SessionRepository,
     private readonly bus: ClusterBus,
     private readonly clock: Clock,
-    config: AppConfig,
   ) {
-    this.horizonMs = config.accessTokenTtlMs + LEEWAY_MS;
     bus.subscribe('session_ended', (message) => this.applyMessage(message));
     bus.onResync(() => {
       this.reload().catch((error: unknown) =>

@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import type { ExpiryReason } from '../events/event-catalog';
 import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
 import { ActivityTracker } from './activity-tracker.service';
+import { REVOCATION_HORIZON_MS } from './revocation-view.service';
 import { SessionEndings } from './session-endings.service';
 import { type DeadlineRow, SessionRepository } from './session.repository';
 
@@ -12,8 +13,11 @@ export type { DeadlineRow };
 
 const BATCH = 500;
 const SWEEP_INTERVAL_MS = 60_000;
-/** Ended sessions are kept this long for the user's and the admins' history, then deleted. */
-const ENDED_RETENTION_MS = 30 * 86_400_000;
+/**
+ * Ended sessions are kept this long for the user's and the admins' history, then deleted. It
+ * must stay far above REVOCATION_HORIZON_MS: the revocation view is rebuilt from these rows.
+ */
+const ENDED_RETENTION_MS = Math.max(30 * 86_400_000, REVOCATION_HORIZON_MS);
 
 /**
  * Decides and records session expiry. A session expires exactly once: the status change is a

@@ -20,6 +20,8 @@ export function cookieNames(config: AppConfig): CookieNames {
   };
 }
 
+/** Same shape as the device.id a client may send (login and refresh DTOs). */
+const DEVICE_ID_PATTERN = /^[\w.:-]{8,100}$/;
 const DEVICE_COOKIE_MAX_AGE_MS = 400 * 86_400_000; // browsers cap cookie lifetimes at 400 days
 
 export class AuthCookies {
@@ -42,9 +44,14 @@ export class AuthCookies {
       refreshExpiresAt: Date;
     },
   ): void {
+    // The access cookie outlives its token (until the refresh cookie goes): a browser that
+    // dropped it at the token's exp would send nothing and get `unauthenticated`, where the
+    // contract answers `token_expired` (refresh) in both transports. The JWT's exp still rules.
     res.cookie(this.names.access, tokens.accessToken, {
       ...this.base('lax'),
-      expires: tokens.accessExpiresAt,
+      expires: new Date(
+        Math.max(tokens.accessExpiresAt.getTime(), tokens.refreshExpiresAt.getTime()),
+      ),
     });
     res.cookie(this.names.refresh, tokens.refreshToken, {
       ...this.base('strict'),
@@ -73,8 +80,15 @@ export class AuthCookies {
     return readCookie(req, this.names.refresh);
   }
 
+  /**
+   * The device cookie, when it has the shape of an id (what we mint, `web:` + 24 characters, or
+   * an app's device.id). Anything else (200 characters, odd bytes) is ignored rather than
+   * refused: the browser then gets a fresh cookie at its next login instead of being locked out
+   * until it clears cookies, and nothing over-long reaches the client_device_id column.
+   */
   device(req: Request): string | undefined {
-    return readCookie(req, this.names.device);
+    const value = readCookie(req, this.names.device);
+    return value !== undefined && DEVICE_ID_PATTERN.test(value) ? value : undefined;
   }
 }
 

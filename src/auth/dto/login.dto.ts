@@ -9,6 +9,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { MaxLengthAfterNfkc } from '../../common/validation';
 
 export class DeviceHintDto {
   /** The app's stable device id (mobile apps); browsers are recognised by a device cookie. */
@@ -47,6 +48,7 @@ export class LoginDto {
   @IsString()
   @MinLength(1)
   @MaxLength(254)
+  @MaxLengthAfterNfkc(254)
   email!: string;
 
   @ApiProperty({

@@ -71,8 +71,10 @@ export class IntrospectionResponseDto {
  */
 export class OAuthProblemDetailsDto extends ProblemDetails {
   @ApiPropertyOptional({
-    description: 'RFC 6749 §5.2 error code; present on a refused grant',
-    enum: ['invalid_grant'],
+    description:
+      'RFC 6749 §5.2 error code: invalid_grant on a refused grant, unsupported_grant_type ' +
+      'for any grant_type other than refresh_token',
+    enum: ['invalid_grant', 'unsupported_grant_type'],
     example: 'invalid_grant',
   })
   error?: string;

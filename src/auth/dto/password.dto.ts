@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { MaxLengthAfterNfkc } from '../../common/validation';
 
 export class ChangePasswordDto {
   @ApiProperty({ minLength: 1, maxLength: 1024, example: 'correct horse battery staple' })
@@ -24,6 +25,7 @@ export class ForgotPasswordDto {
   @ApiProperty({ format: 'email', maxLength: 254, example: 'alice@example.com' })
   @IsEmail()
   @MaxLength(254)
+  @MaxLengthAfterNfkc(254)
   email!: string;
 }
 

@@ -42,7 +42,14 @@ export class AccessTokenGuard implements CanActivate {
     if (isPublic) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const { token, transport } = this.extract(request);
-    if (!token) throw new AppException('unauthenticated', 'An access token is required');
+    if (!token) {
+      // A browser still holding the refresh cookie lost only its access cookie (one set before
+      // the access cookie outlived its token): it should refresh, not sign in again.
+      if (transport === 'cookie' && this.cookies.refresh(request)) {
+        throw new AppException('token_expired');
+      }
+      throw new AppException('unauthenticated', 'An access token is required');
+    }
 
     const result = this.tokens.verify(token);
     if (!result.ok) {

@@ -25,6 +25,7 @@ import {
   OAuthTokenResponseDto,
 } from '../dto/oauth-response.dto';
 import { Roles } from '../../common/roles.decorator';
+import { GrantTypeGuard } from './grant-type.guard';
 import { type Introspection, OAuthService } from './oauth.service';
 
 /**
@@ -52,7 +53,7 @@ export class OAuthController {
   @Public()
   @Post('token')
   @HttpCode(200)
-  @UseGuards(AuthThrottlerGuard)
+  @UseGuards(AuthThrottlerGuard, GrantTypeGuard)
   @RefreshRateLimit()
   @Header('Cache-Control', 'no-store')
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
@@ -69,7 +70,8 @@ export class OAuthController {
   @ApiResponse({
     status: 400,
     description:
-      'Invalid request (code validation_failed), or a refused grant (error invalid_grant; ' +
+      'Invalid request (code validation_failed; with error unsupported_grant_type for any ' +
+      'grant_type but refresh_token, RFC 6749 §5.2), or a refused grant (error invalid_grant; ' +
       `code ${GRANT_CODES.join(' | ')})`,
     content: {
       [PROBLEM_CONTENT_TYPE]: {

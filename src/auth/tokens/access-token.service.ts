@@ -3,7 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import { AppException } from '../../common/app.exception';
 import { Clock } from '../../common/clock';
-import { AppConfig } from '../../config/app-config';
+import { ACCESS_TOKEN_TTL_MAX_MS, AppConfig } from '../../config/app-config';
 import { SigningKeyStore } from './signing-key-store.service';
 
 export interface AccessClaims {
@@ -48,6 +48,24 @@ function decodeHeader(token: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Claims jsonwebtoken does not insist on: `exp` and `iat` must be numbers, `iat` not in the
+ * future, and the lifetime no longer than any this service can have issued (a token minted with
+ * a leaked key or a bug must not outlive the revocation horizon).
+ */
+function hasSoundTimes(claims: AccessClaims, nowSeconds: number): boolean {
+  const { iat, exp } = claims as { iat: unknown; exp: unknown };
+  return (
+    typeof iat === 'number' &&
+    typeof exp === 'number' &&
+    Number.isFinite(iat) &&
+    Number.isFinite(exp) &&
+    iat <= nowSeconds + CLOCK_TOLERANCE_SECONDS &&
+    exp > iat &&
+    exp - iat <= ACCESS_TOKEN_TTL_MAX_MS / 1000 + CLOCK_TOLERANCE_SECONDS
+  );
 }
 
 function decodePayload(token: string): AccessClaims {
@@ -127,7 +145,8 @@ export class AccessTokenService {
       if (
         typeof claims.sid !== 'string' ||
         typeof claims.sub !== 'string' ||
-        !Array.isArray(claims.roles)
+        !Array.isArray(claims.roles) ||
+        !hasSoundTimes(claims, nowSeconds)
       ) {
         return { ok: false, code: 'token_invalid' };
       }
@@ -136,7 +155,10 @@ export class AccessTokenService {
     } catch (error) {
       // jsonwebtoken checks the signature before expiry, so an expired token's claims are genuine.
       if (error instanceof Error && error.name === 'TokenExpiredError') {
-        return { ok: false, code: 'token_expired', claims: decodePayload(token) };
+        const claims = decodePayload(token);
+        return hasSoundTimes(claims, nowSeconds)
+          ? { ok: false, code: 'token_expired', claims }
+          : { ok: false, code: 'token_invalid' };
       }
       return { ok: false, code: 'token_invalid' };
     }

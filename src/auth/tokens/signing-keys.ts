@@ -10,7 +10,7 @@ import {
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { JwtAlgorithm } from '../../config/app-config';
+import { RSA_MIN_BITS, type JwtAlgorithm } from '../../config/app-config';
 
 export interface SigningKey {
   kid: string;
@@ -20,7 +20,7 @@ export interface SigningKey {
   publicJwk: JsonWebKey & { kid: string; alg: string; use: 'sig' };
 }
 
-const RSA_BITS = 3072;
+const RSA_BITS = RSA_MIN_BITS;
 
 export function generatePrivateKeyPem(alg: JwtAlgorithm): string {
   const { privateKey } =
@@ -49,9 +49,15 @@ function assertKeyFits(alg: JwtAlgorithm, key: KeyObject): void {
   const details = key.asymmetricKeyDetails;
   const ok =
     alg === 'RS256' || alg === 'PS256'
-      ? type === 'rsa' && (details?.modulusLength ?? 0) >= 2048
+      ? type === 'rsa' && (details?.modulusLength ?? 0) >= RSA_MIN_BITS
       : type === 'ec' && details?.namedCurve === 'prime256v1';
-  if (!ok) throw new Error(`The signing key (${type}) does not fit JWT_ALGORITHM=${alg}`);
+  if (!ok) {
+    const size = details?.modulusLength ? ` of ${details.modulusLength} bits` : '';
+    throw new Error(
+      `The signing key (${type}${size}) does not fit JWT_ALGORITHM=${alg}` +
+        (type === 'rsa' ? ` (RSA keys need ${RSA_MIN_BITS} bits or more)` : ''),
+    );
+  }
 }
 
 export function signingKeyFromPem(pem: string, alg: JwtAlgorithm): SigningKey {
