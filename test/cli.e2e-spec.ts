@@ -11,6 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { createApp, type TesseraApp } from '../src/app.factory';
 import { CLI_ACTOR_ID } from '../src/cli/cli-output';
 import { JsonLogger } from '../src/common/json-logger';
@@ -339,6 +340,35 @@ describe('operator CLI', () => {
         (r) => r.type === 'mfa.disabled' && r.actorId === CLI_ACTOR_ID && r.data.method === 'all',
       ),
     ).toBe(true);
+  });
+
+  it('users:unlock clears the admin lock and every failed-login delay of the account', async () => {
+    const email = uniqueEmail('cli-unlock');
+    let server = await startServer();
+    try {
+      await server.http.post('/auth/register').send({ email, password: PASSWORD }).expect(201);
+      // Far past the account-wide ceiling, as after a long attack from many networks.
+      await server.app
+        .get(DataSource)
+        .query(
+          `INSERT INTO login_protection (account_key, scope, failures, last_failure_at) VALUES ($1, 'account', 1000, now())`,
+          [email.toLowerCase()],
+        );
+      const held = await server.http.post('/auth/login').send({ email, password: PASSWORD });
+      expect(held.status).toBe(429);
+    } finally {
+      if (!scratch) await server.close();
+    }
+    const unlocked = await cli(['users:unlock', email]);
+    expect(unlocked).toMatchObject({ status: 0, stderr: '' });
+    expect(unlocked.stdout).toMatch(new RegExp(`^unlocked ${email} \\(`));
+    expectFailure(await cli(['users:unlock', 'nobody@example.com']), /no user with email/);
+    if (!scratch) server = await startServer();
+    try {
+      await server.http.post('/auth/login').send({ email, password: PASSWORD }).expect(200);
+    } finally {
+      await server.close();
+    }
   });
 
   it('verifies and purges the audit log', async () => {
