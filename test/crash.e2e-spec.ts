@@ -100,16 +100,19 @@ async function burst(
   const sessions: Tokens[] = [];
   try {
     while (!stop.now) {
+      const deviceId = `device-${operations % 3}-xyz`;
       const login = await call(base, 'POST', '/auth/login', {
         email,
         password: PASSWORD,
-        device: { id: `device-${operations % 3}-xyz` },
+        device: { id: deviceId },
       });
       if (login.status !== 200) break;
       const tokens = login.body as unknown as Tokens;
       sessions.push(tokens);
+      // Sessions are bound to their device id: the refresh sends it.
       const refreshed = await call(base, 'POST', '/auth/refresh', {
         refreshToken: tokens.refreshToken,
+        deviceId,
       });
       if (refreshed.status === 200)
         sessions[sessions.length - 1] = refreshed.body as unknown as Tokens;

@@ -102,7 +102,10 @@ describe('lifecycle events: the whole flow, as the audit log tells it', () => {
     let rotated!: TokenBody;
     await step(['session.refreshed'], async () => {
       rotated = (
-        await t.http.post('/auth/refresh').send({ refreshToken: a.refreshToken }).expect(200)
+        await t.http
+          .post('/auth/refresh')
+          .send({ refreshToken: a.refreshToken, deviceId: 'device-a' })
+          .expect(200)
       ).body;
       secrets.push(rotated.accessToken, rotated.refreshToken);
     });

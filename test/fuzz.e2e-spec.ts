@@ -269,7 +269,7 @@ describe('fuzzing every route', () => {
     userToken = user.accessToken;
     userEmail = user.email;
     adminToken = await adminAccessToken(t);
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await t.close();
   });
@@ -376,10 +376,10 @@ describe('fuzzing every route', () => {
           return `${concrete}?${junkQuery.join('&')}`;
         };
         const withBody = method !== 'get' && method !== 'delete';
-        for (const body of withBody ? bodies(random, fields, 30) : []) {
+        for (const body of withBody ? bodies(random, fields, 24) : []) {
           batch.push(() => send(method, urlFor(), op, auth, body));
         }
-        for (let i = 0; i < 12; i += 1) batch.push(() => send(method, urlFor(), op, auth));
+        for (let i = 0; i < 8; i += 1) batch.push(() => send(method, urlFor(), op, auth));
         for (const extra of HEADER_SETS) {
           const headers = auth.Authorization && extra.Authorization ? extra : { ...auth, ...extra };
           batch.push(() =>
@@ -400,5 +400,5 @@ describe('fuzzing every route', () => {
     }
     expect(sent).toBeGreaterThan(2000);
     expect(failures.slice(0, 15)).toEqual([]);
-  }, 240_000);
+  }, 300_000);
 });

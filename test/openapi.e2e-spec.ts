@@ -445,7 +445,8 @@ describe('OpenAPI document and Swagger UI', () => {
 
     const refreshed = await t.http
       .post('/auth/refresh')
-      .send({ refreshToken: headerLogin.body.refreshToken })
+      // The session is bound to the device id it signed in with: a refresh must send it.
+      .send({ refreshToken: headerLogin.body.refreshToken, deviceId: 'docs-device-0001' })
       .expect(200);
     expectMatchesSchema(refreshed.body, documentedSchema('post', '/auth/refresh', 200));
     const current = refreshed.body.accessToken as string;
