@@ -12,10 +12,13 @@ export function normalizePassword(password: string): string {
   return password.normalize('NFKC');
 }
 
-/** One argon2 job per core; a short queue (4 per core) waits at most 2 s; the rest get 503. */
+/**
+ * One argon2 job per core. Waiting jobs hold no argon2 memory, so the queue may be long enough for
+ * a login burst (64 per core is about 1 s of hashing); none waits more than 2 s, the rest get 503.
+ */
 function argon2Limiter(): WorkLimiter {
   const cores = availableParallelism();
-  return new WorkLimiter({ maxConcurrent: cores, maxQueued: 4 * cores, maxWaitMs: 2000 });
+  return new WorkLimiter({ maxConcurrent: cores, maxQueued: 64 * cores, maxWaitMs: 2000 });
 }
 
 @Injectable()
