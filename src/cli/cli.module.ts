@@ -8,6 +8,7 @@ import {
   AdminRevokeCommand,
 } from './commands/admin.commands';
 import {
+  AuditAnchorCommand,
   AuditExportCommand,
   AuditPurgeCommand,
   AuditVerifyCommand,
@@ -23,6 +24,7 @@ const COMMANDS = [
   SessionsListCommand,
   SessionsRevokeCommand,
   AuditVerifyCommand,
+  AuditAnchorCommand,
   AuditExportCommand,
   AuditPurgeCommand,
   KeysRotateCommand,
