@@ -113,6 +113,18 @@ export class AlertRepository {
   }
 
   /** Returns false when no such alert exists. */
+  /** The alert's status and owner, locked for a status change. */
+  async lockStatus(
+    tx: Tx,
+    id: string,
+  ): Promise<{ status: AlertStatus; user_id: string | null } | undefined> {
+    const [row] = await tx.manager.query<Array<{ status: AlertStatus; user_id: string | null }>>(
+      `SELECT status, user_id FROM alerts WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    return row;
+  }
+
   async setStatus(tx: Tx, id: string, status: AlertStatus, actorId: string): Promise<boolean> {
     const rows = await queryReturning<{ id: string }>(
       tx.manager,

@@ -45,7 +45,7 @@ export class PgNotifyClusterBus extends ClusterBus implements OnModuleInit, OnAp
   private async connect(): Promise<void> {
     const client = new Client({ connectionString: this.url, application_name: 'tessera-listener' });
     client.on('notification', (message) => {
-      this.receive(message.channel.slice(PREFIX.length) as ClusterChannel, message.payload ?? '');
+      this.receive(message.channel.slice(PREFIX.length), message.payload);
     });
     client.on('error', (error) => this.logger.warn(`listener connection error: ${error.message}`));
     try {

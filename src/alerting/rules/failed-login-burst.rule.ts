@@ -40,8 +40,9 @@ export class FailedLoginBurstAccountRule extends AlertRule {
 
 /**
  * Many failed logins from one IP address, across accounts (credential stuffing). Only failures
- * against existing accounts produce events, so unknown emails do not count. The alert is filed
- * under the account whose failure crossed the threshold; later ones fold into it.
+ * against existing accounts produce events, so unknown emails do not count. Its evidence spans
+ * several accounts, so it is filed without a user (administrators only, never in /me/alerts);
+ * later failures fold into it.
  */
 @Injectable()
 export class FailedLoginBurstIpRule extends AlertRule {
@@ -67,6 +68,7 @@ export class FailedLoginBurstIpRule extends AlertRule {
       severity: 'high',
       title: `${evidence.length} failed sign-in attempts from ${event.ip ?? 'one address'}`,
       evidence,
+      userId: null,
     };
   }
 }
