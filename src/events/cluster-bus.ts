@@ -79,6 +79,8 @@ export abstract class ClusterBus {
   /** Tags this bus's own messages, which it has already delivered locally at commit. */
   private readonly instanceTag = randomUUID();
   private readonly resyncHandlers: Array<() => void> = [];
+  /** Test-only (CLUSTER_BUS_DROP_PUBLISH): nothing leaves this instance, as if lost. */
+  dropOutgoing = false;
   /** Messages from the transport dropped as malformed (wrong frame, JSON or shape). */
   droppedMessages = 0;
 
@@ -103,14 +105,14 @@ export abstract class ClusterBus {
   ): Promise<void> {
     const payload = JSON.stringify(message);
     tx.afterCommit(() => this.deliver(channel, payload));
-    return this.sendOnCommit(tx, channel, payload);
+    return this.dropOutgoing ? Promise.resolve() : this.sendOnCommit(tx, channel, payload);
   }
 
   /** Publishes now (outside a transaction). */
   publish<C extends ClusterChannel>(channel: C, message: ClusterMessageMap[C]): Promise<void> {
     const payload = JSON.stringify(message);
     this.deliver(channel, payload);
-    return this.send(channel, payload);
+    return this.dropOutgoing ? Promise.resolve() : this.send(channel, payload);
   }
 
   /** The wire form of a message: the sender's tag, then the payload. */
