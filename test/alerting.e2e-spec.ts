@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { AlertObservationPruner } from '../src/alerting/alert-observation-pruner.service';
 import { Injectable } from '@nestjs/common';
 import { AlertChannel } from '../src/alerting/alert-channel';
 import type { AlertView } from '../src/alerting/alert-view';
@@ -307,5 +309,30 @@ describe('alerting: rules, deduplication, stored alerts and custom channels', ()
       .expect(403);
     const stranger = await signedInUser(t);
     expect(await alertsOf(stranger.accessToken)).toEqual([]);
+  });
+
+  it('prunes observations past AUDIT_RETENTION, keeping the newest per rule and subject', async () => {
+    const observe = async (subject: string): Promise<string> => {
+      const id = randomUUID();
+      await t.dataSource.query(
+        `INSERT INTO alert_observations (event_id, rule, subject, occurred_at) VALUES ($1, 'test.prune', $2, $3)`,
+        [id, subject, t.clock.now()],
+      );
+      return id;
+    };
+    const oldest = await observe('user:a');
+    const older = await observe('user:a');
+    const onlyOne = await observe('user:b');
+    t.clock.advance(t.config.auditRetentionMs + 86_400_000);
+    const fresh = await observe('user:a');
+    expect(await t.app.get(AlertObservationPruner).prune()).toBe(2);
+    const left = await t.dataSource.query(
+      `SELECT event_id FROM alert_observations WHERE rule = 'test.prune'`,
+    );
+    const ids = left.map((r: { event_id: string }) => r.event_id).sort();
+    expect(ids).toEqual([onlyOne, fresh].sort());
+    expect(ids).not.toContain(oldest);
+    expect(ids).not.toContain(older);
+    expect(await t.app.get(AlertObservationPruner).prune()).toBe(0);
   });
 });
