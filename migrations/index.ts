@@ -4,6 +4,8 @@ import { AdminSessionSearch1764000200000 } from './1764000200000-admin-session-s
 import { SecondFactors1764000300000 } from './1764000300000-second-factors';
 import { EmailSkeleton1764000400000 } from './1764000400000-email-skeleton';
 import { LoginProtection1764000600000 } from './1764000600000-login-protection';
+import { KeyedAuditChain1764000700000 } from './1764000700000-keyed-audit-chain';
+import { SealedWebhookSecrets1764000710000 } from './1764000710000-sealed-webhook-secrets';
 
 /** Every migration in order. The only way the schema changes (synchronize is off). */
 export const MIGRATIONS: Function[] = [
@@ -13,4 +15,6 @@ export const MIGRATIONS: Function[] = [
   SecondFactors1764000300000,
   EmailSkeleton1764000400000,
   LoginProtection1764000600000,
+  KeyedAuditChain1764000700000,
+  SealedWebhookSecrets1764000710000,
 ];

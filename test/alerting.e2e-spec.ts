@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { AlertObservationPruner } from '../src/alerting/alert-observation-pruner.service';
 import { Injectable } from '@nestjs/common';
 import { AlertChannel } from '../src/alerting/alert-channel';
 import type { AlertView } from '../src/alerting/alert-view';
@@ -218,16 +220,14 @@ describe('alerting: rules, deduplication, stored alerts and custom channels', ()
     // Crossed at the 3rd failure; the next four folded into the same alert.
     expect(ipBurst[0]).toMatchObject({ severity: 'high', occurrences: 5 });
     expect(ipBurst[0].evidenceEventIds).toHaveLength(7);
+    // Its evidence spans two accounts: filed without a user, for administrators only.
+    expect(ipBurst[0].userId).toBeNull();
     const victimAlerts = all
       .filter((a) => a.userId === victimId)
       .map((a) => a.rule)
       .sort();
-    // The IP burst crossed its threshold on the victim's first failure, so it is filed there too.
-    expect(victimAlerts).toEqual([
-      'auth.failed_login_burst.account',
-      'auth.failed_login_burst.ip',
-      'user.locked',
-    ]);
+    // The IP burst crossed its threshold on the victim's first failure, but is not filed there.
+    expect(victimAlerts).toEqual(['auth.failed_login_burst.account', 'user.locked']);
     const burst = all.find(
       (a) => a.rule === 'auth.failed_login_burst.account' && a.userId === victimId,
     );
@@ -236,6 +236,10 @@ describe('alerting: rules, deduplication, stored alerts and custom channels', ()
     // Past the window a new burst is a new alert.
     t.clock.advance(t.config.login.lockoutMs + 11 * 60_000);
     adminToken = (await login(t, adminEmail)).accessToken;
+    for (const email of [victim, other]) {
+      const own = await alertsOf((await login(t, email)).accessToken);
+      expect(own.map((a) => a.rule)).not.toContain('auth.failed_login_burst.ip');
+    }
     for (let i = 0; i < 3; i += 1) await fail(other, '203.0.113.50');
     await drainEvents(t);
     const again = (
@@ -271,6 +275,21 @@ describe('alerting: rules, deduplication, stored alerts and custom channels', ()
       .set(...bearer(adminToken))
       .expect(200);
     expect(open.body.items).toEqual([]);
+    // Each change is audited with the actor and the transition, visible to the alert's owner.
+    await drainEvents(t);
+    const changes = await t.dataSource.query(
+      `SELECT user_id, actor_id, data FROM audit_records
+        WHERE type = 'alert.status_changed' AND data->>'alertId' = $1 ORDER BY seq`,
+      [alert.id],
+    );
+    expect(changes.map((c: { data: { from: string; to: string } }) => c.data)).toEqual([
+      expect.objectContaining({ from: 'open', to: 'acknowledged' }),
+      expect.objectContaining({ from: 'acknowledged', to: 'resolved' }),
+    ]);
+    expect(changes[0]).toMatchObject({
+      user_id: owner.user.id,
+      actor_id: ack.body.statusChangedBy,
+    });
 
     const bad = await t.http
       .patch(`/admin/alerts/${alert.id}`)
@@ -290,5 +309,31 @@ describe('alerting: rules, deduplication, stored alerts and custom channels', ()
       .expect(403);
     const stranger = await signedInUser(t);
     expect(await alertsOf(stranger.accessToken)).toEqual([]);
+  });
+
+  it('prunes observations past AUDIT_RETENTION, keeping the newest per rule and subject', async () => {
+    const observe = async (subject: string): Promise<string> => {
+      const id = randomUUID();
+      await t.dataSource.query(
+        `INSERT INTO alert_observations (event_id, rule, subject, occurred_at) VALUES ($1, 'test.prune', $2, $3)`,
+        [id, subject, t.clock.now()],
+      );
+      return id;
+    };
+    const oldest = await observe('user:a');
+    const older = await observe('user:a');
+    const onlyOne = await observe('user:b');
+    t.clock.advance(t.config.auditRetentionMs + 86_400_000);
+    const fresh = await observe('user:a');
+    // Earlier tests' observations age out too: count at least these two.
+    expect(await t.app.get(AlertObservationPruner).prune()).toBeGreaterThanOrEqual(2);
+    const left = await t.dataSource.query(
+      `SELECT event_id FROM alert_observations WHERE rule = 'test.prune'`,
+    );
+    const ids = left.map((r: { event_id: string }) => r.event_id).sort();
+    expect(ids).toEqual([onlyOne, fresh].sort());
+    expect(ids).not.toContain(oldest);
+    expect(ids).not.toContain(older);
+    expect(await t.app.get(AlertObservationPruner).prune()).toBe(0);
   });
 });

@@ -55,6 +55,7 @@ describe('webhooks: signed, retried, never in the way', () => {
   let t: TestApp;
   const receiver = new Receiver();
   let adminToken: string;
+  let adminId: string;
 
   beforeAll(async () => {
     await receiver.start();
@@ -66,6 +67,7 @@ describe('webhooks: signed, retried, never in the way', () => {
     });
     const admin = await register(t);
     await makeAdmin(t, admin.id);
+    adminId = admin.id;
     adminToken = (await login(t, admin.email)).accessToken;
   });
   afterAll(async () => {
@@ -110,10 +112,28 @@ describe('webhooks: signed, retried, never in the way', () => {
       active: true,
     });
     expect(JSON.stringify(list.body)).not.toContain(created.secret);
+    // At rest the secret is sealed (AES-256-GCM), not the plaintext shown once above.
+    const [stored] = await t.dataSource.query(`SELECT secret FROM webhooks WHERE id = $1`, [
+      created.id,
+    ]);
+    expect(stored.secret).not.toContain(created.secret.slice(6));
+    expect(stored.secret).toMatch(/^v1\./);
     await t.http
       .delete(`/admin/webhooks/${created.id}`)
       .set(...bearer(adminToken))
       .expect(204);
+    // Creation and deletion are audited with the acting administrator; never the secret.
+    await drainEvents(t);
+    const audited = await t.dataSource.query(
+      `SELECT type, actor_id, data FROM audit_records WHERE data->>'webhookId' = $1 ORDER BY seq`,
+      [created.id],
+    );
+    expect(audited.map((r: { type: string }) => r.type)).toEqual([
+      'webhook.created',
+      'webhook.deleted',
+    ]);
+    expect(audited.every((r: { actor_id: string }) => r.actor_id === adminId)).toBe(true);
+    expect(JSON.stringify(audited)).not.toContain(created.secret);
     await t.http
       .delete(`/admin/webhooks/${created.id}`)
       .set(...bearer(adminToken))

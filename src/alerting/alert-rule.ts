@@ -10,6 +10,11 @@ export interface AlertDraft {
   evidence?: readonly string[];
   /** Alerts of this rule with the same key fold into one within the rule's window; default: the subject. */
   dedupeKey?: string;
+  /**
+   * Whose alert it is: default the event's user. `null` files it without a user, visible to
+   * administrators only (an alert about many accounts must not land in one of them's /me/alerts).
+   */
+  userId?: string | null;
 }
 
 /** What the rule has seen before, for its subject; this event is already included. */

@@ -113,6 +113,37 @@ export class AlertRepository {
   }
 
   /** Returns false when no such alert exists. */
+  /**
+   * Deletes up to `limit` observations older than `cutoff`, never the newest of a rule and
+   * subject (the ix_alert_observations_subject index answers the NOT EXISTS). Returns the count.
+   */
+  async pruneObservations(tx: Tx, cutoff: Date, limit: number): Promise<number> {
+    const rows = await queryReturning<{ event_id: string }>(
+      tx.manager,
+      `DELETE FROM alert_observations WHERE (event_id, rule) IN (
+         SELECT o.event_id, o.rule FROM alert_observations o
+          WHERE o.occurred_at < $1 AND EXISTS (
+            SELECT 1 FROM alert_observations n
+             WHERE n.rule = o.rule AND n.subject = o.subject AND n.occurred_at > o.occurred_at)
+          LIMIT ${Number(limit)})
+       RETURNING event_id`,
+      [cutoff],
+    );
+    return rows.length;
+  }
+
+  /** The alert's status and owner, locked for a status change. */
+  async lockStatus(
+    tx: Tx,
+    id: string,
+  ): Promise<{ status: AlertStatus; user_id: string | null } | undefined> {
+    const [row] = await tx.manager.query<Array<{ status: AlertStatus; user_id: string | null }>>(
+      `SELECT status, user_id FROM alerts WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    return row;
+  }
+
   async setStatus(tx: Tx, id: string, status: AlertStatus, actorId: string): Promise<boolean> {
     const rows = await queryReturning<{ id: string }>(
       tx.manager,

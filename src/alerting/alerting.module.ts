@@ -1,3 +1,4 @@
+import { AlertObservationPruner } from './alert-observation-pruner.service';
 import { type DynamicModule, Module, type Provider, type Type } from '@nestjs/common';
 import { AlertChannel, ALERT_CHANNELS } from './alert-channel';
 import { AlertDispatcher } from './alert-dispatcher.service';
@@ -93,6 +94,7 @@ export class AlertingModule {
         AlertDispatcher,
         WebhooksService,
         WebhookWorker,
+        AlertObservationPruner,
       ],
       exports: [AlertsService, WebhooksService],
     };

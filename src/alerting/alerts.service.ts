@@ -51,7 +51,7 @@ export class AlertsService {
       return undefined;
     }
     const alert = this.alerts.build(tx, {
-      userId: event.userId ?? null,
+      userId: draft.userId === undefined ? (event.userId ?? null) : draft.userId,
       rule: rule.name,
       severity: draft.severity,
       status: 'open',
@@ -98,9 +98,18 @@ export class AlertsService {
 
   /** Acknowledge, resolve or reopen an alert. */
   async setStatus(id: string, status: AlertStatus, actorId: string): Promise<AlertView> {
-    const found = await this.transactions.run((tx) =>
-      this.alerts.setStatus(tx, id, status, actorId),
-    );
+    const found = await this.transactions.run(async (tx) => {
+      const current = await this.alerts.lockStatus(tx, id);
+      if (!current) return false;
+      await this.alerts.setStatus(tx, id, status, actorId);
+      // Audited in the same transaction; the alert's owner (if any) sees it in their activity.
+      await tx.record(
+        'alert.status_changed',
+        { userId: current.user_id ?? actorId },
+        { alertId: id, from: current.status, to: status, actorId },
+      );
+      return true;
+    });
     const alert = found ? await this.get(id) : undefined;
     if (!alert) throw new AppException('not_found', 'Alert not found');
     return alert;

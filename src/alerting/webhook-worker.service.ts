@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
+import { SecretBox } from '../common/secret-box';
 import { BackgroundWorker, type WorkerSchedule } from '../common/background-worker';
 import { TransactionRunner } from '../events/transaction-runner.service';
 import { AppConfig } from '../config/app-config';
@@ -7,6 +8,7 @@ import { AlertingSettings } from './alerting-settings';
 import { postToWebhook } from './pinned-webhook-client';
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook-signature';
 import { type ClaimedDelivery, WebhookRepository } from './webhook.repository';
+import { openWebhookSecret } from './webhooks.service';
 
 interface Outcome {
   ok: boolean;
@@ -40,6 +42,7 @@ export class WebhookWorker extends BackgroundWorker {
     private readonly settings: AlertingSettings,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly box: SecretBox,
   ) {
     super(WebhookWorker.name);
   }
@@ -180,7 +183,11 @@ export class WebhookWorker extends BackgroundWorker {
             'X-Tessera-Event': 'alert.raised',
             'X-Tessera-Delivery': row.id,
             [TIMESTAMP_HEADER]: String(timestamp),
-            [SIGNATURE_HEADER]: signWebhook(row.secret, timestamp, body),
+            [SIGNATURE_HEADER]: signWebhook(
+              openWebhookSecret(this.box, row.webhook_id, row.secret),
+              timestamp,
+              body,
+            ),
           },
           body,
           signal: AbortSignal.any([

@@ -11,8 +11,12 @@ export class WebhookEntity {
   @Column({ type: 'varchar', length: 2048 })
   url!: string;
 
-  /** The HMAC-SHA256 key; shown once at creation. It must be usable, so it cannot be hashed. */
-  @Column({ type: 'varchar', length: 128 })
+  /**
+   * The HMAC-SHA256 key, sealed by SecretBox (associated data `webhook:<id>`); shown once at
+   * creation. It must be usable, so it cannot be hashed. Rows from before sealing hold the
+   * plaintext (prefix `whsec_`) until the next start re-seals them.
+   */
+  @Column({ type: 'varchar', length: 512 })
   secret!: string;
 
   @Column({ type: 'varchar', length: 200, nullable: true })

@@ -46,6 +46,18 @@ export class WebhookRepository {
     );
   }
 
+  /** Webhooks whose secret is still plaintext (written before sealing), locked for re-sealing. */
+  lockPlaintextSecrets(tx: Tx, prefix: string): Promise<Array<{ id: string; secret: string }>> {
+    return tx.manager.query(
+      `SELECT id, secret FROM webhooks WHERE starts_with(secret, $1) ORDER BY id FOR UPDATE`,
+      [prefix],
+    );
+  }
+
+  async setSecret(tx: Tx, id: string, secret: string): Promise<void> {
+    await tx.manager.query(`UPDATE webhooks SET secret = $2 WHERE id = $1`, [id, secret]);
+  }
+
   /** Deletes the webhook (its queued deliveries go with it, FK cascade); false if none. */
   async delete(tx: Tx, id: string): Promise<boolean> {
     const result = await tx.manager.delete(WebhookEntity, { id });

@@ -59,7 +59,10 @@ export class WebhooksController {
   @ApiParam({ name: 'id', format: 'uuid', description: 'Webhook id' })
   @ApiNoContentResponse({ description: 'Removed' })
   @ApiProblemResponses(400, 404)
-  async remove(@Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
-    await this.webhooks.remove(id);
+  async remove(
+    @CurrentAuth() auth: AuthContext,
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ): Promise<void> {
+    await this.webhooks.remove(id, auth.userId);
   }
 }

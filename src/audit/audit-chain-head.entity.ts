@@ -19,6 +19,18 @@ export class AuditChainHeadEntity {
   @Column({ name: 'record_count', type: 'bigint', default: 0 })
   recordCount!: string;
 
+  /** The first record linked with the HMAC; earlier ones predate the keyed chain. */
+  @Column({ name: 'keyed_from_seq', type: 'bigint', nullable: true })
+  keyedFromSeq!: string | null;
+
+  /** The hash the first keyed record links to (the head when the chain became keyed). */
+  @Column({ name: 'keyed_from_prev_hash', type: 'varchar', length: 64, nullable: true })
+  keyedFromPrevHash!: string | null;
+
+  /** HMAC over the two fields above, written by the application (the migration has no key). */
+  @Column({ name: 'keyed_from_mac', type: 'varchar', length: 64, nullable: true })
+  keyedFromMac!: string | null;
+
   @Column({ name: 'updated_at', type: 'timestamptz', nullable: true })
   updatedAt!: Date | null;
 }

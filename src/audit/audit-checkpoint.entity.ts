@@ -21,6 +21,10 @@ export class AuditCheckpointEntity {
   @Column({ name: 'purged_count', type: 'int' })
   purgedCount!: number;
 
+  /** HMAC under the audit key: a checkpoint forged to hide deleted records does not verify. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  mac!: string | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -73,17 +73,36 @@ export function checkpointMac(key: Buffer, checkpoint: CheckpointFields): string
     .digest('hex');
 }
 
-/** An external anchor: the chain's length and head at a moment, kept outside the database. */
+/**
+ * An external anchor: the chain's length and head at a moment, kept outside the database.
+ * `count` is every record up to and including the head, purged ones included.
+ */
 export interface AnchorFields {
-  recordCount: number;
+  count: number;
+  headSeq: string;
+  headId: string | null;
   headHash: string;
-  createdAt: string;
+  at: string;
+  kid: string;
 }
 
 /** The anchor's MAC: proves an anchor file was made by a holder of the key. */
 export function anchorMac(key: Buffer, anchor: AnchorFields): string {
   return createHmac('sha256', key)
     .update(`tessera-audit-anchor\n${canonicalJson(anchor)}`)
+    .digest('hex');
+}
+
+/** Where the keyed chain starts: the first keyed record's seq and the hash it links to. */
+export interface KeyedMarkerFields {
+  keyedFromSeq: string;
+  keyedFromPrevHash: string;
+}
+
+/** The boundary's MAC: records cannot be passed off as the older, unkeyed kind. */
+export function keyedMarkerMac(key: Buffer, marker: KeyedMarkerFields): string {
+  return createHmac('sha256', key)
+    .update(`tessera-audit-keyed-from\n${canonicalJson(marker)}`)
     .digest('hex');
 }
 

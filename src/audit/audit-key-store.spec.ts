@@ -52,8 +52,15 @@ describe('keyed audit chain', () => {
     expect(macEquals(mac, checkpointMac(key, checkpoint))).toBe(true);
     expect(macEquals(mac, checkpointMac(key, { ...checkpoint, purgedCount: 119 }))).toBe(false);
     expect(macEquals(mac, checkpointMac(randomBytes(32), checkpoint))).toBe(false);
-    const anchor = { recordCount: 5, headHash: 'b'.repeat(64), createdAt: '2030-01-01T00:00:00Z' };
-    expect(anchorMac(key, anchor)).not.toBe(anchorMac(key, { ...anchor, recordCount: 4 }));
+    const anchor = {
+      count: 5,
+      headSeq: '5',
+      headId: null,
+      headHash: 'b'.repeat(64),
+      at: '2030-01-01T00:00:00Z',
+      kid: 'k',
+    };
+    expect(anchorMac(key, anchor)).not.toBe(anchorMac(key, { ...anchor, count: 4 }));
     // Empty or truncated MACs never match.
     expect(macEquals('', '')).toBe(false);
     expect(macEquals(mac, mac.slice(0, 62))).toBe(false);

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditAdminController, MyActivityController } from './audit.controller';
+import { AppConfig } from '../config/app-config';
+import { AuditKey } from './audit-key';
 import { AuditListener } from './audit.listener';
 import { AuditRetentionScheduler } from './audit-retention.service';
 import { AuditRepository } from './audit.repository';
@@ -13,6 +15,12 @@ import { SecurityDenialsFlusher } from './security-denials-flusher';
 @Module({
   controllers: [AuditAdminController, MyActivityController],
   providers: [
+    // Loaded at start: a missing or short AUDIT_HMAC_KEY_FILE stops the start, naming it.
+    {
+      provide: AuditKey,
+      useFactory: (config: AppConfig) => AuditKey.fromConfig(config),
+      inject: [AppConfig],
+    },
     AuditService,
     AuditRepository,
     AuditListener,

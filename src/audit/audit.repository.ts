@@ -35,11 +35,23 @@ export interface AuditRecordRow {
 export interface ChainHeadRow {
   last_hash: string;
   last_event_id: string | null;
+  keyed_from_seq: string | null;
+  keyed_from_prev_hash: string | null;
+  keyed_from_mac: string | null;
+}
+
+export interface CheckpointRow {
+  last_purged_seq: string;
+  last_purged_hash: string;
+  purged_count: number;
+  mac: string | null;
 }
 
 const COLUMNS = `seq, event_id, type, occurred_at, recorded_at, user_id, actor_id, session_id, device_id,
   ip, user_agent, outcome, reason, data, prev_hash, hash`;
-const HEAD_SELECT = `SELECT last_hash, last_event_id FROM audit_chain_head WHERE id = 1`;
+const HEAD_SELECT = `SELECT last_hash, last_event_id, keyed_from_seq::text AS keyed_from_seq,
+  keyed_from_prev_hash, keyed_from_mac FROM audit_chain_head WHERE id = 1`;
+const CHECKPOINT_COLUMNS = `last_purged_seq::text AS last_purged_seq, last_purged_hash, purged_count, mac`;
 
 /** audit_records, audit_chain_head and audit_checkpoints. */
 @Injectable()
@@ -137,11 +149,50 @@ export class AuditRepository {
     );
   }
 
-  async latestCheckpointHash(tx?: Tx): Promise<string | undefined> {
-    const [checkpoint] = await this.runner(tx).query<Array<{ last_purged_hash: string }>>(
-      `SELECT last_purged_hash FROM audit_checkpoints ORDER BY id DESC LIMIT 1`,
+  /** Seals the keyed-chain boundary once; a sealed boundary is never rewritten. */
+  async sealKeyedMarker(tx: Tx, mac: string): Promise<void> {
+    await tx.manager.query(
+      `UPDATE audit_chain_head SET keyed_from_mac = $1 WHERE id = 1 AND keyed_from_mac IS NULL`,
+      [mac],
     );
-    return checkpoint?.last_purged_hash;
+  }
+
+  async latestCheckpoint(tx?: Tx): Promise<CheckpointRow | undefined> {
+    const [checkpoint] = await this.runner(tx).query<CheckpointRow[]>(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY id DESC LIMIT 1`,
+    );
+    return checkpoint;
+  }
+
+  checkpoints(tx?: Tx): Promise<CheckpointRow[]> {
+    return this.runner(tx).query<CheckpointRow[]>(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY id`,
+    );
+  }
+
+  async recordAt(seq: string, tx?: Tx): Promise<AuditRecordRow | undefined> {
+    const [row] = await this.runner(tx).query<AuditRecordRow[]>(
+      `SELECT ${COLUMNS} FROM audit_records WHERE seq = $1`,
+      [seq],
+    );
+    return row;
+  }
+
+  /** How many records remain up to and including `seq`. */
+  async countThrough(seq: string, tx?: Tx): Promise<number> {
+    const [row] = await this.runner(tx).query<Array<{ n: string }>>(
+      `SELECT count(*)::text AS n FROM audit_records WHERE seq <= $1`,
+      [seq],
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  /** The newest record's position (the chain's head), if any record remains. */
+  async newestSeq(tx?: Tx): Promise<string | undefined> {
+    const [row] = await this.runner(tx).query<Array<{ seq: string | null }>>(
+      `SELECT max(seq)::text AS seq FROM audit_records`,
+    );
+    return row?.seq ?? undefined;
   }
 
   /** Records after `afterSeq` in chain order, optionally within [from, to) of occurrence. */
@@ -173,10 +224,12 @@ export class AuditRepository {
     last: { seq: string; hash: string },
     count: number,
     at: Date,
+    mac: string,
   ): Promise<void> {
     await tx.manager.query(
-      `INSERT INTO audit_checkpoints (last_purged_seq, last_purged_hash, purged_count, created_at) VALUES ($1, $2, $3, $4)`,
-      [last.seq, last.hash, count, at],
+      `INSERT INTO audit_checkpoints (last_purged_seq, last_purged_hash, purged_count, created_at, mac)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [last.seq, last.hash, count, at, mac],
     );
   }
 

@@ -1,9 +1,20 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
-import { chainHash, GENESIS_HASH } from './audit-hash';
+import {
+  type AnchorFields,
+  anchorMac,
+  chainHash,
+  checkpointMac,
+  GENESIS_HASH,
+  type HashedFields,
+  keyedChainHash,
+  keyedMarkerMac,
+  macEquals,
+} from './audit-hash';
+import { AuditKey } from './audit-key';
 import { decodeCursor, encodeCursor, type Page } from '../common/keyset-cursor';
 import type { AuditEntry } from './audit-entry';
 import type { AuditOutcome } from './audit-record.entity';
@@ -12,6 +23,7 @@ import {
   type AuditRecordRow,
   AuditRepository,
   type ChainHeadRow,
+  type CheckpointRow,
 } from './audit.repository';
 
 export type { AuditFilter };
@@ -52,6 +64,16 @@ export interface AuditVerification {
   firstBrokenId: string | null;
 }
 
+/** A signed statement of the chain's length and head, kept outside the database. */
+export interface AuditAnchor extends AnchorFields {
+  mac: string;
+}
+
+export interface AnchorVerification extends AuditVerification {
+  /** Why the anchor does not hold, when the chain itself verifies but the anchor does not. */
+  anchorProblem: string | null;
+}
+
 type RecordRow = AuditRecordRow;
 type HeadRow = ChainHeadRow;
 
@@ -75,39 +97,90 @@ function toView(row: RecordRow): AuditRecordView {
   };
 }
 
-function rowHash(row: RecordRow): string {
-  return chainHash(
-    {
-      eventId: row.event_id,
-      type: row.type,
-      occurredAt: new Date(row.occurred_at),
-      recordedAt: new Date(row.recorded_at),
-      userId: row.user_id,
-      actorId: row.actor_id,
-      sessionId: row.session_id,
-      deviceId: row.device_id,
-      ip: row.ip,
-      userAgent: row.user_agent,
-      outcome: row.outcome,
-      reason: row.reason,
-      data: row.data,
-    },
-    row.prev_hash,
-  );
+function hashedFields(row: RecordRow): HashedFields {
+  return {
+    eventId: row.event_id,
+    type: row.type,
+    occurredAt: new Date(row.occurred_at),
+    recordedAt: new Date(row.recorded_at),
+    userId: row.user_id,
+    actorId: row.actor_id,
+    sessionId: row.session_id,
+    deviceId: row.device_id,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    outcome: row.outcome,
+    reason: row.reason,
+    data: row.data,
+  };
 }
+
+const seqAtLeast = (seq: string, boundary: string): boolean => BigInt(seq) >= BigInt(boundary);
 
 /**
  * The append-only, hash-chained audit log: append (idempotent by event id), query, verify,
  * export and retention. Exported for the CLI (`audit:verify`, `audit:export`, `audit:purge`).
  */
 @Injectable()
-export class AuditService {
+export class AuditService implements OnModuleInit {
+  private readonly logger = new Logger(AuditService.name);
+
   constructor(
     private readonly records: AuditRepository,
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly auditKey: AuditKey,
   ) {}
+
+  /**
+   * Seals the keyed-chain boundary the migration recorded (it has no key). Only an unsealed
+   * boundary is sealed: from then on, moving it fails verification. Residual risk, documented in
+   * docs/security.md: whoever clears the seal before the next start gets it re-sealed; the
+   * external anchor (audit:anchor) catches a chain rewritten that way.
+   */
+  async onModuleInit(): Promise<void> {
+    try {
+      await this.transactions.run(async (tx) => {
+        const head = await this.records.lockHead(tx);
+        if (!head || head.keyed_from_mac || head.keyed_from_seq === null) return;
+        const marker = {
+          keyedFromSeq: head.keyed_from_seq,
+          keyedFromPrevHash: head.keyed_from_prev_hash ?? GENESIS_HASH,
+        };
+        await this.records.sealKeyedMarker(tx, keyedMarkerMac(this.auditKey.key, marker));
+        this.logger.log(`audit chain keyed from record ${marker.keyedFromSeq} (boundary sealed)`);
+      });
+    } catch (error) {
+      // A database not yet migrated (migrations off): verification will report the missing seal.
+      this.logger.warn(`audit chain boundary not sealed: ${(error as Error).message}`);
+    }
+  }
+
+  private rowHash(row: RecordRow, keyed: boolean): string {
+    return keyed
+      ? keyedChainHash(this.auditKey.key, hashedFields(row), row.prev_hash)
+      : chainHash(hashedFields(row), row.prev_hash);
+  }
+
+  private markerValid(head: HeadRow | undefined): head is HeadRow & { keyed_from_seq: string } {
+    if (!head?.keyed_from_seq || !head.keyed_from_mac || !head.keyed_from_prev_hash) return false;
+    const mac = keyedMarkerMac(this.auditKey.key, {
+      keyedFromSeq: head.keyed_from_seq,
+      keyedFromPrevHash: head.keyed_from_prev_hash,
+    });
+    return macEquals(mac, head.keyed_from_mac);
+  }
+
+  private checkpointValid(checkpoint: CheckpointRow, keyedFromSeq: string): boolean {
+    if (checkpoint.mac === null) return !seqAtLeast(checkpoint.last_purged_seq, keyedFromSeq);
+    const mac = checkpointMac(this.auditKey.key, {
+      lastPurgedSeq: String(checkpoint.last_purged_seq),
+      lastPurgedHash: checkpoint.last_purged_hash,
+      purgedCount: Number(checkpoint.purged_count),
+    });
+    return macEquals(mac, checkpoint.mac);
+  }
 
   /**
    * Appends one record unless its event id is already recorded (a replay after a crash, or the
@@ -122,7 +195,8 @@ export class AuditService {
     const head = await this.lockHead(tx);
     if (await this.records.hasEvent(tx, entry.eventId)) return false;
     const recordedAt = this.clock.now();
-    const hash = chainHash({ ...entry, recordedAt }, head.last_hash);
+    // Records are keyed from the boundary on; the boundary lies before every new record.
+    const hash = keyedChainHash(this.auditKey.key, { ...entry, recordedAt }, head.last_hash);
     await this.records.insert(tx, entry, recordedAt, head.last_hash, hash);
     await this.records.advanceHead(tx, hash, entry.eventId, recordedAt);
     return true;
@@ -149,30 +223,136 @@ export class AuditService {
   }
 
   /**
-   * Re-computes every hash and link from the latest checkpoint (or genesis) to the head, in one
-   * consistent snapshot so concurrent appends and purges cannot cause false alarms.
+   * Re-computes every link from the latest checkpoint (or genesis) to the head, in one consistent
+   * snapshot so concurrent appends and purges cannot cause false alarms. Records from the sealed
+   * boundary on must carry the keyed (HMAC) link; a checkpoint past it must carry a valid MAC.
    */
   async verify(): Promise<AuditVerification> {
+    return this.transactions.run((tx) => this.verifyIn(tx), { isolation: 'REPEATABLE READ' });
+  }
+
+  private async verifyIn(tx: Tx): Promise<AuditVerification> {
+    const head = await this.records.readHead(tx);
+    const broken = async (checked: number, row?: RecordRow): Promise<AuditVerification> => ({
+      ok: false,
+      checked,
+      firstBrokenId:
+        row?.event_id ??
+        (await this.records.pageAfter('0', {}, 1, tx))[0]?.event_id ??
+        head?.last_event_id ??
+        null,
+    });
+    if (!this.markerValid(head)) return broken(0);
+    const boundary = head.keyed_from_seq;
+    const checkpoint = await this.records.latestCheckpoint(tx);
+    if (checkpoint && !this.checkpointValid(checkpoint, boundary)) return broken(0);
+    let expected = checkpoint?.last_purged_hash ?? GENESIS_HASH;
+    let inKeyedPart = checkpoint ? seqAtLeast(checkpoint.last_purged_seq, boundary) : false;
+    let checked = 0;
+    for await (const row of this.scan({}, tx)) {
+      checked += 1;
+      const keyed = seqAtLeast(row.seq, boundary);
+      // Entering the keyed part: the first keyed record links to the sealed pre-boundary hash,
+      // so a forged unkeyed checkpoint cannot hide deleted keyed records.
+      if (keyed && !inKeyedPart && row.prev_hash !== head.keyed_from_prev_hash) {
+        return broken(checked, row);
+      }
+      inKeyedPart ||= keyed;
+      if (row.prev_hash !== expected || this.rowHash(row, keyed) !== row.hash) {
+        return broken(checked, row);
+      }
+      expected = row.hash;
+    }
+    if (head.last_hash !== expected) {
+      // The newest record(s) are gone: name the one the head says should be last.
+      return { ok: false, checked, firstBrokenId: head.last_event_id ?? null };
+    }
+    return { ok: true, checked, firstBrokenId: null };
+  }
+
+  /**
+   * An anchor for the current head, signed with the audit key (`audit:anchor`). Refused when the
+   * chain does not verify: an anchor vouches only for an intact chain.
+   */
+  async anchor(): Promise<AuditAnchor | AuditVerification> {
     return this.transactions.run(
       async (tx) => {
-        let expected = (await this.records.latestCheckpointHash(tx)) ?? GENESIS_HASH;
-        let checked = 0;
-        for await (const row of this.scan({}, tx)) {
-          checked += 1;
-          if (row.prev_hash !== expected || rowHash(row) !== row.hash) {
-            return { ok: false, checked, firstBrokenId: row.event_id };
-          }
-          expected = row.hash;
-        }
+        const verification = await this.verifyIn(tx);
+        if (!verification.ok) return verification;
         const head = await this.records.readHead(tx);
-        if (!head || head.last_hash !== expected) {
-          // The newest record(s) are gone: name the one the head says should be last.
-          return { ok: false, checked, firstBrokenId: head?.last_event_id ?? null };
-        }
-        return { ok: true, checked, firstBrokenId: null };
+        const headSeq =
+          (await this.records.newestSeq(tx)) ??
+          (await this.records.latestCheckpoint(tx))?.last_purged_seq ??
+          '0';
+        const fields: AnchorFields = {
+          count: await this.countThrough(headSeq, tx),
+          headSeq: String(headSeq),
+          headId: head?.last_event_id ?? null,
+          headHash: head?.last_hash ?? GENESIS_HASH,
+          at: this.clock.now().toISOString(),
+          kid: this.auditKey.kid,
+        };
+        return { ...fields, mac: anchorMac(this.auditKey.key, fields) };
       },
       { isolation: 'REPEATABLE READ' },
     );
+  }
+
+  /** Every record up to `seq`: those still present plus those purged behind checkpoints. */
+  private async countThrough(seq: string, tx: Tx): Promise<number> {
+    const purged = (await this.records.checkpoints(tx)).reduce(
+      (sum, c) => sum + Number(c.purged_count),
+      0,
+    );
+    return purged + (await this.records.countThrough(seq, tx));
+  }
+
+  /**
+   * Checks the chain and then an anchor made earlier: the anchored head must still be there with
+   * the same hash (or purged behind a valid checkpoint), and no record before it may be missing.
+   */
+  async verifyAnchor(anchor: AuditAnchor): Promise<AnchorVerification> {
+    return this.transactions.run(
+      async (tx) => {
+        const chain = await this.verifyIn(tx);
+        const problem = chain.ok ? await this.anchorProblem(anchor, tx) : null;
+        return { ...chain, ok: chain.ok && problem === null, anchorProblem: problem };
+      },
+      { isolation: 'REPEATABLE READ' },
+    );
+  }
+
+  private async anchorProblem(anchor: AuditAnchor, tx: Tx): Promise<string | null> {
+    const { mac, ...fields } = anchor;
+    if (fields.kid !== this.auditKey.kid)
+      return `the anchor was signed with another key (${fields.kid})`;
+    if (!macEquals(anchorMac(this.auditKey.key, fields), mac))
+      return 'the anchor signature does not verify';
+    const head = await this.records.readHead(tx);
+    if (!this.markerValid(head)) return 'the keyed-chain boundary is not sealed';
+    const checkpoints = await this.records.checkpoints(tx);
+    if (checkpoints.some((c) => !this.checkpointValid(c, head.keyed_from_seq))) {
+      return 'a purge checkpoint does not verify';
+    }
+    const purgedThrough = checkpoints.reduce(
+      (max, c) => (BigInt(c.last_purged_seq) > max ? BigInt(c.last_purged_seq) : max),
+      0n,
+    );
+    const record = await this.records.recordAt(anchor.headSeq, tx);
+    if (record) {
+      if (record.hash !== anchor.headHash || record.event_id !== anchor.headId) {
+        return `the anchored head (record ${anchor.headSeq}) was rewritten`;
+      }
+    } else if (BigInt(anchor.headSeq) > purgedThrough && anchor.count > 0) {
+      return `the anchored head (record ${anchor.headSeq}) is gone`;
+    }
+    const count = await this.countThrough(anchor.headSeq, tx);
+    // Once purges pass the anchored head, purged counts include later records too.
+    const exact = BigInt(anchor.headSeq) >= purgedThrough;
+    if (exact ? count !== anchor.count : count < anchor.count) {
+      return `records up to the anchored head are missing (${count} of ${anchor.count})`;
+    }
+    return null;
   }
 
   /** Records occurring in [from, to), oldest first, with their chain fields (JSON Lines export). */
@@ -243,7 +423,12 @@ export class AuditService {
     while (count < rows.length && new Date(rows[count].occurred_at) < cutoff) count += 1;
     if (count === 0) return { count: 0, more: false };
     const last = rows[count - 1];
-    await this.records.insertCheckpoint(tx, last, count, this.clock.now());
+    const mac = checkpointMac(this.auditKey.key, {
+      lastPurgedSeq: String(last.seq),
+      lastPurgedHash: last.hash,
+      purgedCount: count,
+    });
+    await this.records.insertCheckpoint(tx, last, count, this.clock.now(), mac);
     await this.records.deleteThrough(tx, last.seq);
     return { count, more: count === BATCH };
   }

@@ -8,6 +8,7 @@ import {
   AdminRevokeCommand,
 } from './commands/admin.commands';
 import {
+  AuditAnchorCommand,
   AuditExportCommand,
   AuditPurgeCommand,
   AuditVerifyCommand,
@@ -25,6 +26,7 @@ const COMMANDS = [
   SessionsListCommand,
   SessionsRevokeCommand,
   AuditVerifyCommand,
+  AuditAnchorCommand,
   AuditExportCommand,
   AuditPurgeCommand,
   KeysRotateCommand,

@@ -34,6 +34,25 @@ describe('loadConfig', () => {
     expect(config.databaseUrl).toBeUndefined();
   });
 
+  it('reconciles revocations every second by default, at most every 2 s', () => {
+    expect(loadConfig({}).revocationReconcileIntervalMs).toBe(1000);
+    expect(loadConfig({ REVOCATION_RECONCILE_INTERVAL: '2s' }).revocationReconcileIntervalMs).toBe(
+      2000,
+    );
+    expect(problemsOf({ REVOCATION_RECONCILE_INTERVAL: '5m' })).toEqual([
+      expect.stringContaining('REVOCATION_RECONCILE_INTERVAL'),
+    ]);
+  });
+
+  it('honours CLUSTER_BUS_DROP_PUBLISH only under NODE_ENV=test', () => {
+    expect(
+      loadConfig({ NODE_ENV: 'test', CLUSTER_BUS_DROP_PUBLISH: 'true' }).clusterBusDropPublish,
+    ).toBe(true);
+    expect(problemsOf({ NODE_ENV: 'production', CLUSTER_BUS_DROP_PUBLISH: 'true' })).toEqual([
+      expect.stringContaining('CLUSTER_BUS_DROP_PUBLISH'),
+    ]);
+  });
+
   it('names the variable that holds a bad value', () => {
     expect(problemsOf({ ACCESS_TOKEN_TTL: 'banana' })).toEqual([
       expect.stringContaining('ACCESS_TOKEN_TTL: "banana"'),

@@ -30,6 +30,10 @@ export class AppConfig {
   readonly migrationsRun!: boolean;
   readonly databasePoolSize!: number;
   readonly redisUrl?: string;
+  /** How often every instance re-reads sessions ended since its last look (bus backstop). */
+  readonly revocationReconcileIntervalMs!: number;
+  /** Test-only (NODE_ENV=test): the cluster bus sends nothing, as if every message were lost. */
+  readonly clusterBusDropPublish!: boolean;
   readonly jwt!: {
     readonly issuer: string;
     readonly audience: string;
@@ -427,6 +431,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     // At least 4: request, relay and background work each hold a connection at times.
     databasePoolSize: r.int('DATABASE_POOL_SIZE', 10, 4, 100),
     redisUrl: r.raw('REDIS_URL'),
+    revocationReconcileIntervalMs: r.duration('REVOCATION_RECONCILE_INTERVAL', '1s', 100, 2000),
+    clusterBusDropPublish:
+      r.bool('CLUSTER_BUS_DROP_PUBLISH', false) &&
+      (nodeEnv === 'test' ||
+        r.fail('CLUSTER_BUS_DROP_PUBLISH', 'true', 'unset outside NODE_ENV=test', false)),
     jwt: {
       issuer: r.string('JWT_ISSUER', 'tessera'),
       audience: r.string('JWT_AUDIENCE', 'tessera-api'),

@@ -80,6 +80,10 @@ export interface EventDataMap {
     count: number;
     windowStart: string;
   };
+  // v2 alerting administration (issue 10). Never the webhook's signing secret.
+  'webhook.created': { webhookId: string; url: string; minSeverity: string; actorId: string };
+  'webhook.deleted': { webhookId: string; actorId: string };
+  'alert.status_changed': { alertId: string; from: string; to: string; actorId: string };
 }
 
 export type EventType = keyof EventDataMap;

@@ -8,10 +8,16 @@ import { PgNotifyClusterBus } from './pg-notify-cluster-bus';
 import { RedisClusterBus } from './redis-cluster-bus';
 import { TransactionRunner } from './transaction-runner.service';
 
-function clusterBusFor(config: AppConfig): ClusterBus {
+function transportFor(config: AppConfig): ClusterBus {
   if (config.redisUrl) return new RedisClusterBus(config.redisUrl);
   if (config.databaseUrl) return new PgNotifyClusterBus(config.databaseUrl);
   return new LocalClusterBus();
+}
+
+function clusterBusFor(config: AppConfig): ClusterBus {
+  const bus = transportFor(config);
+  bus.dropOutgoing = config.clusterBusDropPublish;
+  return bus;
 }
 
 /**

@@ -7,6 +7,10 @@ import { describeError } from '../common/describe-error';
 
 const CHANNELS: readonly ClusterChannel[] = ['session_ended', 'user_event'];
 const PREFIX = 'tessera_';
+/** The listener's heartbeat: a NOTIFY to itself that must come back, else it reconnects. */
+const PING_CHANNEL = `${PREFIX}listener_ping`;
+const PING_INTERVAL_MS = 10_000;
+const PING_TIMEOUT_MS = 5_000;
 
 /**
  * PostgreSQL LISTEN/NOTIFY. NOTIFY inside the state-changing transaction is delivered only on
@@ -18,6 +22,9 @@ export class PgNotifyClusterBus extends ClusterBus implements OnModuleInit, OnAp
   private client?: Client;
   private closed = false;
   private retryMs = 250;
+  private heartbeat?: NodeJS.Timeout;
+  private pingSentAt?: number;
+  private lastPongAt = 0;
 
   constructor(private readonly url: string) {
     super();
@@ -29,6 +36,7 @@ export class PgNotifyClusterBus extends ClusterBus implements OnModuleInit, OnAp
 
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
+    clearInterval(this.heartbeat);
     await this.client?.end().catch(() => undefined);
   }
 
@@ -43,14 +51,26 @@ export class PgNotifyClusterBus extends ClusterBus implements OnModuleInit, OnAp
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.url, application_name: 'tessera-listener' });
+    const client = new Client({
+      connectionString: this.url,
+      application_name: 'tessera-listener',
+      // TCP keepalive lets the kernel notice a dead peer; the ping below notices the rest.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
     client.on('notification', (message) => {
-      this.receive(message.channel.slice(PREFIX.length) as ClusterChannel, message.payload ?? '');
+      if (message.channel === PING_CHANNEL) {
+        this.pingSentAt = undefined;
+        this.lastPongAt = Date.now();
+        return;
+      }
+      this.receive(message.channel.slice(PREFIX.length), message.payload);
     });
     client.on('error', (error) => this.logger.warn(`listener connection error: ${error.message}`));
     try {
       await client.connect();
       for (const channel of CHANNELS) await pgNotifyRepository.listen(client, PREFIX + channel);
+      await pgNotifyRepository.listen(client, PING_CHANNEL);
     } catch (error) {
       // Not awaited: ending a half-open connection can wait on the network; the retry must not.
       client.end().catch(() => undefined);
@@ -66,6 +86,37 @@ export class PgNotifyClusterBus extends ClusterBus implements OnModuleInit, OnAp
     client.on('end', () => this.reconnectLater());
     this.client = client;
     this.retryMs = 250;
+    this.startHeartbeat(client);
+  }
+
+  /**
+   * A half-open socket (a NAT or firewall dropped the connection silently) never reports an
+   * error: notifications simply stop. Every PING_INTERVAL_MS the listener notifies itself; if
+   * the ping has not come back within PING_TIMEOUT_MS, the connection is abandoned, and the
+   * reconnect resyncs subscribers from the database.
+   */
+  private startHeartbeat(client: Client): void {
+    clearInterval(this.heartbeat);
+    this.pingSentAt = undefined;
+    this.heartbeat = setInterval(
+      () => {
+        if (this.closed || this.client !== client) return;
+        if (this.pingSentAt !== undefined && Date.now() - this.pingSentAt > PING_TIMEOUT_MS) {
+          this.logger.warn('listener ping not answered; reconnecting');
+          clearInterval(this.heartbeat);
+          client.removeAllListeners('end');
+          // Not awaited: ending a half-open connection can wait on the network.
+          client.end().catch(() => undefined);
+          this.reconnectLater();
+          return;
+        }
+        if (this.pingSentAt !== undefined) return;
+        this.pingSentAt = Date.now();
+        pgNotifyRepository.notify(client, PING_CHANNEL, 'ping').catch(() => undefined);
+      },
+      Math.min(PING_INTERVAL_MS, PING_TIMEOUT_MS) / 2,
+    );
+    this.heartbeat.unref();
   }
 
   private reconnectLater(): void {

@@ -21,7 +21,7 @@ export class RedisClusterBus extends ClusterBus implements OnModuleInit, OnAppli
 
   async onModuleInit(): Promise<void> {
     this.subscriber.on('message', (channel: string, raw: string) =>
-      this.receive(channel.slice(PREFIX.length) as ClusterChannel, raw),
+      this.receive(channel.slice(PREFIX.length), raw),
     );
     this.subscriber.on('ready', () => {
       // ioredis re-subscribes by itself; anything published meanwhile was missed.

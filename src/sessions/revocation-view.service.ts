@@ -24,6 +24,11 @@ const LEEWAY_MS = 60_000;
  * verifier refuses tokens whose exp − iat exceeds that maximum, so nothing outlives this.
  */
 export const REVOCATION_HORIZON_MS = ACCESS_TOKEN_TTL_MAX_MS + LEEWAY_MS;
+/**
+ * How far back each reconciliation re-reads: ended_at is stamped when the ending transaction
+ * runs, not when it commits, so an ending committed a little late still falls in the window.
+ */
+export const RECONCILE_OVERLAP_MS = 10_000;
 
 /**
  * The in-memory set of sessions that ended recently: the guard consults it on every request
@@ -37,6 +42,8 @@ export class RevocationView implements OnApplicationBootstrap, EndedSessions {
   private readonly ended = new Map<string, Entry>();
   private readonly horizonMs = REVOCATION_HORIZON_MS;
   private lastPruneMs = 0;
+  /** Endings at or before this instant have been read from the database (minus the overlap). */
+  private watermarkMs = 0;
 
   constructor(
     private readonly sessions: SessionRepository,
@@ -78,9 +85,27 @@ export class RevocationView implements OnApplicationBootstrap, EndedSessions {
 
   /** Rebuilds the view from the database; returns the number of entries. */
   async reload(): Promise<number> {
-    const since = new Date(this.clock.nowMs() - this.horizonMs);
+    const startedMs = this.clock.nowMs();
+    const since = new Date(startedMs - this.horizonMs);
     const rows = await this.sessions.endedSince(since);
+    this.watermarkMs = Math.max(this.watermarkMs, startedMs);
     for (const row of rows) this.add(row.id, row.status, new Date(row.ended_at).getTime());
+    this.prune();
+    return rows.length;
+  }
+
+  /**
+   * The backstop for a lost bus message (a failed Redis publish, a half-open LISTEN socket):
+   * reads the sessions ended since the last look, minus an overlap, through the partial index on
+   * ended_at. Run every REVOCATION_RECONCILE_INTERVAL by RevocationReconciler. Returns how many
+   * endings were read.
+   */
+  async reconcile(): Promise<number> {
+    if (this.watermarkMs === 0) return this.reload();
+    const startedMs = this.clock.nowMs();
+    const rows = await this.sessions.endedSince(new Date(this.watermarkMs - RECONCILE_OVERLAP_MS));
+    for (const row of rows) this.add(row.id, row.status, new Date(row.ended_at).getTime());
+    this.watermarkMs = Math.max(this.watermarkMs, startedMs);
     this.prune();
     return rows.length;
   }

@@ -10,6 +10,7 @@ import { ActivityTracker } from './activity-tracker.service';
 import { DeviceRemovalController } from './device-removal.controller';
 import { RefreshRotationService } from './refresh-rotation.service';
 import { RefreshTokenEntity } from './refresh-token.entity';
+import { RevocationReconciler } from './revocation-reconciler.service';
 import { RevocationView } from './revocation-view.service';
 import { SessionEntity } from './session.entity';
 import { SessionEndings } from './session-endings.service';
@@ -47,6 +48,7 @@ export class SessionsModule {
         SessionExpiryService,
         ActivityTracker,
         RevocationView,
+        RevocationReconciler,
         SessionEndings,
         SessionRepository,
         RefreshTokenRepository,

@@ -77,6 +77,11 @@ describe('FailedLoginBurstIpRule', () => {
       title: expect.stringContaining('203.0.113.9'),
     });
   });
+
+  it('files the alert without a user: its evidence spans other accounts', async () => {
+    const draft = await sut.evaluate(failedLogin('203.0.113.9'), makeHistory(ids(5)));
+    expect(draft?.userId).toBeNull();
+  });
 });
 
 describe('NewDeviceRule', () => {

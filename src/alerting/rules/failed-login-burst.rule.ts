@@ -40,8 +40,9 @@ export class FailedLoginBurstAccountRule extends AlertRule {
 
 /**
  * Many failed logins from one IP address, across accounts (credential stuffing). Failures for
- * unknown emails produce events too (without a user), so they count. The alert is filed
- * under the account whose failure crossed the threshold; later ones fold into it.
+ * unknown emails produce events too (without a user), so they count. Its evidence spans several
+ * accounts, so it is filed without a user (administrators only, never in /me/alerts); later
+ * failures fold into it.
  */
 @Injectable()
 export class FailedLoginBurstIpRule extends AlertRule {
@@ -67,6 +68,7 @@ export class FailedLoginBurstIpRule extends AlertRule {
       severity: 'high',
       title: `${evidence.length} failed sign-in attempts from ${event.ip ?? 'one address'}`,
       evidence,
+      userId: null,
     };
   }
 }

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { isISO8601 } from 'class-validator';
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { AuditService } from '../../audit/audit.service';
+import { type AnchorVerification, type AuditAnchor, AuditService } from '../../audit/audit.service';
 import { formatDuration } from '../../config/duration';
 import { AppConfig } from '../../config/app-config';
 import { CliError, writeOut } from '../cli-output';
@@ -18,15 +19,69 @@ export class AuditVerifyCommand extends CommandRunner {
     super();
   }
 
-  async run(): Promise<void> {
-    const result = await this.runtime.withApp((app) => app.get(AuditService).verify());
+  async run(_args: string[], options: { anchor?: AuditAnchor }): Promise<void> {
+    const anchor = options.anchor;
+    const result: AnchorVerification = await this.runtime.withApp(async (app) =>
+      anchor
+        ? app.get(AuditService).verifyAnchor(anchor)
+        : { ...(await app.get(AuditService).verify()), anchorProblem: null },
+    );
+    if (result.anchorProblem) {
+      throw new CliError(`audit anchor does not hold: ${result.anchorProblem}`, AUDIT_BROKEN_EXIT);
+    }
     if (!result.ok) {
       throw new CliError(
         `audit chain broken at record ${result.firstBrokenId ?? '?'} (${result.checked} checked)`,
         AUDIT_BROKEN_EXIT,
       );
     }
-    await writeOut(`audit chain intact: ${result.checked} records checked\n`);
+    const anchored = anchor ? `; anchor of ${anchor.at} (${anchor.count} records) holds` : '';
+    await writeOut(`audit chain intact: ${result.checked} records checked${anchored}\n`);
+  }
+
+  @Option({
+    flags: '--anchor <file>',
+    description: 'an anchor from audit:anchor: also prove nothing up to its head was removed',
+  })
+  parseAnchor(file: string): AuditAnchor {
+    try {
+      const value = JSON.parse(readFileSync(file, 'utf8')) as Partial<AuditAnchor>;
+      if (
+        typeof value.count !== 'number' ||
+        typeof value.headSeq !== 'string' ||
+        typeof value.headHash !== 'string' ||
+        typeof value.at !== 'string' ||
+        typeof value.kid !== 'string' ||
+        typeof value.mac !== 'string'
+      ) {
+        throw new Error('not an audit anchor');
+      }
+      return { ...value, headId: value.headId ?? null } as AuditAnchor;
+    } catch (error) {
+      throw new CliError(`--anchor: cannot read ${file} (${(error as Error).message})`);
+    }
+  }
+}
+
+@Command({
+  name: 'audit:anchor',
+  description:
+    'Print a signed anchor (count and head of the audit chain) as JSON; keep it outside the database',
+})
+export class AuditAnchorCommand extends CommandRunner {
+  constructor(private readonly runtime: CliRuntime) {
+    super();
+  }
+
+  async run(): Promise<void> {
+    const result = await this.runtime.withApp((app) => app.get(AuditService).anchor());
+    if (!('mac' in result)) {
+      throw new CliError(
+        `audit chain broken at record ${result.firstBrokenId ?? '?'}: no anchor made`,
+        AUDIT_BROKEN_EXIT,
+      );
+    }
+    await writeOut(`${JSON.stringify(result)}\n`);
   }
 }
 
