@@ -51,7 +51,6 @@ export function findUnacceptableInput(root: unknown, rootName: string): AppExcep
  */
 export function inputGuardMiddleware(req: Request, _res: Response, next: NextFunction): void {
   const error =
-    findUnacceptableInput(req.body, 'body') ??
-    findUnacceptableInput(req.query, 'query');
+    findUnacceptableInput(req.body, 'body') ?? findUnacceptableInput(req.query, 'query');
   next(error);
 }
