@@ -3,6 +3,7 @@ import { AuditAndAlerting1764000100000 } from './1764000100000-audit-and-alertin
 import { AdminSessionSearch1764000200000 } from './1764000200000-admin-session-search';
 import { SecondFactors1764000300000 } from './1764000300000-second-factors';
 import { EmailSkeleton1764000400000 } from './1764000400000-email-skeleton';
+import { SessionAuthContext1764000500000 } from './1764000500000-session-auth-context';
 
 /** Every migration in order. The only way the schema changes (synchronize is off). */
 export const MIGRATIONS: Function[] = [
@@ -11,4 +12,5 @@ export const MIGRATIONS: Function[] = [
   AdminSessionSearch1764000200000,
   SecondFactors1764000300000,
   EmailSkeleton1764000400000,
+  SessionAuthContext1764000500000,
 ];

@@ -161,6 +161,7 @@ export class AuthService {
         roles: locked.roles,
         device,
         rememberMe: input.rememberMe,
+        amr: ['pwd'],
         ip: meta.ip,
         userAgent: meta.userAgent,
       });
@@ -207,6 +208,8 @@ export class AuthService {
       sessionId: session.id,
       roles: user.roles,
       notAfter: [session.expiresAt, session.idleExpiresAt],
+      authTime: session.authTime,
+      amr: session.amr,
     });
     const refreshExpiresAt = new Date(
       Math.min(session.expiresAt.getTime(), session.idleExpiresAt.getTime()),

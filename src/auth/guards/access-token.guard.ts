@@ -65,6 +65,8 @@ export class AccessTokenGuard implements CanActivate {
       tokenId: claims.jti,
       transport,
       tokenExpiresAt: new Date(claims.exp * 1000),
+      authTime: new Date(claims.auth_time * 1000),
+      amr: claims.amr,
     };
     return true;
   }
