@@ -39,6 +39,7 @@ export class AppModule {
     const users = UsersModule.forRoot({ passwordPolicy: options.auth?.passwordPolicy });
     const devices = DevicesModule.forRoot({ sessionCounts: SessionCountsModule });
     const sessions = SessionsModule.forRoot(options.sessions ?? {}, { devices });
+    const mfa = MfaModule.forRoot({ users });
     return {
       module: AppModule,
       imports: [
@@ -52,8 +53,8 @@ export class AppModule {
         users,
         devices,
         sessions,
-        MfaModule.forRoot({ users }),
-        AuthModule.forRoot(options.auth ?? {}, { users, devices, sessions }),
+        mfa,
+        AuthModule.forRoot(options.auth ?? {}, { users, devices, sessions, mfa }),
         HealthModule,
         MetricsModule.forRoot({ sessionMetrics: sessions }),
         AdminModule.forRoot({ users, devices, sessions }),

@@ -68,6 +68,7 @@ export class SessionsModule {
         ActivityTracker,
         RevocationView,
         SessionEndings,
+        SessionPolicy,
         SessionMetricsSource,
         EndedSessions,
       ],

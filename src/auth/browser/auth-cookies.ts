@@ -42,13 +42,18 @@ export class AuthCookies {
       refreshExpiresAt: Date;
     },
   ): void {
-    res.cookie(this.names.access, tokens.accessToken, {
-      ...this.base('lax'),
-      expires: tokens.accessExpiresAt,
-    });
+    this.setAccess(res, tokens);
     res.cookie(this.names.refresh, tokens.refreshToken, {
       ...this.base('strict'),
       expires: tokens.refreshExpiresAt,
+    });
+  }
+
+  /** A step-up's new access token; the refresh cookie is unchanged. */
+  setAccess(res: Response, tokens: { accessToken: string; accessExpiresAt: Date }): void {
+    res.cookie(this.names.access, tokens.accessToken, {
+      ...this.base('lax'),
+      expires: tokens.accessExpiresAt,
     });
   }
 
