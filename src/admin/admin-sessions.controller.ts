@@ -17,6 +17,7 @@ import {
   SearchSessionsQueryDto,
   SessionStatsDto,
 } from './dto/admin-sessions.dto';
+import { RequireFreshAuth } from '../common/require-fresh-auth.decorator';
 
 @AdminOnly()
 @ApiProblemResponses(401, 403)
@@ -54,6 +55,7 @@ export class AdminSessionsController {
   }
 
   @Delete(':id')
+  @RequireFreshAuth()
   @HttpCode(204)
   @ApiOperation({
     summary: "Revoke one session (reason 'admin'); an already ended one is left as is",

@@ -28,6 +28,7 @@ import {
   RevokedSessionsDto,
   UpdateUserDto,
 } from './dto/admin-users.dto';
+import { RequireFreshAuth } from '../common/require-fresh-auth.decorator';
 
 const USER_ID = { name: 'id', format: 'uuid', description: 'User id' };
 
@@ -57,6 +58,7 @@ export class AdminUsersController {
   }
 
   @Patch(':id')
+  @RequireFreshAuth()
   @ApiOperation({
     summary: 'Change roles and/or lock or unlock a user',
     description:
@@ -76,6 +78,7 @@ export class AdminUsersController {
   }
 
   @Post(':id/sessions/revoke')
+  @RequireFreshAuth()
   @HttpCode(200)
   @ApiOperation({ summary: "Revoke every session of a user (reason 'admin')" })
   @ApiParam(USER_ID)

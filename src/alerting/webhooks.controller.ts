@@ -24,6 +24,7 @@ import { PageQueryDto } from '../common/page-query.dto';
 import { CreateWebhookDto } from './dto/create-webhook.dto';
 import { CreatedWebhookDto, WebhookPageDto } from './dto/webhook-response.dto';
 import { type CreatedWebhookView, type WebhookView, WebhooksService } from './webhooks.service';
+import { RequireFreshAuth } from '../common/require-fresh-auth.decorator';
 
 @AdminOnly()
 @ApiProblemResponses(401, 403)
@@ -40,6 +41,7 @@ export class WebhooksController {
   }
 
   @Post()
+  @RequireFreshAuth()
   @ApiOperation({
     summary:
       'Register a webhook; the response holds its HMAC-SHA256 signing secret, shown only this once',
@@ -54,6 +56,7 @@ export class WebhooksController {
   }
 
   @Delete(':id')
+  @RequireFreshAuth()
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a webhook and its pending deliveries' })
   @ApiParam({ name: 'id', format: 'uuid', description: 'Webhook id' })

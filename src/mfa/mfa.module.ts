@@ -1,4 +1,5 @@
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
+import { MeMfaController } from './me-mfa.controller';
 import { MfaLoginTokensRepository } from './mfa-login-tokens.repository';
 import { MfaTokenService } from './mfa-token.service';
 import { MfaService } from './mfa.service';
@@ -26,6 +27,7 @@ export class MfaModule {
     return {
       module: MfaModule,
       imports: [deps.users],
+      controllers: [MeMfaController],
       providers: [
         TotpFactorsRepository,
         RecoveryCodesRepository,
