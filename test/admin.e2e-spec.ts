@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { TransactionRunner } from '../src/events/transaction-runner.service';
-import type { Role } from '../src/users/user.entity';
-import { UsersService } from '../src/users/users.service';
 import {
   bearer,
   login,
@@ -10,12 +7,13 @@ import {
   type TokenBody,
   uniqueEmail,
 } from './support/auth-client';
+import {
+  type AdminSession,
+  loginWithSecondFactor,
+  signedInAdmin,
+  totpCode,
+} from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
-
-/** Grants made outside any request are audited with this actor (as the operator CLI's are). */
-const OPERATOR_ID = '00000000-0000-0000-0000-000000000000';
-
-type Signed = TokenBody & { email: string };
 
 interface OutboxPayload {
   type: string;
@@ -26,13 +24,7 @@ interface OutboxPayload {
 
 describe('admin API', () => {
   let t: TestApp;
-  let admin: Signed;
-
-  /** Grants roles the way an operator would (through UsersService), outside any request. */
-  async function setRoles(userId: string, roles: Role[]): Promise<void> {
-    const users = t.app.get(UsersService);
-    await t.app.get(TransactionRunner).run((tx) => users.setRoles(tx, userId, roles, OPERATOR_ID));
-  }
+  let admin: AdminSession;
 
   async function events(type: string, userId: string): Promise<OutboxPayload[]> {
     const rows: Array<{ payload: OutboxPayload | string }> = await t.dataSource.query(
@@ -51,10 +43,7 @@ describe('admin API', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    const email = uniqueEmail('admin');
-    const { id } = await register(t, email);
-    await setRoles(id, ['admin']);
-    admin = { ...(await login(t, email)), email };
+    admin = await signedInAdmin(t);
   });
   afterAll(async () => {
     await t.close();
@@ -173,10 +162,9 @@ describe('admin API', () => {
   });
 
   it('changes roles (audited); a demoted admin is refused on the very next request', async () => {
-    const email = uniqueEmail('second-admin');
-    const { id } = await register(t, email);
-    await setRoles(id, ['admin']);
-    const other = await login(t, email); // its token still says "admin" after the demotion
+    // Its token still says "admin" after the demotion.
+    const other = await signedInAdmin(t, uniqueEmail('second-admin'));
+    const { id } = other.user;
     await t.http
       .get('/admin/sessions/stats')
       .set(...bearer(other.accessToken))
@@ -340,7 +328,12 @@ describe('admin API', () => {
     expect(after.generatedAt).toBe(t.clock.now().toISOString());
 
     t.clock.advance(25 * 3_600_000); // everything above leaves the 24-hour window
-    admin = { ...(await login(t, admin.email)), email: admin.email };
+    t.clock.advance(30_000); // a fresh TOTP step
+    const again = await loginWithSecondFactor(t, admin.email, {
+      method: 'totp',
+      code: await totpCode(t, admin.totpSecret),
+    });
+    admin = { ...admin, ...again };
     const later = (await asAdmin('get', '/admin/sessions/stats').expect(200)).body;
     // Only the admin's fresh login (just now) is inside the window.
     expect(later.last24h).toEqual({ created: 1, revoked: 0, expired: expect.any(Number) });

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { WebhookWorker } from '../src/alerting/webhook-worker.service';
 import { verifyWebhookSignature } from '../src/alerting/webhook-signature';
 import { bearer, login, PASSWORD, register, uniqueEmail } from './support/auth-client';
-import { drainEvents, eventually, makeAdmin } from './support/events-helpers';
+import { drainEvents, eventually } from './support/events-helpers';
+import { signedInAdmin } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
 
 interface Received {
@@ -64,9 +65,8 @@ describe('webhooks: signed, retried, never in the way', () => {
       env: { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' },
       logs: [],
     });
-    const admin = await register(t);
-    await makeAdmin(t, admin.id);
-    adminToken = (await login(t, admin.email)).accessToken;
+    const admin = await signedInAdmin(t);
+    adminToken = admin.accessToken;
   });
   afterAll(async () => {
     await t.close();
