@@ -11,6 +11,7 @@ import {
   type AdminSession,
   loginWithSecondFactor,
   signedInAdmin,
+  ADMIN_SETUP_TIMEOUT_MS,
   totpCode,
 } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
@@ -44,7 +45,7 @@ describe('admin API', () => {
   beforeAll(async () => {
     t = await createTestApp();
     admin = await signedInAdmin(t);
-  });
+  }, ADMIN_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t.close();
   });
@@ -161,35 +162,39 @@ describe('admin API', () => {
     await login(t, user.email);
   });
 
-  it('changes roles (audited); a demoted admin is refused on the very next request', async () => {
-    // Its token still says "admin" after the demotion.
-    const other = await signedInAdmin(t, uniqueEmail('second-admin'));
-    const { id } = other.user;
-    await t.http
-      .get('/admin/sessions/stats')
-      .set(...bearer(other.accessToken))
-      .expect(200);
+  it(
+    'changes roles (audited); a demoted admin is refused on the very next request',
+    async () => {
+      // Its token still says "admin" after the demotion.
+      const other = await signedInAdmin(t, uniqueEmail('second-admin'));
+      const { id } = other.user;
+      await t.http
+        .get('/admin/sessions/stats')
+        .set(...bearer(other.accessToken))
+        .expect(200);
 
-    const res = await asAdmin('patch', `/admin/users/${id}`)
-      .send({ roles: ['user'] })
-      .expect(200);
-    expect(res.body.roles).toEqual(['user']);
-    const refused = await t.http
-      .get('/admin/sessions/stats')
-      .set(...bearer(other.accessToken))
-      .expect(403);
-    expect(refused.body.code).toBe('forbidden');
-    const changes = await events('user.roles_changed', id);
-    expect(changes[changes.length - 1].data).toEqual({ roles: ['user'], actorId: admin.user.id });
+      const res = await asAdmin('patch', `/admin/users/${id}`)
+        .send({ roles: ['user'] })
+        .expect(200);
+      expect(res.body.roles).toEqual(['user']);
+      const refused = await t.http
+        .get('/admin/sessions/stats')
+        .set(...bearer(other.accessToken))
+        .expect(403);
+      expect(refused.body.code).toBe('forbidden');
+      const changes = await events('user.roles_changed', id);
+      expect(changes[changes.length - 1].data).toEqual({ roles: ['user'], actorId: admin.user.id });
 
-    await asAdmin('patch', `/admin/users/${id}`)
-      .send({ roles: ['admin'] })
-      .expect(200);
-    await t.http
-      .get('/admin/sessions/stats')
-      .set(...bearer(other.accessToken))
-      .expect(200);
-  });
+      await asAdmin('patch', `/admin/users/${id}`)
+        .send({ roles: ['admin'] })
+        .expect(200);
+      await t.http
+        .get('/admin/sessions/stats')
+        .set(...bearer(other.accessToken))
+        .expect(200);
+    },
+    ADMIN_SETUP_TIMEOUT_MS,
+  );
 
   it('refuses bad updates: empty, unknown roles, unknown fields, self-demotion, self-lock', async () => {
     const { id } = await register(t);

@@ -12,7 +12,7 @@ import {
   uniqueEmail,
 } from './support/auth-client';
 import { drainEvents } from './support/events-helpers';
-import { signedInAdmin } from './support/admin-session';
+import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
 
 /** A custom channel as a team would write one: an injectable provider (here it uses the Clock). */
@@ -64,7 +64,7 @@ describe('alerting: rules, deduplication, stored alerts and custom channels', ()
     adminEmail = admin.email;
     adminToken = admin.accessToken;
     await drainEvents(t);
-  });
+  }, ADMIN_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t.close();
   });

@@ -3,7 +3,7 @@ import type { AuditEntry } from '../src/audit/audit-entry';
 import { AuditService } from '../src/audit/audit.service';
 import { bearer, signedInUser } from './support/auth-client';
 import { drainEvents } from './support/events-helpers';
-import { signedInAdmin } from './support/admin-session';
+import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
 
 const DAY = 86_400_000;
@@ -21,7 +21,7 @@ describe('audit trail: hash chain, idempotency, query, export, retention', () =>
     adminToken = admin.accessToken;
     for (let i = 0; i < 3; i += 1) await signedInUser(t);
     await drainEvents(t);
-  });
+  }, ADMIN_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t.close();
   });

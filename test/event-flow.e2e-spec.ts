@@ -4,7 +4,7 @@ import {
 } from '../src/auth/passwords/password-reset-notifier';
 import { bearer, PASSWORD, register, uniqueEmail, type TokenBody } from './support/auth-client';
 import { drainEvents, eventually } from './support/events-helpers';
-import { signedInAdmin } from './support/admin-session';
+import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
 
 class MailboxNotifier extends PasswordResetNotifier {
@@ -40,7 +40,7 @@ describe('lifecycle events: the whole flow, as the audit log tells it', () => {
     t = await createTestApp({ auth: { passwordResetNotifier: mailbox } });
     const admin = await signedInAdmin(t);
     adminToken = admin.accessToken;
-  });
+  }, ADMIN_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t.close();
   });

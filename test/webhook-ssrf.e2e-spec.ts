@@ -1,5 +1,5 @@
 import { bearer } from './support/auth-client';
-import { signedInAdmin } from './support/admin-session';
+import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -15,7 +15,7 @@ describe('webhooks: internal targets are refused (SSRF)', () => {
     t = await createTestApp();
     const admin = await signedInAdmin(t);
     adminToken = admin.accessToken;
-  });
+  }, ADMIN_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t.close();
   });

@@ -4,7 +4,7 @@ import { WebhookWorker } from '../src/alerting/webhook-worker.service';
 import { verifyWebhookSignature } from '../src/alerting/webhook-signature';
 import { bearer, login, PASSWORD, register, uniqueEmail } from './support/auth-client';
 import { drainEvents, eventually } from './support/events-helpers';
-import { signedInAdmin } from './support/admin-session';
+import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
 
 interface Received {
@@ -67,7 +67,7 @@ describe('webhooks: signed, retried, never in the way', () => {
     });
     const admin = await signedInAdmin(t);
     adminToken = admin.accessToken;
-  });
+  }, ADMIN_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t.close();
     await receiver.stop();

@@ -10,7 +10,6 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  getSchemaPath,
 } from '@nestjs/swagger';
 import { ApiProblemResponses } from '../common/api-problem.decorator';
 import type { Request, Response } from 'express';
@@ -32,7 +31,9 @@ import {
   MfaRequiredProblemDto,
   MfaVerifyDto,
   PasskeyOptionsDto,
+  PasskeyRequestOptionsDto,
   PasskeyVerifyDto,
+  PasskeyVerifyResponseDto,
   ReauthDto,
   ReauthResponseDto,
 } from './dto/mfa-login.dto';
@@ -170,17 +171,8 @@ export class AuthController {
       'step-up of the current session. Otherwise: discoverable credentials (passwordless).',
   })
   @ApiOkResponse({
+    type: PasskeyRequestOptionsDto,
     description: 'PublicKeyCredentialRequestOptionsJSON for navigator.credentials.get()',
-    schema: {
-      type: 'object',
-      additionalProperties: true,
-      example: {
-        challenge: 'q3Jx…',
-        timeout: 120000,
-        rpId: 'auth.example.com',
-        userVerification: 'required',
-      },
-    },
   })
   @ApiProblemResponses(400, 'mfa_token_invalid', 413, 429)
   passkeyOptions(
@@ -206,16 +198,12 @@ export class AuthController {
     required: false,
     description: 'Passwordless sign-in: "cookie" for browsers, as on login',
   })
-  @ApiExtraModels(TokenResponseDto, ReauthResponseDto)
   @ApiOkResponse({
-    description: 'A token response (sign-in) or a step-up response (signed in)',
+    type: PasskeyVerifyResponseDto,
+    description:
+      'Sign-in: like login (tokens, session and user; cookie mode as on login). Step-up: the ' +
+      'new access token only (tokenType, expiresIn, and accessToken in header mode).',
     headers: TOKEN_HEADERS,
-    schema: {
-      oneOf: [
-        { $ref: getSchemaPath(TokenResponseDto) },
-        { $ref: getSchemaPath(ReauthResponseDto) },
-      ],
-    },
   })
   @ApiProblemResponses(
     400,
@@ -231,7 +219,7 @@ export class AuthController {
     @Req() req: Request & { auth?: AuthContext },
     @Res({ passthrough: true }) res: Response,
     @ClientMeta() meta: RequestMeta,
-  ): Promise<TokenResponseDto | ReauthResponseDto> {
+  ): Promise<PasskeyVerifyResponseDto> {
     const outcome = await this.auth.verifyPasskey(
       { response: dto.response, mfaToken: dto.mfaToken, login: this.loginInput(req, dto) },
       dto.mfaToken ? undefined : req.auth,

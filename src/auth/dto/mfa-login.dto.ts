@@ -1,4 +1,10 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ApiProperty,
+  ApiPropertyOptional,
+  IntersectionType,
+  PartialType,
+  PickType,
+} from '@nestjs/swagger';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { Type } from 'class-transformer';
 import {
@@ -13,6 +19,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { DeviceHintDto } from './login.dto';
+import { TokenResponseDto } from './token-response.dto';
 
 const MFA_TOKEN_EXAMPLE = 'mJ0yq3pC8v1Xg4k9Zt2LrB7wQe5sN6aHdUoYfTiPcVx';
 const CODE_METHODS = ['totp', 'recovery_code'] as const;
@@ -161,4 +168,51 @@ export class MfaRequiredProblemDto {
 
   @ApiPropertyOptional({ example: '5c1d2f0e-…' })
   requestId?: string;
+}
+
+/**
+ * POST /auth/passkeys/verify: a sign-in answers like login (TokenResponseDto); a step-up (the
+ * caller was signed in) answers with the new access token only, like POST /auth/reauth.
+ */
+export class PasskeyVerifyResponseDto extends IntersectionType(
+  PartialType(TokenResponseDto),
+  PickType(ReauthResponseDto, ['tokenType', 'expiresIn'] as const),
+) {}
+
+export class PasskeyAllowedCredentialDto {
+  @ApiProperty({ example: 'q8b1Ue3yTg0k2m1vVd8oLw' })
+  id!: string;
+
+  @ApiProperty({ enum: ['public-key'], example: 'public-key' })
+  type!: 'public-key';
+
+  @ApiPropertyOptional({ type: [String], example: ['internal', 'hybrid'] })
+  transports?: string[];
+}
+
+/** POST /auth/passkeys/options: PublicKeyCredentialRequestOptionsJSON for navigator.credentials.get(). */
+export class PasskeyRequestOptionsDto {
+  @ApiProperty({ description: 'Single use, short lived', example: 'q3JxT0dH1k9mZ2Vb8wYc4A' })
+  challenge!: string;
+
+  @ApiPropertyOptional({ description: 'Milliseconds', example: 120000 })
+  timeout?: number;
+
+  @ApiPropertyOptional({ example: 'auth.example.com' })
+  rpId?: string;
+
+  @ApiPropertyOptional({
+    type: [PasskeyAllowedCredentialDto],
+    description: "The user's passkeys (second factor, step-up); absent for passwordless sign-in",
+  })
+  allowCredentials?: PasskeyAllowedCredentialDto[];
+
+  @ApiPropertyOptional({ enum: ['required'], example: 'required' })
+  userVerification?: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  extensions?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ type: [String] })
+  hints?: string[];
 }
