@@ -28,7 +28,7 @@ import { MfaService } from './mfa.service';
  * The caller's own authenticator app and recovery codes. Every change needs a fresh
  * authentication (step-up, RFC 9470): a stolen session alone cannot swap the second factor.
  */
-@ApiTags('mfa')
+@ApiTags('me')
 @ApiBearerAuth('bearer')
 @ApiCookieAuth('cookie')
 @ApiProblemResponses(401)
