@@ -17,7 +17,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('auth', 'Registration, login, tokens and passwords')
     .addTag('sessions', "The caller's own sessions")
     .addTag('devices', "The caller's own devices")
-    .addTag('me', "The caller's activity, alerts and second factors")
+    .addTag('me', "The caller's activity and alerts")
     .addTag('admin', 'Administration (role admin)')
     .addTag('operations', 'Health, metrics and standards endpoints');
   return SwaggerModule.createDocument(app, builder.build());
