@@ -62,7 +62,7 @@ export class AdminSessionsController {
   })
   @ApiParam({ name: 'id', format: 'uuid', description: 'Session id' })
   @ApiNoContentResponse({ description: 'Revoked (or already ended)' })
-  @ApiProblemResponses(400, 404)
+  @ApiProblemResponses(400, 401, 'step_up_required', 404)
   async revoke(
     @Param('id', new ParseUUIDPipe()) id: string,
     @CurrentAuth() auth: AuthContext,

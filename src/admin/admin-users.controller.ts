@@ -67,7 +67,7 @@ export class AdminUsersController {
   })
   @ApiParam(USER_ID)
   @ApiOkResponse({ type: AdminUserDetailDto })
-  @ApiProblemResponses(400, 404)
+  @ApiProblemResponses(400, 401, 'step_up_required', 404)
   async update(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() dto: UpdateUserDto,
@@ -83,7 +83,7 @@ export class AdminUsersController {
   @ApiOperation({ summary: "Revoke every session of a user (reason 'admin')" })
   @ApiParam(USER_ID)
   @ApiOkResponse({ type: RevokedSessionsDto })
-  @ApiProblemResponses(400, 404)
+  @ApiProblemResponses(400, 401, 'step_up_required', 404)
   async revokeAll(
     @Param('id', new ParseUUIDPipe()) id: string,
     @CurrentAuth() auth: AuthContext,

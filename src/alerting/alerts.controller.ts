@@ -57,7 +57,7 @@ export class AdminAlertsController {
   @ApiOperation({ summary: 'Acknowledge, resolve or reopen an alert' })
   @ApiParam({ name: 'id', format: 'uuid', description: 'Alert id' })
   @ApiOkResponse({ type: AlertDto, description: 'The alert with its new status' })
-  @ApiProblemResponses(400, 404, 413)
+  @ApiProblemResponses(400, 401, 'step_up_required', 404, 413)
   update(
     @CurrentAuth() auth: AuthContext,
     @Param('id', new ParseUUIDPipe()) id: string,

@@ -47,7 +47,7 @@ export class WebhooksController {
       'Register a webhook; the response holds its HMAC-SHA256 signing secret, shown only this once',
   })
   @ApiCreatedResponse({ type: CreatedWebhookDto })
-  @ApiProblemResponses(400, 413)
+  @ApiProblemResponses(400, 401, 'step_up_required', 413)
   create(
     @CurrentAuth() auth: AuthContext,
     @Body() dto: CreateWebhookDto,
@@ -61,7 +61,7 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Remove a webhook and its pending deliveries' })
   @ApiParam({ name: 'id', format: 'uuid', description: 'Webhook id' })
   @ApiNoContentResponse({ description: 'Removed' })
-  @ApiProblemResponses(400, 404)
+  @ApiProblemResponses(400, 401, 'step_up_required', 404)
   async remove(@Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
     await this.webhooks.remove(id);
   }

@@ -407,9 +407,12 @@ export class AuthController {
   @UseGuards(AuthThrottlerGuard)
   @ApiBearerAuth('bearer')
   @ApiCookieAuth('cookie')
-  @ApiOperation({ summary: 'Change the password; every other session ends' })
+  @ApiOperation({
+    summary: 'Change the password; every other session ends',
+    description: 'Needs a recent authentication (step_up_required: POST /auth/reauth first).',
+  })
   @ApiNoContentResponse({ description: 'Changed; this session continues' })
-  @ApiProblemResponses(400, 401, 'csrf_failed', 413, 429)
+  @ApiProblemResponses(400, 401, 'step_up_required', 'csrf_failed', 413, 429)
   async changePassword(
     @CurrentAuth() auth: AuthContext,
     @Body() dto: ChangePasswordDto,

@@ -50,7 +50,7 @@ export class MeMfaController {
     description: 'The secret is shown once; confirm with a code from the app.',
   })
   @ApiCreatedResponse({ type: TotpEnrollmentDto })
-  @ApiProblemResponses('step_up_required', 'csrf_failed', 413)
+  @ApiProblemResponses(401, 'step_up_required', 'csrf_failed', 413)
   beginTotp(@CurrentAuth() auth: AuthContext): Promise<TotpEnrollmentDto> {
     return this.mfa.beginTotpEnrollment(auth.userId);
   }
@@ -62,7 +62,7 @@ export class MeMfaController {
     summary: 'Confirm the authenticator app with a code; returns ten recovery codes, once',
   })
   @ApiOkResponse({ type: RecoveryCodesDto })
-  @ApiProblemResponses(400, 'mfa_invalid', 'step_up_required', 'csrf_failed', 413)
+  @ApiProblemResponses(400, 401, 'mfa_invalid', 'step_up_required', 'csrf_failed', 413)
   async confirmTotp(
     @CurrentAuth() auth: AuthContext,
     @Body() dto: ConfirmTotpDto,
@@ -76,7 +76,7 @@ export class MeMfaController {
   @RequireFreshAuth()
   @ApiOperation({ summary: 'Remove the authenticator app' })
   @ApiNoContentResponse({ description: 'Removed (recovery codes too when no factor is left)' })
-  @ApiProblemResponses('step_up_required', 'csrf_failed', 404)
+  @ApiProblemResponses(401, 'step_up_required', 'csrf_failed', 404)
   async disableTotp(
     @CurrentAuth() auth: AuthContext,
     @ClientMeta() meta: RequestMeta,
@@ -89,7 +89,7 @@ export class MeMfaController {
   @RequireFreshAuth()
   @ApiOperation({ summary: 'Replace the recovery codes with ten new ones, shown once' })
   @ApiOkResponse({ type: RecoveryCodesDto })
-  @ApiProblemResponses(400, 'step_up_required', 'csrf_failed', 413)
+  @ApiProblemResponses(400, 401, 'step_up_required', 'csrf_failed', 413)
   async regenerateRecoveryCodes(
     @CurrentAuth() auth: AuthContext,
     @ClientMeta() meta: RequestMeta,
