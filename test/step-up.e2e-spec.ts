@@ -101,6 +101,12 @@ describe('step-up and ADMIN_REQUIRE_MFA', () => {
 
   it('an admin mutation needs a fresh authentication; TOTP reauth restores it', async () => {
     const target = await register(t);
+    // Earlier tests moved the clock: refresh first (the new token keeps the old auth_time).
+    const refreshed = await t.http
+      .post('/auth/refresh')
+      .send({ refreshToken: admin.refreshToken })
+      .expect(200);
+    admin = { ...admin, ...(refreshed.body as Partial<AdminSession>) };
     await t.http
       .get('/admin/users')
       .set(...bearer(admin.accessToken))
