@@ -152,8 +152,14 @@ export async function main(): Promise<Record<string, string | number | null>> {
     const tokens = running.app.get(AccessTokenService);
     const guard = registeredGuard(running);
     const issue = (): string =>
-      tokens.issue({ userId: me.user.id, sessionId: me.session.id, roles: ['user'], notAfter: [] })
-        .token;
+      tokens.issue({
+        userId: me.user.id,
+        sessionId: me.session.id,
+        roles: ['user'],
+        notAfter: [],
+        authTime: new Date(),
+        amr: ['pwd'],
+      }).token;
 
     const signStart = nowMs();
     const coldGuardTokens = Array.from({ length: GUARD_COLD_TOKENS }, issue);

@@ -3,6 +3,7 @@ import { AuditAndAlerting1764000100000 } from './1764000100000-audit-and-alertin
 import { AdminSessionSearch1764000200000 } from './1764000200000-admin-session-search';
 import { SecondFactors1764000300000 } from './1764000300000-second-factors';
 import { EmailSkeleton1764000400000 } from './1764000400000-email-skeleton';
+import { SessionAuthContext1764000500000 } from './1764000500000-session-auth-context';
 import { LoginProtection1764000600000 } from './1764000600000-login-protection';
 import { KeyedAuditChain1764000700000 } from './1764000700000-keyed-audit-chain';
 import { SealedWebhookSecrets1764000710000 } from './1764000710000-sealed-webhook-secrets';
@@ -14,6 +15,7 @@ export const MIGRATIONS: Function[] = [
   AdminSessionSearch1764000200000,
   SecondFactors1764000300000,
   EmailSkeleton1764000400000,
+  SessionAuthContext1764000500000,
   LoginProtection1764000600000,
   KeyedAuditChain1764000700000,
   SealedWebhookSecrets1764000710000,

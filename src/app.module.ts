@@ -44,7 +44,7 @@ export class AppModule {
     });
     const sessions = SessionsModule.forRoot(options.sessions ?? {}, { devices });
     const mfa = MfaModule.forRoot({ users, sessionDevices: SessionCountsModule });
-    const auth = AuthModule.forRoot(options.auth ?? {}, { users, devices, sessions });
+    const auth = AuthModule.forRoot(options.auth ?? {}, { users, devices, sessions, mfa });
     return {
       module: AppModule,
       imports: [

@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { TransactionRunner } from '../src/events/transaction-runner.service';
-import type { Role } from '../src/users/user.entity';
-import { UsersService } from '../src/users/users.service';
 import {
   bearer,
   login,
@@ -10,12 +7,14 @@ import {
   type TokenBody,
   uniqueEmail,
 } from './support/auth-client';
+import {
+  type AdminSession,
+  loginWithSecondFactor,
+  signedInAdmin,
+  ADMIN_SETUP_TIMEOUT_MS,
+  totpCode,
+} from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
-
-/** Grants made outside any request are audited with this actor (as the operator CLI's are). */
-const OPERATOR_ID = '00000000-0000-0000-0000-000000000000';
-
-type Signed = TokenBody & { email: string };
 
 interface OutboxPayload {
   type: string;
@@ -26,13 +25,7 @@ interface OutboxPayload {
 
 describe('admin API', () => {
   let t: TestApp;
-  let admin: Signed;
-
-  /** Grants roles the way an operator would (through UsersService), outside any request. */
-  async function setRoles(userId: string, roles: Role[]): Promise<void> {
-    const users = t.app.get(UsersService);
-    await t.app.get(TransactionRunner).run((tx) => users.setRoles(tx, userId, roles, OPERATOR_ID));
-  }
+  let admin: AdminSession;
 
   async function events(type: string, userId: string): Promise<OutboxPayload[]> {
     const rows: Array<{ payload: OutboxPayload | string }> = await t.dataSource.query(
@@ -51,11 +44,8 @@ describe('admin API', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    const email = uniqueEmail('admin');
-    const { id } = await register(t, email);
-    await setRoles(id, ['admin']);
-    admin = { ...(await login(t, email)), email };
-  });
+    admin = await signedInAdmin(t);
+  }, ADMIN_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t.close();
   });
@@ -172,36 +162,39 @@ describe('admin API', () => {
     await login(t, user.email);
   });
 
-  it('changes roles (audited); a demoted admin is refused on the very next request', async () => {
-    const email = uniqueEmail('second-admin');
-    const { id } = await register(t, email);
-    await setRoles(id, ['admin']);
-    const other = await login(t, email); // its token still says "admin" after the demotion
-    await t.http
-      .get('/admin/sessions/stats')
-      .set(...bearer(other.accessToken))
-      .expect(200);
+  it(
+    'changes roles (audited); a demoted admin is refused on the very next request',
+    async () => {
+      // Its token still says "admin" after the demotion.
+      const other = await signedInAdmin(t, uniqueEmail('second-admin'));
+      const { id } = other.user;
+      await t.http
+        .get('/admin/sessions/stats')
+        .set(...bearer(other.accessToken))
+        .expect(200);
 
-    const res = await asAdmin('patch', `/admin/users/${id}`)
-      .send({ roles: ['user'] })
-      .expect(200);
-    expect(res.body.roles).toEqual(['user']);
-    const refused = await t.http
-      .get('/admin/sessions/stats')
-      .set(...bearer(other.accessToken))
-      .expect(403);
-    expect(refused.body.code).toBe('forbidden');
-    const changes = await events('user.roles_changed', id);
-    expect(changes[changes.length - 1].data).toEqual({ roles: ['user'], actorId: admin.user.id });
+      const res = await asAdmin('patch', `/admin/users/${id}`)
+        .send({ roles: ['user'] })
+        .expect(200);
+      expect(res.body.roles).toEqual(['user']);
+      const refused = await t.http
+        .get('/admin/sessions/stats')
+        .set(...bearer(other.accessToken))
+        .expect(403);
+      expect(refused.body.code).toBe('forbidden');
+      const changes = await events('user.roles_changed', id);
+      expect(changes[changes.length - 1].data).toEqual({ roles: ['user'], actorId: admin.user.id });
 
-    await asAdmin('patch', `/admin/users/${id}`)
-      .send({ roles: ['admin'] })
-      .expect(200);
-    await t.http
-      .get('/admin/sessions/stats')
-      .set(...bearer(other.accessToken))
-      .expect(200);
-  });
+      await asAdmin('patch', `/admin/users/${id}`)
+        .send({ roles: ['admin'] })
+        .expect(200);
+      await t.http
+        .get('/admin/sessions/stats')
+        .set(...bearer(other.accessToken))
+        .expect(200);
+    },
+    ADMIN_SETUP_TIMEOUT_MS,
+  );
 
   it('refuses bad updates: empty, unknown roles, unknown fields, self-demotion, self-lock', async () => {
     const { id } = await register(t);
@@ -340,7 +333,12 @@ describe('admin API', () => {
     expect(after.generatedAt).toBe(t.clock.now().toISOString());
 
     t.clock.advance(25 * 3_600_000); // everything above leaves the 24-hour window
-    admin = { ...(await login(t, admin.email)), email: admin.email };
+    t.clock.advance(30_000); // a fresh TOTP step
+    const again = await loginWithSecondFactor(t, admin.email, {
+      method: 'totp',
+      code: await totpCode(t, admin.totpSecret),
+    });
+    admin = { ...admin, ...again };
     const later = (await asAdmin('get', '/admin/sessions/stats').expect(200)).body;
     // Only the admin's fresh login (just now) is inside the window.
     expect(later.last24h).toEqual({ created: 1, revoked: 0, expired: expect.any(Number) });

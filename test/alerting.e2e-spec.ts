@@ -13,7 +13,8 @@ import {
   signedInUser,
   uniqueEmail,
 } from './support/auth-client';
-import { drainEvents, makeAdmin } from './support/events-helpers';
+import { drainEvents } from './support/events-helpers';
+import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
 
 /** A custom channel as a team would write one: an injectable provider (here it uses the Clock). */
@@ -61,12 +62,11 @@ describe('alerting: rules, deduplication, stored alerts and custom channels', ()
       },
       logs,
     });
-    const admin = await register(t);
-    await makeAdmin(t, admin.id);
+    const admin = await signedInAdmin(t);
     adminEmail = admin.email;
-    adminToken = (await login(t, admin.email)).accessToken;
+    adminToken = admin.accessToken;
     await drainEvents(t);
-  });
+  }, ADMIN_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t.close();
   });

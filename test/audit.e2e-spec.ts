@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEntry } from '../src/audit/audit-entry';
 import { AuditService } from '../src/audit/audit.service';
-import { bearer, login, register, signedInUser } from './support/auth-client';
-import { drainEvents, makeAdmin } from './support/events-helpers';
+import { bearer, signedInUser } from './support/auth-client';
+import { drainEvents } from './support/events-helpers';
+import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
 
 const DAY = 86_400_000;
@@ -16,12 +17,11 @@ describe('audit trail: hash chain, idempotency, query, export, retention', () =>
     // The failing-listener test makes the relay log warnings on purpose: keep them out of the output.
     t = await createTestApp({ logs: [] });
     audit = t.app.get(AuditService);
-    const admin = await register(t);
-    await makeAdmin(t, admin.id);
-    adminToken = (await login(t, admin.email)).accessToken;
+    const admin = await signedInAdmin(t);
+    adminToken = admin.accessToken;
     for (let i = 0; i < 3; i += 1) await signedInUser(t);
     await drainEvents(t);
-  });
+  }, ADMIN_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t.close();
   });

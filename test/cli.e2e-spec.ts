@@ -1,3 +1,4 @@
+import { generate } from 'otplib';
 import { execFile } from 'node:child_process';
 import {
   cpSync,
@@ -168,10 +169,43 @@ describe('operator CLI', () => {
     const userSessions: string[] = [];
     const userTokens: string[] = [];
     try {
-      adminToken = (
+      // ADMIN_REQUIRE_MFA: a password-only session is sent to enrol a second factor first.
+      const passwordOnly = (
         await server.http
           .post('/auth/login')
           .send({ email: adminEmail, password: PASSWORD })
+          .expect(200)
+      ).body.accessToken as string;
+      const unenrolled = await server.http
+        .get('/admin/users')
+        .set(...bearer(passwordOnly))
+        .expect(403);
+      expect(unenrolled.body.code).toBe('mfa_enrollment_required');
+      const { secret } = (
+        await server.http
+          .post('/me/mfa/totp')
+          .set(...bearer(passwordOnly))
+          .expect(201)
+      ).body as { secret: string };
+      const { recoveryCodes } = (
+        await server.http
+          .post('/me/mfa/totp/confirm')
+          .set(...bearer(passwordOnly))
+          .send({ code: await generate({ secret }) })
+          .expect(200)
+      ).body as { recoveryCodes: string[] };
+      const challenge = await server.http
+        .post('/auth/login')
+        .send({ email: adminEmail, password: PASSWORD })
+        .expect(401);
+      adminToken = (
+        await server.http
+          .post('/auth/mfa/verify')
+          .send({
+            mfaToken: challenge.body.mfaToken,
+            method: 'recovery_code',
+            code: recoveryCodes[0],
+          })
           .expect(200)
       ).body.accessToken;
       await server.http

@@ -179,7 +179,10 @@ describe('crash safety: SIGKILL in the middle of a burst', () => {
       `SELECT count(*)::int AS pending FROM outbox_events WHERE published_at IS NULL`,
     );
 
-    const second = await spawnInstance({ env: { ...target.env, LOG_LEVEL: 'warn' } });
+    // This suite is about outbox recovery; the admin signs in with a password only.
+    const second = await spawnInstance({
+      env: { ...target.env, LOG_LEVEL: 'warn', ADMIN_REQUIRE_MFA: 'false' },
+    });
     instances.push(second);
     const admin = (
       await call(second.baseUrl, 'POST', '/auth/login', { email: adminEmail, password: PASSWORD })

@@ -2,15 +2,9 @@ import {
   PasswordResetNotifier,
   type PasswordResetMessage,
 } from '../src/auth/passwords/password-reset-notifier';
-import {
-  bearer,
-  login,
-  PASSWORD,
-  register,
-  uniqueEmail,
-  type TokenBody,
-} from './support/auth-client';
-import { drainEvents, eventually, makeAdmin } from './support/events-helpers';
+import { bearer, PASSWORD, register, uniqueEmail, type TokenBody } from './support/auth-client';
+import { drainEvents, eventually } from './support/events-helpers';
+import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
 
 class MailboxNotifier extends PasswordResetNotifier {
@@ -44,10 +38,9 @@ describe('lifecycle events: the whole flow, as the audit log tells it', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ auth: { passwordResetNotifier: mailbox } });
-    const admin = await register(t);
-    await makeAdmin(t, admin.id);
-    adminToken = (await login(t, admin.email)).accessToken;
-  });
+    const admin = await signedInAdmin(t);
+    adminToken = admin.accessToken;
+  }, ADMIN_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t.close();
   });

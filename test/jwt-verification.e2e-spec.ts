@@ -59,7 +59,9 @@ describe('access token verification', () => {
     expect(header).toMatchObject({ alg: 'RS256', typ: 'at+jwt' });
     expect(typeof header.kid).toBe('string');
     expect(Object.keys(payload).sort()).toEqual([
+      'amr',
       'aud',
+      'auth_time',
       'exp',
       'iat',
       'iss',
@@ -69,6 +71,9 @@ describe('access token verification', () => {
       'sub',
     ]);
     expect(payload.exp).toBe((payload.iat as number) + 900);
+    // RFC 9470 / RFC 8176: a password login, authenticated when the token was issued.
+    expect(payload.amr).toEqual(['pwd']);
+    expect(payload.auth_time).toBe(payload.iat);
     expect(JSON.stringify(payload)).not.toContain('@');
   });
 

@@ -1,4 +1,5 @@
 import { bearer, PASSWORD, signedInUser } from './support/auth-client';
+import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
 
 describe('OAuth endpoints (RFC 6749 §6, 7009, 7662)', () => {
@@ -89,53 +90,54 @@ describe('OAuth endpoints (RFC 6749 §6, 7009, 7662)', () => {
     await t.http.post('/oauth/revoke').send({ token: 'not-a-token' }).expect(200);
   });
 
-  it('introspects for admins only', async () => {
-    const user = await signedInUser(t);
-    await t.http.post('/oauth/introspect').send({ token: user.accessToken }).expect(401);
-    const denied = await t.http
-      .post('/oauth/introspect')
-      .set(...bearer(user.accessToken))
-      .send({ token: user.accessToken })
-      .expect(403);
-    expect(denied.body.code).toBe('forbidden');
+  it(
+    'introspects for admins only',
+    async () => {
+      const user = await signedInUser(t);
+      await t.http.post('/oauth/introspect').send({ token: user.accessToken }).expect(401);
+      const denied = await t.http
+        .post('/oauth/introspect')
+        .set(...bearer(user.accessToken))
+        .send({ token: user.accessToken })
+        .expect(403);
+      expect(denied.body.code).toBe('forbidden');
 
-    const admin = await signedInUser(t);
-    await t.dataSource.query(`UPDATE users SET roles = '{user,admin}' WHERE id = $1`, [
-      admin.user.id,
-    ]);
-    const active = await t.http
-      .post('/oauth/introspect')
-      .set(...bearer(admin.accessToken))
-      .send({ token: user.accessToken })
-      .expect(200);
-    expect(active.body).toMatchObject({
-      active: true,
-      token_type: 'access_token',
-      sub: user.user.id,
-      sid: user.session.id,
-    });
-    const refresh = await t.http
-      .post('/oauth/introspect')
-      .set(...bearer(admin.accessToken))
-      .send({ token: user.refreshToken })
-      .expect(200);
-    expect(refresh.body).toMatchObject({
-      active: true,
-      token_type: 'refresh_token',
-      sid: user.session.id,
-    });
-
-    await t.http
-      .post('/auth/logout')
-      .set(...bearer(user.accessToken))
-      .expect(204);
-    for (const token of [user.accessToken, user.refreshToken, 'garbage']) {
-      const res = await t.http
+      const admin = await signedInAdmin(t);
+      const active = await t.http
         .post('/oauth/introspect')
         .set(...bearer(admin.accessToken))
-        .send({ token })
+        .send({ token: user.accessToken })
         .expect(200);
-      expect(res.body).toEqual({ active: false });
-    }
-  });
+      expect(active.body).toMatchObject({
+        active: true,
+        token_type: 'access_token',
+        sub: user.user.id,
+        sid: user.session.id,
+      });
+      const refresh = await t.http
+        .post('/oauth/introspect')
+        .set(...bearer(admin.accessToken))
+        .send({ token: user.refreshToken })
+        .expect(200);
+      expect(refresh.body).toMatchObject({
+        active: true,
+        token_type: 'refresh_token',
+        sid: user.session.id,
+      });
+
+      await t.http
+        .post('/auth/logout')
+        .set(...bearer(user.accessToken))
+        .expect(204);
+      for (const token of [user.accessToken, user.refreshToken, 'garbage']) {
+        const res = await t.http
+          .post('/oauth/introspect')
+          .set(...bearer(admin.accessToken))
+          .send({ token })
+          .expect(200);
+        expect(res.body).toEqual({ active: false });
+      }
+    },
+    ADMIN_SETUP_TIMEOUT_MS,
+  );
 });

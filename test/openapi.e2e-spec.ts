@@ -1,13 +1,9 @@
 import { execFile } from 'node:child_process';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import { TransactionRunner } from '../src/events/transaction-runner.service';
-import { UsersService } from '../src/users/users.service';
 import { bearer, login, PASSWORD, register, uniqueEmail } from './support/auth-client';
+import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
-
-/** Grants made outside any request are audited with this actor (as the operator CLI's are). */
-const OPERATOR_ID = '00000000-0000-0000-0000-000000000000';
 
 type Schema = Record<string, unknown>;
 interface Operation {
@@ -35,6 +31,9 @@ const PUBLIC_ROUTES = new Set([
   'POST /auth/refresh',
   'POST /auth/password/forgot',
   'POST /auth/password/reset',
+  'POST /auth/mfa/verify',
+  'POST /auth/passkeys/options',
+  'POST /auth/passkeys/verify',
   'GET /health/live',
   'GET /health/ready',
   'GET /.well-known/jwks.json',
@@ -58,6 +57,15 @@ const CONTRACT_ROUTES = [
   'POST /auth/password/change',
   'POST /auth/password/forgot',
   'POST /auth/password/reset',
+  'POST /auth/mfa/verify',
+  'POST /auth/passkeys/options',
+  'POST /auth/passkeys/verify',
+  'POST /auth/reauth',
+  'GET /me/mfa',
+  'POST /me/mfa/totp',
+  'POST /me/mfa/totp/confirm',
+  'DELETE /me/mfa/totp',
+  'POST /me/mfa/recovery-codes',
   'GET /sessions',
   'DELETE /sessions/{id}',
   'DELETE /sessions',
@@ -142,13 +150,8 @@ describe('OpenAPI document and Swagger UI', () => {
   beforeAll(async () => {
     t = await createTestApp();
     doc = (await t.http.get('/docs/openapi.json').expect(200)).body as Document;
-    const email = uniqueEmail('docs-admin');
-    const { id } = await register(t, email);
-    await t.app
-      .get(TransactionRunner)
-      .run((tx) => t.app.get(UsersService).setRoles(tx, id, ['admin'], OPERATOR_ID));
-    adminToken = (await login(t, email)).accessToken;
-  });
+    adminToken = (await signedInAdmin(t, uniqueEmail('docs-admin'))).accessToken;
+  }, ADMIN_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t.close();
   });

@@ -1,5 +1,5 @@
-import { bearer, login, register } from './support/auth-client';
-import { makeAdmin } from './support/events-helpers';
+import { bearer } from './support/auth-client';
+import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -13,10 +13,9 @@ describe('webhooks: internal targets are refused (SSRF)', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    const admin = await register(t);
-    await makeAdmin(t, admin.id);
-    adminToken = (await login(t, admin.email)).accessToken;
-  });
+    const admin = await signedInAdmin(t);
+    adminToken = admin.accessToken;
+  }, ADMIN_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t.close();
   });

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { WebhookWorker } from '../src/alerting/webhook-worker.service';
 import { verifyWebhookSignature } from '../src/alerting/webhook-signature';
 import { bearer, login, PASSWORD, register, uniqueEmail } from './support/auth-client';
-import { drainEvents, eventually, makeAdmin } from './support/events-helpers';
+import { drainEvents, eventually } from './support/events-helpers';
+import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
 
 interface Received {
@@ -65,11 +66,10 @@ describe('webhooks: signed, retried, never in the way', () => {
       env: { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' },
       logs: [],
     });
-    const admin = await register(t);
-    await makeAdmin(t, admin.id);
-    adminId = admin.id;
-    adminToken = (await login(t, admin.email)).accessToken;
-  });
+    const admin = await signedInAdmin(t);
+    adminId = admin.user.id;
+    adminToken = admin.accessToken;
+  }, ADMIN_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t.close();
     await receiver.stop();

@@ -17,6 +17,7 @@ import {
   SearchSessionsQueryDto,
   SessionStatsDto,
 } from './dto/admin-sessions.dto';
+import { RequireFreshAuth } from '../common/require-fresh-auth.decorator';
 
 @AdminOnly()
 @ApiProblemResponses(401, 403)
@@ -54,13 +55,14 @@ export class AdminSessionsController {
   }
 
   @Delete(':id')
+  @RequireFreshAuth()
   @HttpCode(204)
   @ApiOperation({
     summary: "Revoke one session (reason 'admin'); an already ended one is left as is",
   })
   @ApiParam({ name: 'id', format: 'uuid', description: 'Session id' })
   @ApiNoContentResponse({ description: 'Revoked (or already ended)' })
-  @ApiProblemResponses(400, 404)
+  @ApiProblemResponses(400, 401, 'step_up_required', 404)
   async revoke(
     @Param('id', new ParseUUIDPipe()) id: string,
     @CurrentAuth() auth: AuthContext,

@@ -59,6 +59,7 @@ export class AdminUsersController {
   }
 
   @Patch(':id')
+  @RequireFreshAuth()
   @ApiOperation({
     summary: 'Change roles and/or lock or unlock a user',
     description:
@@ -67,7 +68,7 @@ export class AdminUsersController {
   })
   @ApiParam(USER_ID)
   @ApiOkResponse({ type: AdminUserDetailDto })
-  @ApiProblemResponses(400, 404)
+  @ApiProblemResponses(400, 401, 'step_up_required', 404)
   async update(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() dto: UpdateUserDto,
@@ -78,11 +79,12 @@ export class AdminUsersController {
   }
 
   @Post(':id/sessions/revoke')
+  @RequireFreshAuth()
   @HttpCode(200)
   @ApiOperation({ summary: "Revoke every session of a user (reason 'admin')" })
   @ApiParam(USER_ID)
   @ApiOkResponse({ type: RevokedSessionsDto })
-  @ApiProblemResponses(400, 404)
+  @ApiProblemResponses(400, 401, 'step_up_required', 404)
   async revokeAll(
     @Param('id', new ParseUUIDPipe()) id: string,
     @CurrentAuth() auth: AuthContext,

@@ -15,6 +15,7 @@ import type { AlertView } from './alert-view';
 import { AlertsService } from './alerts.service';
 import { AlertQueryDto, MyAlertsQueryDto, UpdateAlertDto } from './dto/alert-query.dto';
 import { AlertDto, AlertPageDto } from './dto/alert-response.dto';
+import { RequireFreshAuth } from '../common/require-fresh-auth.decorator';
 
 @ApiTags('me')
 @ApiBearerAuth('bearer')
@@ -52,10 +53,11 @@ export class AdminAlertsController {
   }
 
   @Patch(':id')
+  @RequireFreshAuth()
   @ApiOperation({ summary: 'Acknowledge, resolve or reopen an alert' })
   @ApiParam({ name: 'id', format: 'uuid', description: 'Alert id' })
   @ApiOkResponse({ type: AlertDto, description: 'The alert with its new status' })
-  @ApiProblemResponses(400, 404, 413)
+  @ApiProblemResponses(400, 401, 'step_up_required', 404, 413)
   update(
     @CurrentAuth() auth: AuthContext,
     @Param('id', new ParseUUIDPipe()) id: string,

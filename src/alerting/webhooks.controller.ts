@@ -24,6 +24,7 @@ import { PageQueryDto } from '../common/page-query.dto';
 import { CreateWebhookDto } from './dto/create-webhook.dto';
 import { CreatedWebhookDto, WebhookPageDto } from './dto/webhook-response.dto';
 import { type CreatedWebhookView, type WebhookView, WebhooksService } from './webhooks.service';
+import { RequireFreshAuth } from '../common/require-fresh-auth.decorator';
 
 @AdminOnly()
 @ApiProblemResponses(401, 403)
@@ -40,12 +41,13 @@ export class WebhooksController {
   }
 
   @Post()
+  @RequireFreshAuth()
   @ApiOperation({
     summary:
       'Register a webhook; the response holds its HMAC-SHA256 signing secret, shown only this once',
   })
   @ApiCreatedResponse({ type: CreatedWebhookDto })
-  @ApiProblemResponses(400, 413)
+  @ApiProblemResponses(400, 401, 'step_up_required', 413)
   create(
     @CurrentAuth() auth: AuthContext,
     @Body() dto: CreateWebhookDto,
@@ -54,11 +56,12 @@ export class WebhooksController {
   }
 
   @Delete(':id')
+  @RequireFreshAuth()
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a webhook and its pending deliveries' })
   @ApiParam({ name: 'id', format: 'uuid', description: 'Webhook id' })
   @ApiNoContentResponse({ description: 'Removed' })
-  @ApiProblemResponses(400, 404)
+  @ApiProblemResponses(400, 401, 'step_up_required', 404)
   async remove(
     @CurrentAuth() auth: AuthContext,
     @Param('id', new ParseUUIDPipe()) id: string,

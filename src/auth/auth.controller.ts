@@ -4,6 +4,7 @@ import {
   ApiBearerAuth,
   ApiCookieAuth,
   ApiCreatedResponse,
+  ApiExtraModels,
   ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -19,7 +20,8 @@ import {
   CurrentAuth,
   type RequestMeta,
 } from '../common/auth-context';
-import { Public } from '../common/public.decorator';
+import { OptionalAuth, Public } from '../common/public.decorator';
+import { RequireFreshAuth } from '../common/require-fresh-auth.decorator';
 import { AppConfig } from '../config/app-config';
 import type { UserEntity } from '../users/user.entity';
 import {
@@ -29,7 +31,17 @@ import {
   RefreshRateLimit,
 } from './throttling/auth-throttler.guard';
 import { AuthTransport, wantsCookieMode } from './browser/auth-transport';
-import { AuthService } from './auth.service';
+import { AuthService, type LoginInput, type SignedIn, type SteppedUp } from './auth.service';
+import {
+  MfaRequiredProblemDto,
+  MfaVerifyDto,
+  PasskeyOptionsDto,
+  PasskeyRequestOptionsDto,
+  PasskeyVerifyDto,
+  PasskeyVerifyResponseDto,
+  ReauthDto,
+  ReauthResponseDto,
+} from './dto/mfa-login.dto';
 import { LoginDto } from './dto/login.dto';
 import { ChangePasswordDto, ForgotPasswordDto, ResetPasswordDto } from './dto/password.dto';
 import { RefreshDto } from './dto/refresh.dto';
@@ -119,29 +131,187 @@ export class AuthController {
       'tokens only as cookies (Set-Cookie) and csrfToken in the body instead.',
     headers: TOKEN_HEADERS,
   })
-  @ApiProblemResponses(400, 'invalid_credentials', 413, 'account_locked', 429)
+  @ApiExtraModels(MfaRequiredProblemDto)
+  @ApiProblemResponses(400, 'invalid_credentials', 'mfa_required', 413, 'account_locked', 429)
   async login(
     @Body() dto: LoginDto,
     @Req() req: Request & { user: UserEntity },
     @Res({ passthrough: true }) res: Response,
     @ClientMeta() meta: RequestMeta,
   ): Promise<TokenResponseDto> {
-    const cookieMode = wantsCookieMode(req);
-    const deviceCookie = this.transport.cookies.device(req);
-    const tokens = await this.auth.login(
-      req.user,
-      {
-        rememberMe: dto.rememberMe ?? false,
-        device: {
-          clientDeviceId: dto.device?.id ?? deviceCookie,
-          name: dto.device?.name,
-          platform: dto.device?.platform,
-        },
-        mintDeviceCookie: cookieMode && !dto.device?.id && !deviceCookie,
-      },
+    const input = this.loginInput(req, dto);
+    const tokens = await this.auth.login(req.user, input, meta);
+    return this.transport.respond(res, tokens, input.transport === 'cookie');
+  }
+
+  @Public()
+  @Post('mfa/verify')
+  @HttpCode(200)
+  @UseGuards(AuthThrottlerGuard)
+  @ApiOperation({
+    summary: 'Second login step: a TOTP or recovery code for the mfaToken of mfa_required',
+    description:
+      'Answers like login, in the transport the login asked for (cookie mode: Set-Cookie and ' +
+      'csrfToken). A wrong code counts like a failed login; after 5 the mfaToken is spent.',
+  })
+  @ApiOkResponse({
+    type: TokenResponseDto,
+    description: 'Signed in (amr e.g. ["pwd","otp","mfa"])',
+    headers: TOKEN_HEADERS,
+  })
+  @ApiProblemResponses(400, 'mfa_invalid', 'mfa_token_invalid', 413, 'account_locked', 429)
+  async verifyMfa(
+    @Body() dto: MfaVerifyDto,
+    @Res({ passthrough: true }) res: Response,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<TokenResponseDto> {
+    return this.respondSignedIn(res, await this.auth.verifyMfa(dto, meta));
+  }
+
+  @OptionalAuth()
+  @Post('passkeys/options')
+  @HttpCode(200)
+  @UseGuards(AuthThrottlerGuard)
+  @ApiOperation({
+    summary: 'WebAuthn request options for a passkey sign-in, second factor or step-up',
+    description:
+      "With an mfaToken: the passkeys of that login's user. Signed in (bearer or cookie): a " +
+      'step-up of the current session. Otherwise: discoverable credentials (passwordless).',
+  })
+  @ApiOkResponse({
+    type: PasskeyRequestOptionsDto,
+    description: 'PublicKeyCredentialRequestOptionsJSON for navigator.credentials.get()',
+  })
+  @ApiProblemResponses(400, 'mfa_token_invalid', 413, 429)
+  passkeyOptions(
+    @Body() dto: PasskeyOptionsDto,
+    @Req() req: Request & { auth?: AuthContext },
+  ): ReturnType<AuthService['passkeyOptions']> {
+    return this.auth.passkeyOptions(dto.mfaToken, req.auth);
+  }
+
+  @OptionalAuth()
+  @Post('passkeys/verify')
+  @HttpCode(200)
+  @UseGuards(AuthThrottlerGuard)
+  @ApiOperation({
+    summary: 'Sign in with a passkey, use it as the second factor, or step up',
+    description:
+      'Without mfaToken and signed out: passwordless sign-in (amr ["hwk" or "swk","mfa"]; ' +
+      'X-Auth-Mode: cookie for browsers). With mfaToken: the second login step. Signed in: ' +
+      'marks the session freshly authenticated and answers with a new access token.',
+  })
+  @ApiHeader({
+    name: 'X-Auth-Mode',
+    required: false,
+    description: 'Passwordless sign-in: "cookie" for browsers, as on login',
+  })
+  @ApiOkResponse({
+    type: PasskeyVerifyResponseDto,
+    description:
+      'Sign-in: like login (tokens, session and user; cookie mode as on login). Step-up: the ' +
+      'new access token only (tokenType, expiresIn, and accessToken in header mode).',
+    headers: TOKEN_HEADERS,
+  })
+  @ApiProblemResponses(
+    400,
+    'mfa_invalid',
+    'mfa_token_invalid',
+    'session_revoked',
+    413,
+    'account_locked',
+    429,
+  )
+  async verifyPasskey(
+    @Body() dto: PasskeyVerifyDto,
+    @Req() req: Request & { auth?: AuthContext },
+    @Res({ passthrough: true }) res: Response,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<PasskeyVerifyResponseDto> {
+    const outcome = await this.auth.verifyPasskey(
+      { response: dto.response, mfaToken: dto.mfaToken, login: this.loginInput(req, dto) },
+      dto.mfaToken ? undefined : req.auth,
       meta,
     );
-    return this.transport.respond(res, tokens, cookieMode);
+    if ('signedIn' in outcome) return this.respondSignedIn(res, outcome.signedIn);
+    return this.respondSteppedUp(res, outcome.steppedUp, req.auth?.transport === 'cookie');
+  }
+
+  @Post('reauth')
+  @HttpCode(200)
+  @UseGuards(AuthThrottlerGuard)
+  @ApiBearerAuth('bearer')
+  @ApiCookieAuth('cookie')
+  @ApiOperation({
+    summary: 'Step-up: prove it is you again (password or code); the session becomes fresh',
+    description:
+      'RFC 9470. Send {password} or {method: "totp" | "recovery_code", code}. Routes that ' +
+      'need a recent authentication answer 401 step_up_required until this is done. Header ' +
+      'mode: a new access token in the body; cookie mode: a new access cookie.',
+  })
+  @ApiHeader(CSRF_HEADER)
+  @ApiOkResponse({ type: ReauthResponseDto, headers: TOKEN_HEADERS })
+  @ApiProblemResponses(
+    400,
+    401,
+    'invalid_credentials',
+    'mfa_invalid',
+    'csrf_failed',
+    413,
+    'account_locked',
+    429,
+  )
+  async reauth(
+    @CurrentAuth() auth: AuthContext,
+    @Body() dto: ReauthDto,
+    @Res({ passthrough: true }) res: Response,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<ReauthResponseDto> {
+    const proof =
+      dto.password !== undefined && dto.method === undefined && dto.code === undefined
+        ? { password: dto.password }
+        : dto.password === undefined && dto.method && dto.code
+          ? { method: dto.method, code: dto.code }
+          : undefined;
+    if (!proof) {
+      throw new AppException('validation_failed', 'Send either password, or method and code');
+    }
+    const steppedUp = await this.auth.reauth(auth, proof, meta);
+    return this.respondSteppedUp(res, steppedUp, auth.transport === 'cookie');
+  }
+
+  private loginInput(
+    req: Request,
+    dto: { rememberMe?: boolean; device?: { id?: string; name?: string; platform?: string } },
+  ): LoginInput {
+    const cookieMode = wantsCookieMode(req);
+    const deviceCookie = this.transport.cookies.device(req);
+    return {
+      rememberMe: dto.rememberMe ?? false,
+      device: {
+        clientDeviceId: dto.device?.id ?? deviceCookie,
+        name: dto.device?.name,
+        platform: dto.device?.platform,
+      },
+      mintDeviceCookie: cookieMode && !dto.device?.id && !deviceCookie,
+      transport: cookieMode ? 'cookie' : 'header',
+    };
+  }
+
+  private respondSignedIn(res: Response, signedIn: SignedIn): TokenResponseDto {
+    return this.transport.respond(res, signedIn.tokens, signedIn.cookieMode);
+  }
+
+  private respondSteppedUp(
+    res: Response,
+    steppedUp: SteppedUp,
+    cookieMode: boolean,
+  ): ReauthResponseDto {
+    res.setHeader('Cache-Control', 'no-store');
+    const common = { tokenType: 'Bearer' as const, expiresIn: steppedUp.expiresIn };
+    if (!cookieMode) return { accessToken: steppedUp.accessToken, ...common };
+    this.transport.cookies.setAccess(res, steppedUp);
+    return common;
   }
 
   @Public()
@@ -242,12 +412,16 @@ export class AuthController {
 
   @Post('password/change')
   @HttpCode(204)
+  @RequireFreshAuth()
   @UseGuards(AuthThrottlerGuard)
   @ApiBearerAuth('bearer')
   @ApiCookieAuth('cookie')
-  @ApiOperation({ summary: 'Change the password; every other session ends' })
+  @ApiOperation({
+    summary: 'Change the password; every other session ends',
+    description: 'Needs a recent authentication (step_up_required: POST /auth/reauth first).',
+  })
   @ApiNoContentResponse({ description: 'Changed; this session continues' })
-  @ApiProblemResponses(400, 401, 'csrf_failed', 413, 429)
+  @ApiProblemResponses(400, 401, 'step_up_required', 'csrf_failed', 413, 429)
   async changePassword(
     @CurrentAuth() auth: AuthContext,
     @Body() dto: ChangePasswordDto,

@@ -26,6 +26,7 @@ import {
 import { PasswordResetTokenEntity } from './passwords/password-reset-token.entity';
 import { RedisThrottlerStorage } from './throttling/redis-throttler.storage';
 import { RolesGuard } from './guards/roles.guard';
+import { FreshAuthGuard } from './guards/fresh-auth.guard';
 import { ServerSecretEntity } from './browser/server-secret.entity';
 import { SigningKeyStore } from './tokens/signing-key-store.service';
 import { OAuthController } from './oauth/oauth.controller';
@@ -44,6 +45,8 @@ export interface AuthModuleDeps {
   users: DynamicModule;
   devices: DynamicModule;
   sessions: DynamicModule;
+  /** Second factors: the mfa_required step of login, passkeys and step-up. */
+  mfa: DynamicModule;
 }
 
 function decodeKid(token: unknown): unknown {
@@ -68,6 +71,7 @@ export class AuthModule {
         deps.users,
         deps.devices,
         deps.sessions,
+        deps.mfa,
         PassportModule,
         TypeOrmModule.forFeature([
           LoginProtectionEntity,
@@ -117,6 +121,8 @@ export class AuthModule {
         // Order matters: authentication first, then roles.
         { provide: APP_GUARD, useClass: AccessTokenGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
+        // Then step-up (RFC 9470), which reads the claims the access-token guard verified.
+        { provide: APP_GUARD, useClass: FreshAuthGuard },
       ],
       exports: [AccessTokenService, SigningKeyStore, LoginProtectionService],
     };

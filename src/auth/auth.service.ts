@@ -5,7 +5,13 @@ import type { AuthContext, RequestMeta } from '../common/auth-context';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { DevicesService, type DeviceHint } from '../devices/devices.service';
-import { TransactionRunner } from '../events/transaction-runner.service';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { AmrValue, EventDataMap } from '../events/event-catalog';
+import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
+import type { MfaTransport } from '../mfa/mfa-login-token.entity';
+import { type MfaLoginContext, MfaTokenService } from '../mfa/mfa-token.service';
+import { type CodeMethod, combinedAmr, MfaService } from '../mfa/mfa.service';
+import type { PasskeyExpectation } from '../mfa/passkeys.service';
 import { hashToken, newOpaqueToken } from '../sessions/refresh-token-crypto';
 import { RefreshRotationService } from '../sessions/refresh-rotation.service';
 import type { SessionEntity } from '../sessions/session.entity';
@@ -45,10 +51,37 @@ export interface LoginInput {
   device: DeviceHint;
   /** Cookie mode: a browser with no device cookie gets a new random device id. */
   mintDeviceCookie: boolean;
+  /** The transport the login asked for; the second step (mfaToken) answers in the same one. */
+  transport: MfaTransport;
 }
 
 /** A user id no account has (the nil UUID), for statements run only to cost the same. */
 const NO_ACCOUNT = '00000000-0000-0000-0000-000000000000';
+/** A minted session and the transport to answer in. */
+export interface SignedIn {
+  tokens: SessionTokens;
+  cookieMode: boolean;
+}
+
+/** A step-up's new access token (the refresh token and session are unchanged). */
+export interface SteppedUp {
+  accessToken: string;
+  accessExpiresAt: Date;
+  expiresIn: number;
+}
+
+/** `POST /auth/reauth`: the password, or a TOTP or recovery code. */
+export type ReauthProof = { password: string } | { method: CodeMethod; code: string };
+
+interface StartedSession {
+  session: SessionEntity;
+  refreshToken: string;
+  user: UserEntity;
+  deviceCookie?: string;
+}
+
+/** After this many wrong second factors, the mfaToken is spent and the login starts over. */
+export const MFA_TOKEN_MAX_FAILURES = 5;
 
 const invalidCredentials = (): AppException =>
   new AppException('invalid_credentials', 'The email or password is incorrect');
@@ -70,6 +103,8 @@ export class AuthService {
     private readonly resetTokens: PasswordResetTokenRepository,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly mfa: MfaService,
+    private readonly mfaTokens: MfaTokenService,
   ) {}
 
   async register(dto: RegisterDto, meta: RequestMeta): Promise<UserView> {
@@ -127,8 +162,8 @@ export class AuthService {
     key: LoginProtectionKey,
     user: UserEntity | null,
     meta: RequestMeta,
-  ): Promise<void> {
-    await this.transactions.run(async (tx) => {
+  ): Promise<number> {
+    return this.transactions.run(async (tx) => {
       const attempts = await this.protection.recordFailure(key, tx);
       const context = { userId: user?.id, ip: meta.ip, userAgent: meta.userAgent };
       await tx.record(
@@ -142,50 +177,296 @@ export class AuthService {
               emailMac: this.protection.emailMac(key.account),
             },
       );
+      return attempts;
     });
   }
 
+  /**
+   * The password step. With a second factor, no session exists yet: 401 mfa_required carries an
+   * mfaToken bound to this login's transport, remember-me and device, for POST /auth/mfa/verify.
+   */
   async login(user: UserEntity, input: LoginInput, meta: RequestMeta): Promise<SessionTokens> {
+    await this.requireNoSecondFactor(user, input, meta);
+    return this.finish(
+      await this.transactions.run((tx) => this.startSession(tx, user.id, input, ['pwd'], meta)),
+    );
+  }
+
+  /** Tokens for a committed session (reads outside the transaction: one connection embedded). */
+  private async finish(started: StartedSession): Promise<SessionTokens> {
+    const tokens = await this.tokensFor(started.session, started.refreshToken, started.user);
+    return { ...tokens, deviceCookie: started.deviceCookie };
+  }
+
+  private async requireNoSecondFactor(
+    user: UserEntity,
+    input: LoginInput,
+    meta: RequestMeta,
+  ): Promise<void> {
+    const methods = await this.mfa.methods(user.id);
+    if (!methods.includes('totp') && !methods.includes('webauthn')) return;
+    const issued = await this.transactions.run((tx) =>
+      this.mfaTokens.issue(tx, {
+        userId: user.id,
+        transport: input.transport,
+        rememberMe: input.rememberMe,
+        device: {
+          id: input.device.clientDeviceId,
+          name: input.device.name,
+          platform: input.device.platform,
+        },
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+        firstFactorAmr: ['pwd'],
+      }),
+    );
+    throw new AppException(
+      'mfa_required',
+      'Complete the sign-in with a second factor (POST /auth/mfa/verify or /auth/passkeys/verify)',
+      { members: { mfaToken: issued.mfaToken, methods, expiresIn: issued.expiresIn } },
+    );
+  }
+
+  /** Creates the session (the caller's transaction); the user must not be locked. */
+  private async startSession(
+    tx: Tx,
+    userId: string,
+    input: LoginInput,
+    amr: readonly AmrValue[],
+    meta: RequestMeta,
+  ): Promise<StartedSession> {
     const deviceCookie = input.mintDeviceCookie
       ? `web:${randomBytes(18).toString('base64url')}`
       : undefined;
     const hint = { ...input.device, clientDeviceId: input.device.clientDeviceId ?? deviceCookie };
-    const issued = await this.transactions.run(async (tx) => {
-      const locked = await this.users.lockForUpdate(tx, user.id);
-      // An admin lock that landed after the password check still wins (checked under the lock).
-      if (locked.locked) {
-        throw new AppException('account_locked', 'The account is locked; contact an administrator');
-      }
-      const { device, isNew } = await this.devices.resolveForLogin(
-        tx,
-        user.id,
-        hint,
-        meta.userAgent,
-        meta.ip,
-      );
-      const created = await this.sessions.create(tx, {
-        userId: user.id,
-        roles: locked.roles,
-        device,
-        rememberMe: input.rememberMe,
+    const locked = await this.users.lockForUpdate(tx, userId);
+    if (locked.locked) {
+      throw new AppException('account_locked', 'The account is locked; contact an administrator');
+    }
+    const { device, isNew } = await this.devices.resolveForLogin(
+      tx,
+      userId,
+      hint,
+      meta.userAgent,
+      meta.ip,
+    );
+    const created = await this.sessions.create(tx, {
+      userId,
+      roles: locked.roles,
+      device,
+      rememberMe: input.rememberMe,
+      amr,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+    });
+    await tx.record(
+      'auth.login.succeeded',
+      {
+        userId,
+        sessionId: created.session.id,
+        deviceId: device.id,
         ip: meta.ip,
         userAgent: meta.userAgent,
-      });
-      await tx.record(
-        'auth.login.succeeded',
-        {
-          userId: user.id,
-          sessionId: created.session.id,
-          deviceId: device.id,
-          ip: meta.ip,
-          userAgent: meta.userAgent,
-        },
-        { rememberMe: input.rememberMe, newDevice: isNew },
+      },
+      { rememberMe: input.rememberMe, newDevice: isNew },
+    );
+    return { ...created, user: locked, deviceCookie };
+  }
+
+  /**
+   * `POST /auth/mfa/verify`: the second step. The code is checked before the mfaToken is spent
+   * (a typo does not cost the login); the token is spent in the transaction that mints the
+   * session. A wrong code counts like a failed login; after MFA_TOKEN_MAX_FAILURES the token
+   * is spent too.
+   */
+  async verifyMfa(
+    input: { mfaToken: string; method: CodeMethod; code: string },
+    meta: RequestMeta,
+  ): Promise<SignedIn> {
+    const pending = await this.mfaTokens.peek(input.mfaToken);
+    const amr = await this.countingFailures(input.mfaToken, pending, meta, () =>
+      this.mfa.verifySecondFactor(pending.userId, input.method, input.code, meta),
+    );
+    return this.completeSecondStep(input.mfaToken, pending, amr, meta);
+  }
+
+  /**
+   * `POST /auth/passkeys/options`: with an mfaToken, the user's own passkeys (second factor);
+   * signed in, a step-up of the current session; otherwise discoverable credentials.
+   */
+  async passkeyOptions(
+    mfaToken: string | undefined,
+    auth: AuthContext | undefined,
+  ): Promise<Awaited<ReturnType<MfaService['passkeyAuthenticationOptions']>>> {
+    return this.mfa.passkeyAuthenticationOptions(await this.passkeyExpectation(mfaToken, auth));
+  }
+
+  /**
+   * `POST /auth/passkeys/verify`. Three uses, by what the request carries: an mfaToken (second
+   * factor after the password: amr pwd + hwk/swk + mfa), an access token (step-up of that
+   * session) or nothing (passwordless sign-in with a discoverable credential). A passkey alone
+   * counts as multi-factor (`mfa`): user verification is required, so the authenticator checked
+   * a PIN or biometric (something you know or are) on top of holding the key (something you have).
+   */
+  async verifyPasskey(
+    input: {
+      response: AuthenticationResponseJSON;
+      mfaToken?: string;
+      login: LoginInput;
+    },
+    auth: AuthContext | undefined,
+    meta: RequestMeta,
+  ): Promise<{ signedIn: SignedIn } | { steppedUp: SteppedUp }> {
+    const expectation = await this.passkeyExpectation(input.mfaToken, auth);
+    if (input.mfaToken) {
+      const pending = await this.mfaTokens.peek(input.mfaToken);
+      const verified = await this.countingFailures(input.mfaToken, pending, meta, () =>
+        this.mfa.verifyPasskey(input.response, expectation, meta),
       );
-      return { ...created, user: locked };
+      return {
+        signedIn: await this.completeSecondStep(input.mfaToken, pending, verified.amr, meta),
+      };
+    }
+    const verified = await this.mfa.verifyPasskey(input.response, expectation, meta);
+    const amr: AmrValue[] = [...verified.amr, 'mfa'];
+    if (auth) return { steppedUp: await this.stepUp(auth, 'webauthn', amr, meta) };
+    const started = await this.transactions.run((tx) =>
+      this.startSession(tx, verified.userId, input.login, amr, meta),
+    );
+    const tokens = await this.finish(started);
+    return { signedIn: { tokens, cookieMode: input.login.transport === 'cookie' } };
+  }
+
+  /**
+   * `POST /auth/reauth` (RFC 9470 step-up): proves the user again with the password or a code;
+   * the session becomes freshly authenticated and a new access token carries it. A wrong
+   * password or code counts like a failed login.
+   */
+  async reauth(auth: AuthContext, proof: ReauthProof, meta: RequestMeta): Promise<SteppedUp> {
+    const user = await this.users.findById(auth.userId);
+    if (!user) throw new AppException('unauthenticated');
+    await this.protection.assertAllowed(this.protection.keyFor(user.emailNormalized, meta.ip));
+    if ('password' in proof) {
+      if (!(await this.users.verifyPassword(user, proof.password))) {
+        await this.countFailedLogin(user, meta);
+        throw invalidCredentials();
+      }
+      return this.stepUp(auth, 'password', ['pwd'], meta);
+    }
+    let added: AmrValue[];
+    try {
+      added = await this.mfa.verifySecondFactor(user.id, proof.method, proof.code, meta);
+    } catch (error) {
+      if (error instanceof AppException && error.code === 'mfa_invalid') {
+        await this.countFailedLogin(user, meta);
+      }
+      throw error;
+    }
+    return this.stepUp(auth, proof.method, combinedAmr(auth.amr as AmrValue[], added), meta);
+  }
+
+  private async stepUp(
+    auth: AuthContext,
+    method: EventDataMap['auth.step_up']['method'],
+    amr: AmrValue[],
+    meta: RequestMeta,
+  ): Promise<SteppedUp> {
+    const session = await this.transactions.run(async (tx) => {
+      const marked = await this.sessions.markAuthenticated(tx, auth.sessionId, amr);
+      if (!marked) throw new AppException('session_revoked');
+      await this.mfa.recordStepUp(
+        tx,
+        { userId: auth.userId, sessionId: auth.sessionId, ...meta },
+        method,
+        marked.amr as AmrValue[],
+      );
+      return marked;
     });
-    const tokens = await this.tokensFor(issued.session, issued.refreshToken, issued.user);
-    return { ...tokens, deviceCookie };
+    const user = await this.users.findById(auth.userId);
+    if (!user) throw new AppException('unauthenticated');
+    const access = this.issueAccess(session, user);
+    return {
+      accessToken: access.token,
+      accessExpiresAt: access.expiresAt,
+      expiresIn: access.expiresIn,
+    };
+  }
+
+  private async passkeyExpectation(
+    mfaToken: string | undefined,
+    auth: AuthContext | undefined,
+  ): Promise<PasskeyExpectation> {
+    if (mfaToken) {
+      const pending = await this.mfaTokens.peek(mfaToken);
+      return { purpose: 'authentication', userId: pending.userId };
+    }
+    if (auth) return { purpose: 'step_up', userId: auth.userId };
+    return { purpose: 'authentication' };
+  }
+
+  /** Runs a second-factor check; a refusal counts like a failed login (and may burn the token). */
+  private async countingFailures<T>(
+    mfaToken: string,
+    pending: MfaLoginContext,
+    meta: RequestMeta,
+    check: () => Promise<T>,
+  ): Promise<T> {
+    const user = await this.users.findById(pending.userId);
+    if (!user) throw new AppException('mfa_token_invalid');
+    await this.protection.assertAllowed(this.protection.keyFor(user.emailNormalized, meta.ip));
+    try {
+      return await check();
+    } catch (error) {
+      if (!(error instanceof AppException) || error.code !== 'mfa_invalid') throw error;
+      const outcome = await this.countFailedLogin(user, meta);
+      if (outcome.failures >= MFA_TOKEN_MAX_FAILURES) {
+        // Burnt: guessing on goes through the password (and its lockout) again.
+        await this.mfaTokens.consume(mfaToken).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * A wrong second factor or step-up password counts like a failed login. The one place that
+   * does so outside validateCredentials (the throttling redesign re-points it).
+   */
+  private async countFailedLogin(
+    user: UserEntity,
+    meta: RequestMeta,
+  ): Promise<{ failures: number }> {
+    const key = this.protection.keyFor(user.emailNormalized, meta.ip);
+    return { failures: await this.recordFailedLogin(key, user, meta) };
+  }
+
+  /** Spends the mfaToken and mints the session of the login it stood for, in one transaction. */
+  private async completeSecondStep(
+    mfaToken: string,
+    pending: MfaLoginContext,
+    secondFactorAmr: readonly AmrValue[],
+    meta: RequestMeta,
+  ): Promise<SignedIn> {
+    const cookieMode = pending.transport === 'cookie';
+    const login: LoginInput = {
+      rememberMe: pending.rememberMe,
+      device: {
+        clientDeviceId: pending.device?.id,
+        name: pending.device?.name,
+        platform: pending.device?.platform,
+      },
+      mintDeviceCookie: cookieMode && !pending.device?.id,
+      transport: pending.transport,
+    };
+    const amr = combinedAmr(pending.firstFactorAmr, secondFactorAmr);
+    const started = await this.transactions.run(async (tx) => {
+      await this.mfaTokens.consume(mfaToken, tx);
+      return this.startSession(tx, pending.userId, login, amr, meta);
+    });
+    // Both factors passed: the failures the second step counted are forgiven, like a login's.
+    await this.protection.recordSuccess(
+      this.protection.keyFor(started.user.emailNormalized, meta.ip),
+    );
+    return { tokens: await this.finish(started), cookieMode };
   }
 
   /** Rotates the refresh token. Cookie mode passes the presented X-CSRF-Token to be checked. */
@@ -207,17 +488,26 @@ export class AuthService {
     return this.tokensFor(rotated.session, rotated.refreshToken, user);
   }
 
+  private issueAccess(
+    session: SessionEntity,
+    user: UserEntity,
+  ): ReturnType<AccessTokenService['issue']> {
+    return this.tokens.issue({
+      userId: user.id,
+      sessionId: session.id,
+      roles: user.roles,
+      notAfter: [session.expiresAt, session.idleExpiresAt],
+      authTime: session.authTime,
+      amr: session.amr,
+    });
+  }
+
   private async tokensFor(
     session: SessionEntity,
     refreshToken: string,
     user: UserEntity,
   ): Promise<Omit<SessionTokens, 'deviceCookie'>> {
-    const access = this.tokens.issue({
-      userId: user.id,
-      sessionId: session.id,
-      roles: user.roles,
-      notAfter: [session.expiresAt, session.idleExpiresAt],
-    });
+    const access = this.issueAccess(session, user);
     const refreshExpiresAt = new Date(
       Math.min(session.expiresAt.getTime(), session.idleExpiresAt.getTime()),
     );

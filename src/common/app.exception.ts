@@ -19,6 +19,8 @@ export class AppException extends Error {
       headers?: Record<string, string>;
       /** On OAuth endpoints: the RFC 6749 §5.2 error, answered with status 400. */
       rfc6749Error?: 'invalid_grant' | 'invalid_request' | 'unsupported_grant_type';
+      /** RFC 9457 extension members added to the problem body (e.g. mfa_required's mfaToken). */
+      members?: Record<string, unknown>;
     } = {},
   ) {
     super(detail ?? code);

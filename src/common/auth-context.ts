@@ -10,6 +10,10 @@ export interface AuthContext {
   /** How the access token arrived: bearer header or cookie (cookie mode needs CSRF). */
   transport: 'bearer' | 'cookie';
   tokenExpiresAt: Date;
+  /** When the user last authenticated in this session (the token's auth_time; RFC 9470). */
+  authTime: Date;
+  /** How (the token's amr; RFC 8176 values). */
+  amr: readonly string[];
 }
 
 export interface RequestMeta {

@@ -39,7 +39,10 @@ export function toProblem(error: unknown): Mapped {
     if (error.extras.retryAfterSeconds !== undefined) {
       headers['Retry-After'] = String(Math.max(1, Math.ceil(error.extras.retryAfterSeconds)));
     }
-    const problem = problemFor(error.code, error.detail, error.extras.errors);
+    const problem = {
+      ...error.extras.members,
+      ...problemFor(error.code, error.detail, error.extras.errors),
+    };
     if (error.extras.rfc6749Error) {
       // OAuth clients read `error`; RFC 6749 §5.2 answers grant errors with 400.
       return {

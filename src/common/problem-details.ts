@@ -14,6 +14,8 @@ export interface ProblemDetails {
   /** RFC 6749 members, on the OAuth endpoints only. */
   error?: string;
   error_description?: string;
+  /** Extension members of one problem type (RFC 9457 §3.2), e.g. mfa_required's mfaToken. */
+  [member: string]: unknown;
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

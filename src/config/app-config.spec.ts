@@ -68,6 +68,22 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads the step-up settings (STEP_UP_MAX_AGE 1s-1d, ADMIN_REQUIRE_MFA boolean)', () => {
+    expect(loadConfig({}).stepUpMaxAgeMs).toBe(10 * 60_000);
+    expect(loadConfig({}).adminRequireMfa).toBe(true);
+    expect(loadConfig({ STEP_UP_MAX_AGE: '5m', ADMIN_REQUIRE_MFA: 'false' })).toMatchObject({
+      stepUpMaxAgeMs: 5 * 60_000,
+      adminRequireMfa: false,
+    });
+    expect(problemsOf({ STEP_UP_MAX_AGE: 'soon' })).toEqual([
+      expect.stringContaining('STEP_UP_MAX_AGE'),
+    ]);
+    expect(problemsOf({ STEP_UP_MAX_AGE: '2d' })).toHaveLength(1);
+    expect(problemsOf({ ADMIN_REQUIRE_MFA: 'maybe' })).toEqual([
+      expect.stringContaining('ADMIN_REQUIRE_MFA'),
+    ]);
+  });
+
   it('bounds the access-token lifetime to 1-60 minutes', () => {
     expect(problemsOf({ ACCESS_TOKEN_TTL: '61m' })).toHaveLength(1);
     expect(problemsOf({ ACCESS_TOKEN_TTL: '30s' })).toHaveLength(1);

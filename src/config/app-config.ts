@@ -51,6 +51,10 @@ export class AppConfig {
     readonly activityWriteIntervalMs: number;
   };
   readonly refreshReuseGraceMs!: number;
+  /** RFC 9470 step-up: routes needing fresh authentication accept a login at most this old. */
+  readonly stepUpMaxAgeMs!: number;
+  /** Admin routes need a session created with a second factor (amr contains `mfa`). */
+  readonly adminRequireMfa!: boolean;
   readonly login!: {
     /** Failures from one network (or one known device) before its attempts are delayed. */
     readonly maxFailures: number;
@@ -461,6 +465,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       ),
     },
     refreshReuseGraceMs: r.duration('REFRESH_REUSE_GRACE', '0s', 0, 5 * MINUTE),
+    stepUpMaxAgeMs: r.duration('STEP_UP_MAX_AGE', '10m', 1000, DAY),
+    adminRequireMfa: r.bool('ADMIN_REQUIRE_MFA', true),
     login: {
       maxFailures: r.int('LOGIN_MAX_FAILURES', 5, 1, 1000),
       lockoutMs: r.duration('LOCKOUT_DURATION', '15m', 1000, 30 * DAY),

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { MePasskeysController } from './me-passkeys.controller';
+import { MeMfaController } from './me-mfa.controller';
 import { MfaLoginTokensRepository } from './mfa-login-tokens.repository';
 import { MfaTokenService } from './mfa-token.service';
 import { MfaService } from './mfa.service';
@@ -31,7 +32,7 @@ export class MfaModule {
     return {
       module: MfaModule,
       imports: [deps.users, deps.sessionDevices],
-      controllers: [MePasskeysController],
+      controllers: [MeMfaController, MePasskeysController],
       providers: [
         TotpFactorsRepository,
         RecoveryCodesRepository,

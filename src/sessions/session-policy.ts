@@ -12,6 +12,12 @@ export interface SessionTimeouts {
 export abstract class SessionPolicy {
   abstract timeoutsFor(input: { rememberMe: boolean; roles: readonly string[] }): SessionTimeouts;
   abstract maxActiveSessions(input: { roles: readonly string[] }): number;
+  /**
+   * How old a session's last authentication may be on routes marked @RequireFreshAuth()
+   * without a max age of their own (RFC 9470 step-up). Optional: the default is
+   * STEP_UP_MAX_AGE; override it, e.g., for a shorter window for admins.
+   */
+  stepUpMaxAgeMs?(input: { roles: readonly string[] }): number;
 }
 
 /** The policy of the environment configuration (SESSION_* variables). */
@@ -30,5 +36,9 @@ export class ConfiguredSessionPolicy extends SessionPolicy {
 
   maxActiveSessions(): number {
     return this.config.session.maxPerUser;
+  }
+
+  override stepUpMaxAgeMs(): number {
+    return this.config.stepUpMaxAgeMs;
   }
 }

@@ -75,4 +75,12 @@ export class SessionEntity {
 
   @Column({ name: 'ended_by', type: 'uuid', nullable: true })
   endedBy!: string | null;
+
+  /** When the user last authenticated in this session (login or step-up; RFC 9470 auth_time). */
+  @Column({ name: 'auth_time', type: 'timestamptz' })
+  authTime!: Date;
+
+  /** How the user authenticated (RFC 8176 values, e.g. pwd, otp, mfa); step-ups add to it. */
+  @Column({ type: 'text', array: true, default: () => "'{pwd}'" })
+  amr!: string[];
 }

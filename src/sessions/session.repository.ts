@@ -154,6 +154,26 @@ export class SessionRepository {
   }
 
   /** Locks the session row (always before its tokens: one lock order, no deadlocks). */
+  /** Step-up: auth_time = now and amr gains `amr` (first-seen order kept); active rows only. */
+  async markAuthenticated(
+    tx: Tx,
+    sessionId: string,
+    now: Date,
+    amr: readonly string[],
+  ): Promise<SessionEntity | undefined> {
+    const rows = await queryReturning<{ id: string }>(
+      tx.manager,
+      `UPDATE sessions SET auth_time = $2,
+              amr = ARRAY(SELECT m FROM unnest(amr || $3::text[]) WITH ORDINALITY AS u(m, n)
+                          GROUP BY m ORDER BY min(n))
+        WHERE id = $1 AND status = 'active'
+        RETURNING id`,
+      [sessionId, now, [...amr]],
+    );
+    if (rows.length === 0) return undefined;
+    return (await tx.manager.findOneBy(SessionEntity, { id: sessionId })) ?? undefined;
+  }
+
   lockById(tx: Tx, sessionId: string): Promise<SessionEntity | null> {
     return tx.manager
       .getRepository(SessionEntity)

@@ -70,6 +70,7 @@ export class SessionsModule {
         ActivityTracker,
         RevocationView,
         SessionEndings,
+        SessionPolicy,
         SessionMetricsSource,
         EndedSessions,
       ],

@@ -21,6 +21,8 @@ export interface NewSession {
   roles: readonly string[];
   device: DeviceEntity;
   rememberMe: boolean;
+  /** How the user authenticated (RFC 8176), e.g. ['pwd'] or ['pwd', 'otp', 'mfa']. */
+  amr: readonly string[];
   ip?: string;
   userAgent?: string;
 }
@@ -75,6 +77,8 @@ export class SessionsService {
       endedAt: null,
       endReason: null,
       endedBy: null,
+      authTime: now,
+      amr: [...input.amr],
     });
     await this.sessions.insert(tx, session);
     const refreshToken = await this.insertRefreshToken(tx, session.id, 0);
@@ -151,6 +155,18 @@ export class SessionsService {
     }
     await this.endings.settle(tx, ids, 'revoked');
     return ids;
+  }
+
+  /**
+   * Marks an active session freshly authenticated (RFC 9470 step-up): auth_time = now, amr
+   * gains the methods just used. Undefined when the session is no longer active.
+   */
+  markAuthenticated(
+    tx: Tx,
+    sessionId: string,
+    amr: readonly string[],
+  ): Promise<SessionEntity | undefined> {
+    return this.sessions.markAuthenticated(tx, sessionId, tx.now(), amr);
   }
 
   /** The session a refresh token belongs to (any generation), for revocation and introspection. */

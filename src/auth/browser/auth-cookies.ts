@@ -44,18 +44,28 @@ export class AuthCookies {
       refreshExpiresAt: Date;
     },
   ): void {
-    // The access cookie outlives its token (until the refresh cookie goes): a browser that
-    // dropped it at the token's exp would send nothing and get `unauthenticated`, where the
-    // contract answers `token_expired` (refresh) in both transports. The JWT's exp still rules.
-    res.cookie(this.names.access, tokens.accessToken, {
-      ...this.base('lax'),
-      expires: new Date(
-        Math.max(tokens.accessExpiresAt.getTime(), tokens.refreshExpiresAt.getTime()),
-      ),
-    });
+    this.setAccess(res, tokens);
     res.cookie(this.names.refresh, tokens.refreshToken, {
       ...this.base('strict'),
       expires: tokens.refreshExpiresAt,
+    });
+  }
+
+  /** A step-up's new access token; the refresh cookie is unchanged. */
+  setAccess(
+    res: Response,
+    tokens: { accessToken: string; accessExpiresAt: Date; refreshExpiresAt?: Date },
+  ): void {
+    // The access cookie outlives its token (until the refresh cookie goes): a browser that
+    // dropped it at the token's exp would send nothing and get `unauthenticated`, where the
+    // contract answers `token_expired` (refresh) in both transports. The JWT's exp still rules.
+    const expiresMs = Math.max(
+      tokens.accessExpiresAt.getTime(),
+      tokens.refreshExpiresAt?.getTime() ?? 0,
+    );
+    res.cookie(this.names.access, tokens.accessToken, {
+      ...this.base('lax'),
+      expires: new Date(expiresMs),
     });
   }
 

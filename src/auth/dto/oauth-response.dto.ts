@@ -62,6 +62,19 @@ export class IntrospectionResponseDto {
 
   @ApiPropertyOptional({ type: [String], description: 'Roles (access tokens)', example: ['user'] })
   roles?: string[];
+
+  @ApiPropertyOptional({
+    description: 'When the user last authenticated, seconds since the epoch (access tokens)',
+    example: 1767224400,
+  })
+  auth_time?: number;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Authentication methods, RFC 8176 (access tokens)',
+    example: ['pwd', 'otp', 'mfa'],
+  })
+  amr?: string[];
 }
 
 /**

@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { AppException } from '../../common/app.exception';
 import type { AuthenticatedRequest } from '../../common/auth-context';
-import { IS_PUBLIC } from '../../common/public.decorator';
+import { IS_PUBLIC, OPTIONAL_AUTH } from '../../common/public.decorator';
 import { AppConfig } from '../../config/app-config';
 import { ActivityTracker } from '../../sessions/activity-tracker.service';
 import { RevocationView } from '../../sessions/revocation-view.service';
@@ -39,8 +39,19 @@ export class AccessTokenGuard implements CanActivate {
       context.getHandler(),
       context.getClass(),
     ]);
-    if (isPublic) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (isPublic) {
+      if (this.reflector.get<boolean>(OPTIONAL_AUTH, context.getHandler())) {
+        await this.authenticate(request).catch(() => undefined);
+      }
+      return true;
+    }
+    await this.authenticate(request);
+    return true;
+  }
+
+  /** Sets request.auth from a valid token, or throws the contract's 401 (or csrf_failed). */
+  private async authenticate(request: AuthenticatedRequest): Promise<void> {
     const { token, transport } = this.extract(request);
     if (!token) {
       // A browser still holding the refresh cookie lost only its access cookie (one set before
@@ -72,8 +83,9 @@ export class AccessTokenGuard implements CanActivate {
       tokenId: claims.jti,
       transport,
       tokenExpiresAt: new Date(claims.exp * 1000),
+      authTime: new Date(claims.auth_time * 1000),
+      amr: claims.amr,
     };
-    return true;
   }
 
   private extract(request: AuthenticatedRequest): {

@@ -5,6 +5,7 @@ import type { AuthenticatedRequest } from '../../common/auth-context';
 import type { Role } from '../../users/user.entity';
 import { UsersService } from '../../users/users.service';
 import { REQUIRED_ROLES } from '../../common/roles.decorator';
+import { AppConfig } from '../../config/app-config';
 
 /**
  * Runs after the access-token guard. The token's roles claim can be up to one token lifetime
@@ -16,6 +17,7 @@ export class RolesGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly users: UsersService,
+    private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -29,6 +31,18 @@ export class RolesGuard implements CanActivate {
     const user = await this.users.findById(request.auth.userId);
     if (!user || user.locked || !required.every((role) => user.roles.includes(role))) {
       throw new AppException('forbidden', 'This requires the admin role');
+    }
+    // ADMIN_REQUIRE_MFA: admin routes need a session created (or stepped up) with a second
+    // factor. The /me/mfa* routes carry no role, so an admin can still enrol; the CLI has no guard.
+    if (
+      this.config.adminRequireMfa &&
+      required.includes('admin') &&
+      !request.auth.amr.includes('mfa')
+    ) {
+      throw new AppException(
+        'mfa_enrollment_required',
+        'Admin routes need a session signed in with a second factor; enrol one under /me/mfa',
+      );
     }
     return true;
   }

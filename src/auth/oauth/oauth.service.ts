@@ -17,6 +17,8 @@ export interface Introspection {
   iat?: number;
   jti?: string;
   roles?: string[];
+  auth_time?: number;
+  amr?: string[];
 }
 
 const looksLikeJwt = (token: string): boolean => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
@@ -46,7 +48,13 @@ export class OAuthService {
       const result = this.tokens.verify(token);
       if (!result.ok || this.revocations.statusOf(result.claims.sid)) return { active: false };
       const { claims } = result;
-      return { active: true, token_type: 'access_token', ...claims, roles: [...claims.roles] };
+      return {
+        active: true,
+        token_type: 'access_token',
+        ...claims,
+        roles: [...claims.roles],
+        amr: [...claims.amr],
+      };
     }
     const owner = await this.sessions.findByRefreshToken(token);
     const now = this.clock.nowMs();

@@ -15,6 +15,10 @@ export interface AccessClaims {
   iat: number;
   exp: number;
   roles: string[];
+  /** When the user last authenticated in this session (RFC 9470; NumericDate). */
+  auth_time: number;
+  /** How (RFC 8176 values: pwd, otp, hwk, swk, user, mfa). */
+  amr: string[];
 }
 
 export interface IssuedAccessToken {
@@ -94,6 +98,9 @@ export class AccessTokenService {
     sessionId: string;
     roles: readonly string[];
     notAfter: Date[];
+    /** The session's authentication context, carried unchanged through refreshes. */
+    authTime: Date;
+    amr: readonly string[];
   }): IssuedAccessToken {
     const nowMs = this.clock.nowMs();
     const iat = Math.floor(nowMs / 1000);
@@ -113,6 +120,8 @@ export class AccessTokenService {
       iat,
       exp,
       roles: [...input.roles],
+      auth_time: Math.floor(input.authTime.getTime() / 1000),
+      amr: [...input.amr],
     };
     const token = this.jwt.sign(claims, {
       algorithm: key.alg,
@@ -146,7 +155,10 @@ export class AccessTokenService {
         typeof claims.sid !== 'string' ||
         typeof claims.sub !== 'string' ||
         !Array.isArray(claims.roles) ||
-        !hasSoundTimes(claims, nowSeconds)
+        !hasSoundTimes(claims, nowSeconds) ||
+        typeof claims.auth_time !== 'number' ||
+        !Array.isArray(claims.amr) ||
+        !claims.amr.every((value) => typeof value === 'string')
       ) {
         return { ok: false, code: 'token_invalid' };
       }
