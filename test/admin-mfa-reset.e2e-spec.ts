@@ -1,20 +1,19 @@
 import { generate } from 'otplib';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { MfaService, type MfaStatus } from '../src/mfa/mfa.service';
-import { bearer, login, register, signedInUser, uniqueEmail } from './support/auth-client';
-import { drainEvents, makeAdmin } from './support/events-helpers';
+import { bearer, signedInUser, uniqueEmail } from './support/auth-client';
+import { drainEvents } from './support/events-helpers';
+import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin as mfaAdmin } from './support/admin-session';
 import { SoftAuthenticator } from './support/soft-authenticator';
 import { createTestApp, type TestApp } from './support/test-app';
 
 /**
  * The one way this file gets an admin session. With ADMIN_REQUIRE_MFA an admin session needs a
- * second factor: on merge this is re-pointed at the two-step login's `signedInAdmin` helper.
+ * second factor, which the shared helper enrols over HTTP.
  */
 async function signedInAdmin(t: TestApp): Promise<{ accessToken: string; userId: string }> {
-  const email = uniqueEmail('mfa-reset-admin');
-  const { id } = await register(t, email);
-  await makeAdmin(t, id);
-  return { accessToken: (await login(t, email)).accessToken, userId: id };
+  const admin = await mfaAdmin(t, uniqueEmail('mfa-reset-admin'));
+  return { accessToken: admin.accessToken, userId: admin.user.id };
 }
 
 /** DELETE /admin/users/{id}/mfa on a real database (embedded, or PostgreSQL with DATABASE_URL). */
@@ -25,7 +24,7 @@ describe("admin reset of a user's second factors", () => {
   beforeAll(async () => {
     t = await createTestApp();
     admin = await signedInAdmin(t);
-  });
+  }, ADMIN_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t.close();
   });

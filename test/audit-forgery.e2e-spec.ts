@@ -8,15 +8,14 @@ import {
 } from '../src/audit/audit-hash';
 import type { AuditRecordRow } from '../src/audit/audit.repository';
 import { AuditService } from '../src/audit/audit.service';
-import { bearer, login, register, signedInUser } from './support/auth-client';
-import { drainEvents, makeAdmin } from './support/events-helpers';
+import { bearer, signedInUser } from './support/auth-client';
+import { drainEvents } from './support/events-helpers';
+import { signedInAdmin } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
 
 /** The one place this file obtains an admin session (the lead may re-point it, e.g. for MFA). */
 async function adminAccessToken(t: TestApp): Promise<string> {
-  const admin = await register(t);
-  await makeAdmin(t, admin.id);
-  return (await login(t, admin.email)).accessToken;
+  return (await signedInAdmin(t)).accessToken;
 }
 
 type Link = (fields: HashedFields, prevHash: string) => string;

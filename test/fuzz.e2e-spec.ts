@@ -1,6 +1,6 @@
 import type { Test } from 'supertest';
-import { login, register, signedInUser, uniqueEmail } from './support/auth-client';
-import { makeAdmin } from './support/events-helpers';
+import { login, signedInUser, uniqueEmail } from './support/auth-client';
+import { signedInAdmin } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -8,10 +8,7 @@ import { createTestApp, type TestApp } from './support/test-app';
  * (ADMIN_REQUIRE_MFA), only this helper changes.
  */
 async function adminAccessToken(t: TestApp): Promise<string> {
-  const email = uniqueEmail('fuzz-admin');
-  const { id } = await register(t, email);
-  await makeAdmin(t, id);
-  return (await login(t, email)).accessToken;
+  return (await signedInAdmin(t)).accessToken;
 }
 
 interface Schema {

@@ -3,7 +3,8 @@ import { UsersUnlockCommand } from '../src/cli/commands/users.commands';
 import type { CliRuntime } from '../src/cli/cli-runtime.service';
 import { normalizeEmail } from '../src/users/users.service';
 import { bearer, login, PASSWORD, register, uniqueEmail } from './support/auth-client';
-import { drainEvents, makeAdmin } from './support/events-helpers';
+import { drainEvents } from './support/events-helpers';
+import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
 
 const WRONG = 'not the password at all';
@@ -178,11 +179,8 @@ describe('failed-login protection: the account-wide ceiling and unlocking', () =
         LOCKOUT_DURATION: '15m',
       },
     });
-    const admin = uniqueEmail('admin');
-    const { id } = await register(t, admin);
-    await makeAdmin(t, id);
-    adminToken = (await login(t, admin)).accessToken;
-  });
+    adminToken = (await signedInAdmin(t)).accessToken;
+  }, ADMIN_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t.close();
   });
