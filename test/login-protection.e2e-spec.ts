@@ -6,6 +6,9 @@ import { bearer, login, PASSWORD, register, uniqueEmail } from './support/auth-c
 import { drainEvents, makeAdmin } from './support/events-helpers';
 import { createTestApp, type TestApp } from './support/test-app';
 
+// The attack tests make a few hundred requests: allow for a loaded machine.
+jest.setTimeout(180_000);
+
 const WRONG = 'not the password at all';
 const OWNER_DEVICE = { id: 'ios-owner-device-0001' };
 
