@@ -271,6 +271,8 @@ describe('same work for unknown and known emails (counted, not timed)', () => {
 
   /** The SQL statements `work` runs; background workers (on their own timers) are held meanwhile. */
   async function statementsOf(work: () => Promise<unknown>): Promise<string[]> {
+    // Let earlier events finish publishing first (their listeners' statements are not ours).
+    await t.flushEvents();
     const relay = t.app.get<OutboxRelay, { kick(): void }>(OutboxRelay);
     const kick = jest.spyOn(relay, 'kick').mockImplementation(() => undefined);
     const held = workers();
