@@ -1,5 +1,7 @@
 import { PASSWORD, register, uniqueEmail } from './support/auth-client';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
+import { ModulesContainer } from '@nestjs/core';
+import { BackgroundWorker } from '../src/common/background-worker';
 import { OutboxRelay } from '../src/events/outbox-relay.service';
 import Redis from 'ioredis';
 import { PasswordHasher } from '../src/users/password-hasher.service';
@@ -255,20 +257,34 @@ describe('same work for unknown and known emails (counted, not timed)', () => {
     await t.close();
   });
 
-  /** The SQL statements `work` runs; the outbox relay (listeners, on its own) is held meanwhile. */
+  /** Every background worker of the app (outbox relay, webhook worker, sweeps…). */
+  function workers(): Array<{ stopped: boolean }> {
+    const found: Array<{ stopped: boolean }> = [];
+    for (const module of t.app.get(ModulesContainer).values()) {
+      for (const wrapper of module.providers.values()) {
+        if (wrapper.instance instanceof BackgroundWorker)
+          found.push(wrapper.instance as unknown as { stopped: boolean });
+      }
+    }
+    return found;
+  }
+
+  /** The SQL statements `work` runs; background workers (on their own timers) are held meanwhile. */
   async function statementsOf(work: () => Promise<unknown>): Promise<string[]> {
-    const relay = t.app.get<OutboxRelay, { kick(): void; tick(): void }>(OutboxRelay);
-    const held = [
-      jest.spyOn(relay, 'kick').mockImplementation(() => undefined),
-      jest.spyOn(relay, 'tick').mockImplementation(() => undefined),
-    ];
+    // Let earlier events finish publishing first (their listeners' statements are not ours).
+    await t.flushEvents();
+    const relay = t.app.get<OutboxRelay, { kick(): void }>(OutboxRelay);
+    const kick = jest.spyOn(relay, 'kick').mockImplementation(() => undefined);
+    const held = workers();
+    for (const worker of held) worker.stopped = true;
     const spy = jest.spyOn(PostgresQueryRunner.prototype, 'query');
     try {
       await work();
       return spy.mock.calls.map(([sql]) => sql.replace(/\s+/g, ' ').trim());
     } finally {
       spy.mockRestore();
-      for (const mock of held) mock.mockRestore();
+      kick.mockRestore();
+      for (const worker of held) worker.stopped = false;
       await t.flushEvents();
     }
   }

@@ -7,6 +7,9 @@ import { drainEvents } from './support/events-helpers';
 import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
 
+// The attack tests make a few hundred requests: allow for a loaded machine.
+jest.setTimeout(180_000);
+
 const WRONG = 'not the password at all';
 const OWNER_DEVICE = { id: 'ios-owner-device-0001' };
 

@@ -24,8 +24,17 @@ describe('loadConfig', () => {
     expect(config.session.absoluteTimeoutMs).toBe(30 * 86_400_000);
     expect(config.session.maxPerUser).toBe(10);
     expect(config.refreshReuseGraceMs).toBe(0);
-    expect(config.login).toEqual({ maxFailures: 5, lockoutMs: 15 * 60_000 });
-    expect(config.rateLimit).toEqual({ enabled: true, limit: 10, windowMs: 60_000 });
+    expect(config.login).toEqual({
+      maxFailures: 5,
+      lockoutMs: 15 * 60_000,
+      accountMaxFailures: 100,
+    });
+    expect(config.rateLimit).toEqual({
+      enabled: true,
+      limit: 10,
+      windowMs: 60_000,
+      global: { limit: 600, windowMs: 60_000 },
+    });
     expect(config.cookieSecure).toBe(true);
     expect(config.jwt.algorithm).toBe('RS256');
     expect(config.trustProxy).toBe(false);
