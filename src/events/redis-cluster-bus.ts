@@ -15,8 +15,14 @@ export class RedisClusterBus extends ClusterBus implements OnModuleInit, OnAppli
 
   constructor(url: string) {
     super();
-    this.publisher = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-    this.subscriber = new Redis(url, { lazyConnect: true });
+    // TCP keepalive probes after 10 s idle (ioredis' default waits for the OS, ~2 h), so a
+    // half-open subscriber socket is noticed; the reconciliation backstop covers the gap.
+    this.publisher = new Redis(url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 2,
+      keepAlive: 10_000,
+    });
+    this.subscriber = new Redis(url, { lazyConnect: true, keepAlive: 10_000 });
   }
 
   async onModuleInit(): Promise<void> {
