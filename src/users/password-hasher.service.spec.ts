@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { PasswordHasher } from './password-hasher.service';
+import { PasswordHasher, QUEUED_PER_CORE } from './password-hasher.service';
 
 describe('PasswordHasher under overload', () => {
   it('answers 503 service_unavailable (never "wrong password") when argon2 is saturated', async () => {
@@ -8,7 +8,7 @@ describe('PasswordHasher under overload', () => {
     const release: Array<() => void> = [];
     const cores = availableParallelism();
     // Occupy every slot and every queue place with work the test finishes itself.
-    const blockers = Array.from({ length: 5 * cores }, () =>
+    const blockers = Array.from({ length: (1 + QUEUED_PER_CORE) * cores }, () =>
       hasher.limiter.run(() => new Promise<void>((resolve) => release.push(resolve))),
     );
     await expect(hasher.verify(stored, 'correct horse battery staple')).rejects.toMatchObject({

@@ -7,6 +7,9 @@ import { WorkLimiter } from '../common/work-limiter';
 const ARGON2ID = 2;
 export const ARGON2_PARAMS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
+/** Waiting argon2 jobs allowed per core (see the limiter below). */
+export const QUEUED_PER_CORE = 64;
+
 /** NFKC on both set and verify; nothing else is changed (no trim, no case folding). */
 export function normalizePassword(password: string): string {
   return password.normalize('NFKC');
@@ -18,7 +21,11 @@ export function normalizePassword(password: string): string {
  */
 function argon2Limiter(): WorkLimiter {
   const cores = availableParallelism();
-  return new WorkLimiter({ maxConcurrent: cores, maxQueued: 64 * cores, maxWaitMs: 2000 });
+  return new WorkLimiter({
+    maxConcurrent: cores,
+    maxQueued: QUEUED_PER_CORE * cores,
+    maxWaitMs: 2000,
+  });
 }
 
 @Injectable()
