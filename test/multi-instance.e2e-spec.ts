@@ -222,16 +222,18 @@ describe('multi-instance revocation over PostgreSQL LISTEN/NOTIFY', () => {
         expect((await call(a, 'POST', '/auth/logout', { token: tokens.accessToken })).status).toBe(
           204,
         );
-        // The NOTIFY had no listener. B still learns of the logout: its reconciliation backstop
-        // reads endings through its pool (REVOCATION_RECONCILE_INTERVAL, 1 s) while the listener is
-        // down, so it refuses the token within 2 s without any bus message.
+        // The NOTIFY had no listener. B still learns of the logout without any bus message: its
+        // reconciliation backstop (REVOCATION_RECONCILE_INTERVAL, 1 s) reads endings through a pool
+        // connection. New connections are refused during this outage, so when B's pool holds no
+        // open one the read waits for a retry: the bound here is the outage test's 5 s, not the
+        // 2 s of a reachable database (that one is test/revocation-backstop.e2e-spec.ts).
         const since = process.hrtime.bigint();
         const seen = await waitUntilRefused(b, tokens.accessToken, since, 5_000);
         expect(seen.last).toMatchObject({ status: 401, body: { code: 'session_revoked' } });
         console.log(
           `listener outage: B refused the token ${seen.ms.toFixed(0)} ms after the logout`,
         );
-        expect(seen.ms).toBeLessThan(2000);
+        expect(seen.ms).toBeLessThan(5000);
 
         await admin.query(`ALTER DATABASE ${database} WITH ALLOW_CONNECTIONS true`);
         reallowed = true;
