@@ -7,7 +7,7 @@ import {
   keyedMarkerMac,
 } from '../src/audit/audit-hash';
 import type { AuditRecordRow } from '../src/audit/audit.repository';
-import { AuditService } from '../src/audit/audit.service';
+import { AuditService, hashedFields } from '../src/audit/audit.service';
 import { bearer, signedInUser } from './support/auth-client';
 import { drainEvents } from './support/events-helpers';
 import { signedInAdmin } from './support/admin-session';
@@ -22,24 +22,6 @@ type Link = (fields: HashedFields, prevHash: string) => string;
 const plainSha256: Link = (fields, prev) => chainHash(fields, prev);
 const guessedKey = randomBytes(32);
 const guessedHmac: Link = (fields, prev) => keyedChainHash(guessedKey, fields, prev);
-
-function fieldsOf(row: AuditRecordRow): HashedFields {
-  return {
-    eventId: row.event_id,
-    type: row.type,
-    occurredAt: new Date(row.occurred_at),
-    recordedAt: new Date(row.recorded_at),
-    userId: row.user_id,
-    actorId: row.actor_id,
-    sessionId: row.session_id,
-    deviceId: row.device_id,
-    ip: row.ip,
-    userAgent: row.user_agent,
-    outcome: row.outcome,
-    reason: row.reason,
-    data: row.data,
-  };
-}
 
 const TABLES = ['audit_records', 'audit_chain_head', 'audit_checkpoints'];
 
@@ -90,7 +72,7 @@ describe('audit chain forgery without the key', () => {
     const all = await rows();
     let prev = start ?? all.find((r) => BigInt(r.seq) >= BigInt(fromSeq))!.prev_hash;
     for (const row of all.filter((r) => BigInt(r.seq) >= BigInt(fromSeq))) {
-      const hash = link(fieldsOf(row), prev);
+      const hash = link(hashedFields(row), prev);
       await t.dataSource.query(
         `UPDATE audit_records SET prev_hash = $2, hash = $3 WHERE seq = $1`,
         [row.seq, prev, hash],

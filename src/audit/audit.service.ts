@@ -97,7 +97,8 @@ function toView(row: RecordRow): AuditRecordView {
   };
 }
 
-function hashedFields(row: RecordRow): HashedFields {
+/** The fields of a stored record that its chain link covers. */
+export function hashedFields(row: RecordRow): HashedFields {
   return {
     eventId: row.event_id,
     type: row.type,
