@@ -12,7 +12,7 @@ import type { MfaTransport } from '../mfa/mfa-login-token.entity';
 import { type MfaLoginContext, MfaTokenService } from '../mfa/mfa-token.service';
 import { type CodeMethod, combinedAmr, MfaService } from '../mfa/mfa.service';
 import type { PasskeyExpectation } from '../mfa/passkeys.service';
-import { hashToken, newOpaqueToken } from '../sessions/refresh-token-crypto';
+import { hashToken, newOpaqueToken } from '../common/opaque-token';
 import { RefreshRotationService } from '../sessions/refresh-rotation.service';
 import type { SessionEntity } from '../sessions/session.entity';
 import type { SessionView } from '../sessions/session-views';

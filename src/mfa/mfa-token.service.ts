@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomBytes } from 'node:crypto';
 import { AppException } from '../common/app.exception';
+import { hashToken, newOpaqueToken } from '../common/opaque-token';
 import { Clock } from '../common/clock';
 import type { AmrValue } from '../events/event-catalog';
 import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
@@ -9,7 +9,6 @@ import { MfaLoginTokensRepository } from './mfa-login-tokens.repository';
 
 /** The contract's ceiling for an mfaToken's life. */
 export const MFA_TOKEN_TTL_MS = 5 * 60_000;
-const TOKEN_BYTES = 32; // 256 bits from the CSPRNG
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 export interface IssueMfaToken {
@@ -39,10 +38,6 @@ export interface IssuedMfaToken {
   /** Seconds, as the `mfa_required` problem's `expiresIn`. */
   expiresIn: number;
   expiresAt: Date;
-}
-
-function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
 function invalid(): AppException {
@@ -76,7 +71,7 @@ export class MfaTokenService {
   ) {}
 
   async issue(tx: Tx, input: IssueMfaToken): Promise<IssuedMfaToken> {
-    const mfaToken = randomBytes(TOKEN_BYTES).toString('base64url');
+    const mfaToken = newOpaqueToken();
     const createdAt = tx.now();
     const expiresAt = new Date(createdAt.getTime() + MFA_TOKEN_TTL_MS);
     await this.repository.insert(tx, {

@@ -1,10 +1,5 @@
-import {
-  hashToken,
-  matchesHash,
-  newOpaqueToken,
-  sealWithToken,
-  unsealWithToken,
-} from './refresh-token-crypto';
+import { hashToken, newOpaqueToken } from '../common/opaque-token';
+import { matchesHash, sealWithToken, unsealWithToken } from './refresh-token-crypto';
 
 describe('refresh token crypto', () => {
   it('makes 256-bit tokens that never repeat', () => {

@@ -1,21 +1,11 @@
 import {
   createCipheriv,
   createDecipheriv,
-  createHash,
   hkdfSync,
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
-
-const TOKEN_BYTES = 32; // 256 bits from the CSPRNG
-
-export function newOpaqueToken(): string {
-  return randomBytes(TOKEN_BYTES).toString('base64url');
-}
-
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
+import { hashToken } from '../common/opaque-token';
 
 /** Constant-time comparison of a presented secret with a stored hash of it. */
 export function matchesHash(token: string, expectedHash: string): boolean {

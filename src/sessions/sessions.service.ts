@@ -6,7 +6,7 @@ import { TransactionRunner, type Tx } from '../events/transaction-runner.service
 import { DevicesService } from '../devices/devices.service';
 import type { RequestMeta } from '../common/auth-context';
 import { ActivityTracker } from './activity-tracker.service';
-import { newOpaqueToken, hashToken } from './refresh-token-crypto';
+import { hashToken, newOpaqueToken } from '../common/opaque-token';
 import type { SessionEntity } from './session.entity';
 import { type EndedRow, type RevokeFilter, SessionRepository } from './session.repository';
 import { type RefreshTokenOwner, RefreshTokenRepository } from './refresh-token.repository';
