@@ -6,8 +6,17 @@ import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
 
 type Schema = Record<string, unknown>;
+interface Parameter {
+  name: string;
+  in: string;
+  example?: unknown;
+  examples?: unknown;
+  schema?: Schema;
+}
 interface Operation {
+  operationId?: string;
   summary?: string;
+  parameters?: Parameter[];
   tags?: string[];
   security?: Array<Record<string, string[]>>;
   requestBody?: { content?: Record<string, { schema?: Schema }> };
@@ -17,7 +26,7 @@ interface Document {
   openapi: string;
   tags: Array<{ name: string }>;
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, Schema> };
+  components: { schemas: Record<string, Schema>; securitySchemes?: Record<string, Schema> };
 }
 
 const METHODS = new Set(['get', 'put', 'post', 'patch', 'delete', 'head', 'options']);
@@ -100,6 +109,70 @@ const CONTRACT_ROUTES = [
   'GET /health/ready',
   'GET /metrics',
 ];
+
+/**
+ * Generated clients name their functions after these: a change here breaks every client, so it
+ * must be deliberate. New routes only need to follow the pattern (checked below).
+ */
+const STABLE_OPERATION_IDS: Record<string, string> = {
+  'POST /auth/register': 'auth_register',
+  'POST /auth/login': 'auth_login',
+  'POST /auth/refresh': 'auth_refresh',
+  'POST /auth/logout': 'auth_logout',
+  'POST /auth/logout-all': 'auth_logout_all',
+  'GET /auth/me': 'auth_me',
+  'POST /auth/password/change': 'auth_change_password',
+  'POST /auth/password/forgot': 'auth_forgot_password',
+  'POST /auth/password/reset': 'auth_reset_password',
+  'POST /auth/mfa/verify': 'auth_verify_mfa',
+  'POST /auth/passkeys/options': 'auth_passkey_options',
+  'POST /auth/passkeys/verify': 'auth_verify_passkey',
+  'POST /auth/reauth': 'auth_reauth',
+  'GET /me/mfa': 'me_mfa_status',
+  'POST /me/mfa/totp': 'me_mfa_begin_totp',
+  'POST /me/mfa/totp/confirm': 'me_mfa_confirm_totp',
+  'DELETE /me/mfa/totp': 'me_mfa_disable_totp',
+  'POST /me/mfa/recovery-codes': 'me_mfa_regenerate_recovery_codes',
+  'GET /me/passkeys': 'me_passkeys_list',
+  'POST /me/passkeys/options': 'me_passkeys_options',
+  'POST /me/passkeys': 'me_passkeys_register',
+  'PATCH /me/passkeys/{id}': 'me_passkeys_rename',
+  'DELETE /me/passkeys/{id}': 'me_passkeys_remove',
+  'GET /sessions': 'sessions_list',
+  'DELETE /sessions/{id}': 'sessions_revoke_one',
+  'DELETE /sessions': 'sessions_revoke_others',
+  'GET /sessions/events': 'sessions_stream',
+  'GET /devices': 'devices_list',
+  'PATCH /devices/{id}': 'devices_rename',
+  'POST /devices/{id}/trust': 'devices_trust',
+  'DELETE /devices/{id}/trust': 'devices_untrust',
+  'DELETE /devices/{id}': 'devices_forget',
+  'GET /me/activity': 'me_activity',
+  'GET /me/alerts': 'me_alerts',
+  'GET /admin/users': 'admin_users_list',
+  'GET /admin/users/{id}': 'admin_users_detail',
+  'PATCH /admin/users/{id}': 'admin_users_update',
+  'DELETE /admin/users/{id}/mfa': 'admin_users_reset_mfa',
+  'POST /admin/users/{id}/sessions/revoke': 'admin_users_revoke_all',
+  'GET /admin/sessions': 'admin_sessions_list',
+  'GET /admin/sessions/stats': 'admin_sessions_stats',
+  'DELETE /admin/sessions/{id}': 'admin_sessions_revoke',
+  'GET /admin/audit': 'admin_audit_list',
+  'GET /admin/audit/verify': 'admin_audit_verify',
+  'GET /admin/alerts': 'admin_alerts_list',
+  'PATCH /admin/alerts/{id}': 'admin_alerts_update',
+  'GET /admin/webhooks': 'admin_webhooks_list',
+  'POST /admin/webhooks': 'admin_webhooks_create',
+  'DELETE /admin/webhooks/{id}': 'admin_webhooks_remove',
+  'GET /.well-known/jwks.json': 'well_known_jwks',
+  'GET /.well-known/oauth-authorization-server': 'well_known_metadata',
+  'POST /oauth/token': 'oauth_token',
+  'POST /oauth/revoke': 'oauth_revoke',
+  'POST /oauth/introspect': 'oauth_introspect',
+  'GET /health/live': 'health_live',
+  'GET /health/ready': 'health_ready',
+  'GET /metrics': 'metrics_scrape',
+};
 
 /**
  * @apidevtools/swagger-parser pulls in ESM-only dependencies that Jest's module system cannot
@@ -263,7 +336,7 @@ describe('OpenAPI document and Swagger UI', () => {
       expect({ where, tags: op.tags }).toEqual({ where, tags: ['admin'] });
       expect({ where, security: op.security }).toEqual({
         where,
-        security: expect.arrayContaining([{ bearer: [] }, { cookie: [] }]),
+        security: [{ bearer: [] }],
       });
       for (const status of ['401', '403']) {
         const problem = op.responses[status]?.content?.['application/problem+json']?.schema;
@@ -313,6 +386,40 @@ describe('OpenAPI document and Swagger UI', () => {
       expectMatchesSchema(res.body, { $ref: `#/components/schemas/${schema}` });
     }
   });
+  it('gives every operation a stable snake_case operationId, unique across the document', () => {
+    const ids = operations().map(({ method, path, op }) => ({
+      route: `${method.toUpperCase()} ${path}`,
+      id: op.operationId,
+    }));
+    const badlyNamed = ids.filter(({ id }) => !/^[a-z][a-z0-9]*(_[a-z0-9]+)+$/.test(id ?? ''));
+    expect(badlyNamed).toEqual([]);
+    expect(new Set(ids.map(({ id }) => id)).size).toBe(ids.length);
+    const byRoute = Object.fromEntries(ids.map(({ route, id }) => [route, id]));
+    const pinned = Object.fromEntries(
+      Object.keys(STABLE_OPERATION_IDS).map((route) => [route, byRoute[route]]),
+    );
+    expect(pinned).toEqual(STABLE_OPERATION_IDS);
+  });
+
+  it('offers in Authorize only a scheme a browser page can use (bearer, no cookie scheme)', () => {
+    expect(Object.keys(doc.components.securitySchemes ?? {})).toEqual(['bearer']);
+  });
+
+  it('puts no example on a query parameter, so "Try it out" does not filter lists to nothing', () => {
+    const prefilled = operations().flatMap(({ method, path, op }) =>
+      (op.parameters ?? [])
+        .filter(
+          (p) =>
+            p.in === 'query' &&
+            (p.example !== undefined ||
+              p.examples !== undefined ||
+              p.schema?.example !== undefined),
+        )
+        .map((p) => `${method.toUpperCase()} ${path} ?${p.name}`),
+    );
+    expect(prefilled).toEqual([]);
+  });
+
   it('documents every contract route', () => {
     const documented = operations().map(({ method, path }) => `${method.toUpperCase()} ${path}`);
     expect(documented).toEqual(expect.arrayContaining(CONTRACT_ROUTES));
@@ -359,8 +466,8 @@ describe('OpenAPI document and Swagger UI', () => {
         continue;
       }
       const schemes = security.flatMap((requirement) => Object.keys(requirement));
-      if (!schemes.includes('bearer') || !schemes.includes('cookie'))
-        gaps.push(`${where}: security lacks bearer and cookie (${schemes.join(', ')})`);
+      if (schemes.join() !== 'bearer')
+        gaps.push(`${where}: security is not exactly bearer (${schemes.join(', ')})`);
       const unauthorized = JSON.stringify(op.responses['401']?.content?.[PROBLEM]?.schema ?? null);
       if (!unauthorized.includes('#/components/schemas/ProblemDetails'))
         gaps.push(`${where}: no 401 problem response`);

@@ -1,12 +1,5 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Query } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiCookieAuth,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiProblemResponses } from '../common/api-problem.decorator';
 import { AdminOnly } from '../common/roles.decorator';
 import { type AuthContext, CurrentAuth } from '../common/auth-context';
@@ -19,18 +12,20 @@ import { RequireFreshAuth } from '../common/require-fresh-auth.decorator';
 
 @ApiTags('me')
 @ApiBearerAuth('bearer')
-@ApiCookieAuth('cookie')
 @ApiProblemResponses(401)
 @Controller('me')
 export class MyAlertsController {
-  constructor(private readonly alerts: AlertsService) {}
+  constructor(private readonly alertsService: AlertsService) {}
 
   @Get('alerts')
   @ApiOperation({ summary: "The caller's security alerts, newest first (keyset-paginated)" })
   @ApiOkResponse({ type: AlertPageDto })
   @ApiProblemResponses(400)
-  list(@CurrentAuth() auth: AuthContext, @Query() dto: MyAlertsQueryDto): Promise<Page<AlertView>> {
-    return this.alerts.list(
+  alerts(
+    @CurrentAuth() auth: AuthContext,
+    @Query() dto: MyAlertsQueryDto,
+  ): Promise<Page<AlertView>> {
+    return this.alertsService.list(
       { userId: auth.userId, status: dto.status },
       { limit: dto.limit, cursor: dto.cursor },
     );

@@ -1,11 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiCookieAuth,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblemResponses } from '../common/api-problem.decorator';
 import { AdminOnly } from '../common/roles.decorator';
 import { type AuthContext, CurrentAuth } from '../common/auth-context';
@@ -57,7 +51,6 @@ export class AuditAdminController {
 
 @ApiTags('me')
 @ApiBearerAuth('bearer')
-@ApiCookieAuth('cookie')
 @ApiProblemResponses(401)
 @Controller('me')
 export class MyActivityController {
@@ -67,7 +60,10 @@ export class MyActivityController {
   @ApiOperation({ summary: "The caller's own audit events, newest first (keyset-paginated)" })
   @ApiOkResponse({ type: AuditRecordPageDto })
   @ApiProblemResponses(400)
-  list(@CurrentAuth() auth: AuthContext, @Query() dto: ActivityQueryDto): Promise<AuditPageView> {
+  activity(
+    @CurrentAuth() auth: AuthContext,
+    @Query() dto: ActivityQueryDto,
+  ): Promise<AuditPageView> {
     return this.audit.search(
       { ...filterOf(dto), userId: auth.userId },
       { limit: dto.limit, cursor: dto.cursor },

@@ -2,7 +2,6 @@ import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nes
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
-  ApiCookieAuth,
   ApiCreatedResponse,
   ApiExtraModels,
   ApiHeader,
@@ -241,7 +240,6 @@ export class AuthController {
   @HttpCode(200)
   @UseGuards(AuthThrottlerGuard)
   @ApiBearerAuth('bearer')
-  @ApiCookieAuth('cookie')
   @ApiOperation({
     summary: 'Step-up: prove it is you again (password or code); the session becomes fresh',
     description:
@@ -365,7 +363,6 @@ export class AuthController {
   @Post('logout')
   @HttpCode(204)
   @ApiBearerAuth('bearer')
-  @ApiCookieAuth('cookie')
   @ApiOperation({ summary: 'End the current session' })
   @ApiNoContentResponse({
     description: 'Signed out; auth cookies cleared',
@@ -384,7 +381,6 @@ export class AuthController {
   @Post('logout-all')
   @HttpCode(204)
   @ApiBearerAuth('bearer')
-  @ApiCookieAuth('cookie')
   @ApiOperation({ summary: 'End every session of the user, this one included' })
   @ApiNoContentResponse({
     description: 'Every session ended; auth cookies cleared',
@@ -402,7 +398,6 @@ export class AuthController {
 
   @Get('me')
   @ApiBearerAuth('bearer')
-  @ApiCookieAuth('cookie')
   @ApiOperation({ summary: 'The signed-in user and the current session' })
   @ApiOkResponse({ type: MeResponseDto })
   @ApiProblemResponses(401)
@@ -415,7 +410,6 @@ export class AuthController {
   @RequireFreshAuth()
   @UseGuards(AuthThrottlerGuard)
   @ApiBearerAuth('bearer')
-  @ApiCookieAuth('cookie')
   @ApiOperation({
     summary: 'Change the password; every other session ends',
     description: 'Needs a recent authentication (step_up_required: POST /auth/reauth first).',

@@ -1,7 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import {
   ApiBearerAuth,
-  ApiCookieAuth,
   ApiForbiddenResponse,
   ApiTags,
   ApiUnauthorizedResponse,
@@ -20,7 +19,6 @@ export const AdminOnly = (): MethodDecorator & ClassDecorator =>
     Roles('admin'),
     ApiTags('admin'),
     ApiBearerAuth('bearer'),
-    ApiCookieAuth('cookie'),
     ApiUnauthorizedResponse({
       description: 'Not signed in (problem+json, code unauthenticated/token_*/session_*)',
     }),

@@ -11,7 +11,6 @@ import {
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
-  ApiCookieAuth,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -34,7 +33,6 @@ const DEVICE_ID = { name: 'id', format: 'uuid', description: 'Device id' };
 
 @ApiTags('devices')
 @ApiBearerAuth('bearer')
-@ApiCookieAuth('cookie')
 @ApiProblemResponses(401)
 @Controller('devices')
 export class DevicesController {

@@ -1,12 +1,5 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiCookieAuth,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ApiProblemResponses } from '../common/api-problem.decorator';
 import type { Request, Response } from 'express';
 import { type AuthContext, CurrentAuth } from '../common/auth-context';
@@ -14,7 +7,6 @@ import { LiveStreamService } from './live-stream.service';
 
 @ApiTags('sessions')
 @ApiBearerAuth('bearer')
-@ApiCookieAuth('cookie')
 @Controller('sessions')
 export class LiveController {
   constructor(private readonly live: LiveStreamService) {}

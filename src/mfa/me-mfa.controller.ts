@@ -1,7 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
 import {
   ApiBearerAuth,
-  ApiCookieAuth,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -30,7 +29,6 @@ import { MfaService } from './mfa.service';
  */
 @ApiTags('me')
 @ApiBearerAuth('bearer')
-@ApiCookieAuth('cookie')
 @ApiProblemResponses(401)
 @Controller('me/mfa')
 export class MeMfaController {

@@ -11,7 +11,6 @@ import {
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
-  ApiCookieAuth,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -56,7 +55,6 @@ const STEP_UP =
 
 @ApiTags('me')
 @ApiBearerAuth('bearer')
-@ApiCookieAuth('cookie')
 @ApiProblemResponses(401)
 @Controller('me/passkeys')
 export class MePasskeysController {

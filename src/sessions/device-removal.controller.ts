@@ -1,7 +1,6 @@
 import { Controller, Delete, HttpCode, Param, ParseUUIDPipe } from '@nestjs/common';
 import {
   ApiBearerAuth,
-  ApiCookieAuth,
   ApiNoContentResponse,
   ApiOperation,
   ApiParam,
@@ -22,7 +21,6 @@ import { SessionsService } from './sessions.service';
  */
 @ApiTags('devices')
 @ApiBearerAuth('bearer')
-@ApiCookieAuth('cookie')
 @ApiProblemResponses(401)
 @Controller('devices')
 export class DeviceRemovalController {

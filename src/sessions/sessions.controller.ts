@@ -1,7 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe } from '@nestjs/common';
 import {
   ApiBearerAuth,
-  ApiCookieAuth,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -20,7 +19,6 @@ import { SessionsService } from './sessions.service';
 
 @ApiTags('sessions')
 @ApiBearerAuth('bearer')
-@ApiCookieAuth('cookie')
 @ApiProblemResponses(401)
 @Controller('sessions')
 export class SessionsController {

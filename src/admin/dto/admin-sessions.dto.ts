@@ -24,7 +24,7 @@ export class SearchSessionsQueryDto extends PageQueryDto {
   @IsUUID()
   deviceId?: string;
 
-  @ApiPropertyOptional({ description: 'Exact client IP (v4 or v6)', example: '203.0.113.7' })
+  @ApiPropertyOptional({ description: 'Exact client IP (v4 or v6), e.g. `203.0.113.7`' })
   @IsOptional()
   @IsIP()
   ip?: string;

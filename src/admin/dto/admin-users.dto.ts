@@ -19,8 +19,7 @@ const ROLES: readonly Role[] = ['user', 'admin'];
 
 export class ListUsersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
-    description: 'Only users whose email starts with this (case-insensitive)',
-    example: 'alice@',
+    description: 'Only users whose email starts with this (case-insensitive), e.g. `alice@`',
     maxLength: 254,
   })
   @IsOptional()

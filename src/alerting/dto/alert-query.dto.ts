@@ -31,9 +31,8 @@ export class AlertQueryDto extends MyAlertsQueryDto {
 
   /** Only alerts of this rule. */
   @ApiPropertyOptional({
-    description: 'Only alerts of this rule',
+    description: 'Only alerts of this rule, e.g. `user.locked`',
     maxLength: 64,
-    example: 'user.locked',
   })
   @IsOptional()
   @IsString()

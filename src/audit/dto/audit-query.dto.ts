@@ -12,9 +12,8 @@ export class ActivityQueryDto extends PageQueryDto {
 
   /** Only records of this event type, e.g. `session.revoked`. */
   @ApiPropertyOptional({
-    description: 'Only records of this event type',
+    description: 'Only records of this event type, e.g. `session.revoked`',
     maxLength: 64,
-    example: 'session.revoked',
   })
   @IsOptional()
   @IsString()

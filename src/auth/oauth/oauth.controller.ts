@@ -2,7 +2,6 @@ import { Body, Controller, Header, HttpCode, Post, Res, UseGuards } from '@nestj
 import {
   ApiBearerAuth,
   ApiConsumes,
-  ApiCookieAuth,
   ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
@@ -169,7 +168,6 @@ export class OAuthController {
   @HttpCode(200)
   @Roles('admin')
   @ApiBearerAuth('bearer')
-  @ApiCookieAuth('cookie')
   @Header('Cache-Control', 'no-store')
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiOperation({ summary: 'Token introspection for resource servers (RFC 7662; admin role)' })
