@@ -2,7 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { WebhookWorker } from '../src/alerting/webhook-worker.service';
 import { verifyWebhookSignature } from '../src/alerting/webhook-signature';
-import { bearer, login, PASSWORD, register, uniqueEmail } from './support/auth-client';
+import {
+  bearer,
+  login,
+  PASSWORD,
+  register,
+  signedInUser,
+  uniqueEmail,
+} from './support/auth-client';
 import { drainEvents, eventually } from './support/events-helpers';
 import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
@@ -82,6 +89,17 @@ describe('webhooks: signed, retried, never in the way', () => {
       .send({ url: `${receiver.base}${path}`, description: path })
       .expect(201);
     return res.body;
+  }
+
+  async function deliveriesOf(
+    webhookId: string,
+  ): Promise<{ items: Array<Record<string, unknown>>; nextCursor: string | null }> {
+    return (
+      await t.http
+        .get(`/admin/webhooks/${webhookId}/deliveries`)
+        .set(...bearer(adminToken))
+        .expect(200)
+    ).body;
   }
 
   /** A user whose second device raises one alert; returns the login's duration in ms. */
@@ -203,6 +221,24 @@ describe('webhooks: signed, retried, never in the way', () => {
       .expect(204);
   });
 
+  it("shows a webhook's deliveries to admins only; 404 for an unknown webhook", async () => {
+    const hook = await addWebhook('/log');
+    expect(await deliveriesOf(hook.id)).toEqual({ items: [], nextCursor: null });
+    await t.http
+      .get('/admin/webhooks/6f1c1b8e-7d2a-4a4e-9a51-0d3c2b1a0f99/deliveries')
+      .set(...bearer(adminToken))
+      .expect(404);
+    const user = await signedInUser(t);
+    await t.http
+      .get(`/admin/webhooks/${hook.id}/deliveries`)
+      .set(...bearer(user.accessToken))
+      .expect(403);
+    await t.http
+      .delete(`/admin/webhooks/${hook.id}`)
+      .set(...bearer(adminToken))
+      .expect(204);
+  });
+
   it('retries a failing receiver with exponential backoff until it succeeds', async () => {
     const hook = await addWebhook('/flaky');
     const worker = t.app.get(WebhookWorker);
@@ -226,6 +262,16 @@ describe('webhooks: signed, retried, never in the way', () => {
     const first = await row();
     expect(first.status).toBe('pending');
     expect(new Date(first.next_attempt_at).getTime() - t.clock.nowMs()).toBe(1000);
+    // Support sees the same through the admin route: the failed attempt and when it retries.
+    expect((await deliveriesOf(hook.id)).items).toEqual([
+      expect.objectContaining({
+        status: 'pending',
+        attempts: 1,
+        lastStatusCode: 500,
+        nextAttemptAt: new Date(first.next_attempt_at).toISOString(),
+        deliveredAt: null,
+      }),
+    ]);
 
     t.clock.advance(1000); // due again: second attempt (500), then 2 s of backoff
     worker.kick();
@@ -240,6 +286,14 @@ describe('webhooks: signed, retried, never in the way', () => {
     await eventually(async () => ((await row()).status === 'delivered' ? true : undefined));
     expect(await row()).toMatchObject({ attempts: 3, last_status_code: 204 });
     expect(receiver.on('/flaky')).toHaveLength(3);
+    const [delivered] = (await deliveriesOf(hook.id)).items;
+    expect(delivered).toMatchObject({
+      status: 'delivered',
+      attempts: 3,
+      lastStatusCode: 204,
+      nextAttemptAt: null,
+      deliveredAt: expect.any(String),
+    });
     await t.http
       .delete(`/admin/webhooks/${hook.id}`)
       .set(...bearer(adminToken))

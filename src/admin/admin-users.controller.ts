@@ -10,7 +10,15 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+} from '@nestjs/swagger';
+import { DeviceListResponseDto } from '../devices/dto/device-list-response.dto';
 import { AdminOnly } from '../common/roles.decorator';
 import { ApiProblemResponses } from '../common/api-problem.decorator';
 import {
@@ -26,6 +34,7 @@ import { AdminUsersService } from './admin-users.service';
 import {
   AdminUserDetailDto,
   AdminUserPageDto,
+  CreateUserDto,
   ListUsersQueryDto,
   RevokedSessionsDto,
   UpdateUserDto,
@@ -47,6 +56,25 @@ export class AdminUsersController {
   @ApiProblemResponses(400)
   list(@Query() query: ListUsersQueryDto): Promise<Page<UserView>> {
     return this.admin.list(query.email, { limit: query.limit, cursor: query.cursor });
+  }
+
+  @Post()
+  @RequireFreshAuth()
+  @ApiOperation({
+    summary: 'Create a user (support); without a password, invite them to choose one',
+    description:
+      'With `password`, the account is ready to sign in. Without it, the account gets an ' +
+      'unusable random password and the user a password-reset message (an invitation). ' +
+      'Recorded as `user.registered` with the admin as `actorId`.',
+  })
+  @ApiCreatedResponse({ type: AdminUserDetailDto })
+  @ApiProblemResponses(400, 401, 'step_up_required', 409)
+  create(
+    @Body() dto: CreateUserDto,
+    @CurrentAuth() auth: AuthContext,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<AdminUserDetailDto> {
+    return this.admin.create(dto, auth.userId, meta);
   }
 
   @Get(':id')
@@ -114,5 +142,35 @@ export class AdminUsersController {
     @ClientMeta() meta: RequestMeta,
   ): Promise<void> {
     await this.admin.resetMfa(id, auth.userId, meta);
+  }
+
+  @Post(':id/password-reset')
+  @HttpCode(202)
+  @RequireFreshAuth()
+  @ApiOperation({
+    summary: 'Send the user a password-reset message (support)',
+    description:
+      'The same message as `POST /auth/password/forgot`; recorded as ' +
+      '`password.reset_requested` with the admin as `actorId`. Sessions are untouched until ' +
+      'the user resets.',
+  })
+  @ApiParam(USER_ID)
+  @ApiAcceptedResponse({ description: 'The message is on its way' })
+  @ApiProblemResponses(400, 401, 'step_up_required', 404)
+  async sendPasswordReset(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @CurrentAuth() auth: AuthContext,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<void> {
+    await this.admin.sendPasswordReset(id, auth.userId, meta);
+  }
+
+  @Get(':id/devices')
+  @ApiOperation({ summary: "A user's known devices (support view of GET /devices)" })
+  @ApiParam(USER_ID)
+  @ApiOkResponse({ type: DeviceListResponseDto })
+  @ApiProblemResponses(400, 404)
+  async devices(@Param('id', new ParseUUIDPipe()) id: string): Promise<DeviceListResponseDto> {
+    return { items: await this.admin.devicesOf(id), nextCursor: null };
   }
 }

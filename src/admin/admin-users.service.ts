@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { AuthService } from '../auth/auth.service';
 import { AppException } from '../common/app.exception';
 import type { RequestMeta } from '../common/auth-context';
 import { LoginProtectionService } from '../auth/throttling/login-protection.service';
 import { Clock } from '../common/clock';
 import type { Page } from '../common/keyset-cursor';
-import { DevicesService } from '../devices/devices.service';
+import { DevicesService, type DeviceView } from '../devices/devices.service';
 import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
 import { MfaService } from '../mfa/mfa.service';
 import { SessionSearchService } from '../sessions/session-search.service';
@@ -16,6 +18,14 @@ export interface AdminUserDetail extends UserView {
   activeSessions: number;
   totalSessions: number;
   devices: number;
+}
+
+/** An account an administrator opens for a user; without a password it is an invitation. */
+export interface AdminNewUser {
+  email: string;
+  password?: string;
+  displayName?: string;
+  roles?: Role[];
 }
 
 export interface AdminUserChange {
@@ -46,6 +56,7 @@ export class AdminUsersService {
     private readonly search: SessionSearchService,
     private readonly devices: DevicesService,
     private readonly mfa: MfaService,
+    private readonly auth: AuthService,
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
   ) {}
@@ -65,6 +76,45 @@ export class AdminUsersService {
       this.devices.list(id, this.clock.now()),
     ]);
     return { ...UsersService.toView(user), ...counts, devices: devices.length };
+  }
+
+  /**
+   * Opens an account for a user (support). Without a password the account gets a random one
+   * nobody knows and the user a password-reset message: they choose their own (an invitation).
+   * Created as a plain user, then granted further roles, so the audit trail shows who did what.
+   */
+  async create(
+    input: AdminNewUser,
+    actorId: string,
+    meta: RequestMeta = {},
+  ): Promise<AdminUserDetail> {
+    const password = input.password ?? randomBytes(32).toString('base64url');
+    const user = await this.transactions.run(async (tx) => {
+      const created = await this.users.create(
+        tx,
+        { email: input.email, password, displayName: input.displayName },
+        ['user'],
+        actorId,
+      );
+      const roles = input.roles ?? [];
+      if (sameRoles(roles, created.roles)) return created;
+      return this.users.setRoles(tx, created.id, [...new Set<Role>(['user', ...roles])], actorId);
+    });
+    if (input.password === undefined) await this.auth.forgotPassword(user.email, meta, actorId);
+    return this.detail(user.id);
+  }
+
+  /** Sends the user a password-reset message on an administrator's behalf; 404 for an unknown user. */
+  async sendPasswordReset(id: string, actorId: string, meta: RequestMeta = {}): Promise<void> {
+    const user = await this.users.findById(id);
+    if (!user) throw new AppException('not_found', 'User not found');
+    await this.auth.forgotPassword(user.email, meta, actorId);
+  }
+
+  /** The user's known devices, as the user sees them; 404 for an unknown user. */
+  async devicesOf(id: string): Promise<DeviceView[]> {
+    if (!(await this.users.findById(id))) throw new AppException('not_found', 'User not found');
+    return this.devices.list(id, this.clock.now());
   }
 
   /**

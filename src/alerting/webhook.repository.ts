@@ -5,6 +5,7 @@ import { newestFirstPage, type Page } from '../common/keyset-cursor';
 import { queryReturning } from '../database/query-returning';
 import type { Tx } from '../events/transaction-runner.service';
 import type { AlertSeverity } from './alert.entity';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookEntity } from './webhook.entity';
 
 export interface ClaimedDelivery {
@@ -44,6 +45,22 @@ export class WebhookRepository {
       'w',
       page,
     );
+  }
+
+  exists(id: string): Promise<boolean> {
+    return this.dataSource.getRepository(WebhookEntity).existsBy({ id });
+  }
+
+  /** One webhook's deliveries, newest first: the support view of what was sent and how it went. */
+  deliveriesPage(
+    webhookId: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<WebhookDeliveryEntity>> {
+    const qb = this.dataSource
+      .getRepository(WebhookDeliveryEntity)
+      .createQueryBuilder('d')
+      .where('d.webhook_id = :webhookId', { webhookId });
+    return newestFirstPage(qb, 'd', page);
   }
 
   /** Webhooks whose secret is still plaintext (written before sealing), locked for re-sealing. */

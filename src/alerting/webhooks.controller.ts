@@ -22,8 +22,17 @@ import { type AuthContext, CurrentAuth } from '../common/auth-context';
 import type { Page } from '../common/keyset-cursor';
 import { PageQueryDto } from '../common/page-query.dto';
 import { CreateWebhookDto } from './dto/create-webhook.dto';
-import { CreatedWebhookDto, WebhookPageDto } from './dto/webhook-response.dto';
-import { type CreatedWebhookView, type WebhookView, WebhooksService } from './webhooks.service';
+import {
+  CreatedWebhookDto,
+  WebhookDeliveryPageDto,
+  WebhookPageDto,
+} from './dto/webhook-response.dto';
+import {
+  type CreatedWebhookView,
+  type WebhookDeliveryView,
+  type WebhookView,
+  WebhooksService,
+} from './webhooks.service';
 import { RequireFreshAuth } from '../common/require-fresh-auth.decorator';
 
 @AdminOnly()
@@ -38,6 +47,20 @@ export class WebhooksController {
   @ApiProblemResponses(400)
   list(@Query() dto: PageQueryDto): Promise<Page<WebhookView>> {
     return this.webhooks.list({ limit: dto.limit, cursor: dto.cursor });
+  }
+
+  @Get(':id/deliveries')
+  @ApiOperation({
+    summary: "A webhook's deliveries, newest first: status, attempts and the last outcome",
+  })
+  @ApiParam({ name: 'id', format: 'uuid', description: 'Webhook id' })
+  @ApiOkResponse({ type: WebhookDeliveryPageDto })
+  @ApiProblemResponses(400, 404)
+  deliveries(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Query() dto: PageQueryDto,
+  ): Promise<Page<WebhookDeliveryView>> {
+    return this.webhooks.deliveries(id, { limit: dto.limit, cursor: dto.cursor });
   }
 
   @Post()

@@ -6,6 +6,7 @@ import type { Page } from '../common/keyset-cursor';
 import { TransactionRunner } from '../events/transaction-runner.service';
 import type { AlertSeverity } from './alert.entity';
 import { type AlertView, SEVERITY_RANK } from './alert-view';
+import type { WebhookDeliveryEntity, WebhookDeliveryStatus } from './webhook-delivery.entity';
 import type { WebhookEntity } from './webhook.entity';
 import { WebhookRepository } from './webhook.repository';
 import { AppConfig } from '../config/app-config';
@@ -52,6 +53,35 @@ function toView(hook: WebhookEntity): WebhookView {
     minSeverity: hook.minSeverity,
     active: hook.active,
     createdAt: hook.createdAt.toISOString(),
+  };
+}
+
+/** One delivery of an alert to a webhook: its state and last attempt (never the secret). */
+export interface WebhookDeliveryView {
+  id: string;
+  alertId: string;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  lastDurationMs: number | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+function toDeliveryView(row: WebhookDeliveryEntity): WebhookDeliveryView {
+  return {
+    id: row.id,
+    alertId: row.alertId,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.status === 'pending' ? row.nextAttemptAt.toISOString() : null,
+    lastStatusCode: row.lastStatusCode,
+    lastError: row.lastError,
+    lastDurationMs: row.lastDurationMs,
+    createdAt: row.createdAt.toISOString(),
+    deliveredAt: row.deliveredAt?.toISOString() ?? null,
   };
 }
 
@@ -119,6 +149,16 @@ export class WebhooksService implements OnModuleInit {
   async list(page: { limit: number; cursor?: string }): Promise<Page<WebhookView>> {
     const { items, nextCursor } = await this.webhooks.page(page);
     return { items: items.map(toView), nextCursor };
+  }
+
+  /** A webhook's delivery log, newest first; 404 for an unknown webhook. */
+  async deliveries(
+    id: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<WebhookDeliveryView>> {
+    if (!(await this.webhooks.exists(id))) throw new AppException('not_found', 'Webhook not found');
+    const { items, nextCursor } = await this.webhooks.deliveriesPage(id, page);
+    return { items: items.map(toDeliveryView), nextCursor };
   }
 
   /** Deletes the webhook; its queued deliveries go with it (FK cascade). */

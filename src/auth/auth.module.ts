@@ -124,7 +124,7 @@ export class AuthModule {
         // Then step-up (RFC 9470), which reads the claims the access-token guard verified.
         { provide: APP_GUARD, useClass: FreshAuthGuard },
       ],
-      exports: [AccessTokenService, SigningKeyStore, LoginProtectionService],
+      exports: [AccessTokenService, SigningKeyStore, LoginProtectionService, AuthService],
     };
   }
 }

@@ -590,12 +590,13 @@ export class AuthService {
   }
 
   /**
-   * Always answers the same (202); a message goes out only when the account exists. Both paths
+   * Always answers the same (202); a message goes out only when the account exists. An
+   * administrator's request for a user (support) carries the admin as `actorId`. Both paths
    * do the same work: a token minted and hashed, one transaction voiding earlier tokens and
    * recording `password.reset_requested` (for an unknown email: no user, a keyed email hash).
    * Only the token row itself is extra for a real account.
    */
-  async forgotPassword(email: string, meta: RequestMeta): Promise<void> {
+  async forgotPassword(email: string, meta: RequestMeta, actorId?: string): Promise<void> {
     const user = await this.users.findByEmail(email);
     const token = newOpaqueToken();
     const tokenHash = hashToken(token);
@@ -612,7 +613,11 @@ export class AuthService {
         return;
       }
       await this.resetTokens.insert(tx, user.id, tokenHash, expiresAt);
-      await tx.record('password.reset_requested', { userId: user.id, ...meta }, {});
+      await tx.record(
+        'password.reset_requested',
+        { userId: user.id, ...meta },
+        actorId ? { actorId } : {},
+      );
     });
     if (!user) return;
     // Not awaited: a slow channel must not reveal through timing that the account exists.

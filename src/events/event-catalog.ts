@@ -23,7 +23,7 @@ export type MfaMethod = 'totp' | 'webauthn' | 'recovery_code';
 export type AmrValue = 'pwd' | 'otp' | 'hwk' | 'swk' | 'user' | 'mfa';
 
 export interface EventDataMap {
-  'user.registered': Record<string, never>;
+  'user.registered': { actorId?: string };
   'auth.login.succeeded': { rememberMe: boolean; newDevice: boolean };
   /** `emailMac`: a keyed hash of the normalised email (never the email), set when no account matched. */
   'auth.login.failed': {
@@ -50,7 +50,7 @@ export interface EventDataMap {
   'user.roles_changed': { roles: string[]; actorId?: string };
   'password.changed': Record<string, never>;
   /** `emailMac` (keyed hash, never the email) when no account matched: recorded all the same. */
-  'password.reset_requested': { emailMac?: string };
+  'password.reset_requested': { emailMac?: string; actorId?: string };
   'password.reset': Record<string, never>;
   'alert.raised': { alertId: string; rule: string; severity: string };
   // v2 second factors. By design no member can hold a secret, a code or a recovery code: only

@@ -63,7 +63,13 @@ export class UsersService {
     }
   }
 
-  async create(tx: Tx, input: NewUser, roles: Role[] = ['user']): Promise<UserEntity> {
+  /** `actorId`: the administrator who created the account, when not self-registered. */
+  async create(
+    tx: Tx,
+    input: NewUser,
+    roles: Role[] = ['user'],
+    actorId?: string,
+  ): Promise<UserEntity> {
     assertAcceptableEmail(input.email);
     const email = input.email.normalize('NFKC').trim();
     await this.assertPasswordAcceptable(input.password, { email, displayName: input.displayName });
@@ -88,7 +94,7 @@ export class UsersService {
       }
       throw error;
     }
-    await tx.record('user.registered', { userId: user.id }, {});
+    await tx.record('user.registered', { userId: user.id }, actorId ? { actorId } : {});
     return user;
   }
 

@@ -4,10 +4,12 @@ import {
   ArrayUnique,
   IsArray,
   IsBoolean,
+  IsEmail,
   IsIn,
   IsOptional,
   IsString,
   MaxLength,
+  MinLength,
 } from 'class-validator';
 import type { Role } from '../../users/user.entity';
 import { PageQueryDto } from '../../common/page-query.dto';
@@ -90,4 +92,44 @@ export class AdminUserPageDto extends PageDto(AdminUserDto, {
 export class RevokedSessionsDto {
   @ApiProperty({ description: 'How many sessions this request revoked', example: 3 })
   revoked!: number;
+}
+
+/** An account created by an administrator for a user (support); without a password, an invitation. */
+export class CreateUserDto {
+  @ApiProperty({
+    description: 'The login email; unique regardless of case',
+    format: 'email',
+    maxLength: 254,
+  })
+  @IsEmail({}, { message: 'must be a valid email address' })
+  @MaxLength(254)
+  email!: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Initial password (8–128 characters, policy-checked). Leave it out to invite: the account ' +
+      'gets an unusable random password and the user a password-reset message to choose one.',
+    minLength: 1,
+    maxLength: 1024,
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1024)
+  password?: string;
+
+  @ApiPropertyOptional({ minLength: 1, maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  displayName?: string;
+
+  @ApiPropertyOptional({ enum: ROLES, isArray: true, description: '`user` is always included' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(ROLES.length)
+  @ArrayUnique()
+  @IsIn(ROLES, { each: true })
+  roles?: Role[];
 }

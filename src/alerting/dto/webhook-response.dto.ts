@@ -2,7 +2,8 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { AlertSeverity } from '../alert.entity';
 import { ALERT_SEVERITIES } from './alert-query.dto';
 import { PageDto } from '../../common/page-dto.factory';
-import type { CreatedWebhookView, WebhookView } from '../webhooks.service';
+import type { WebhookDeliveryStatus } from '../webhook-delivery.entity';
+import type { CreatedWebhookView, WebhookDeliveryView, WebhookView } from '../webhooks.service';
 
 /** A registered alert webhook (documents WebhookView); the secret is never shown again. */
 export class WebhookDto implements WebhookView {
@@ -36,3 +37,47 @@ export class CreatedWebhookDto extends WebhookDto implements CreatedWebhookView 
 
 /** A keyset page of webhooks: `{ items, nextCursor }`. */
 export class WebhookPageDto extends PageDto(WebhookDto) {}
+
+/** One delivery of an alert to a webhook, with its last outcome (documents WebhookDeliveryView). */
+export class WebhookDeliveryDto implements WebhookDeliveryView {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ format: 'uuid', description: 'The alert that was (or is to be) sent' })
+  alertId!: string;
+
+  @ApiProperty({
+    enum: ['pending', 'delivered', 'failed'],
+    description: '`failed`: retries exhausted; `pending`: queued or waiting for a retry',
+  })
+  status!: WebhookDeliveryStatus;
+
+  @ApiProperty({ description: 'Attempts made so far' })
+  attempts!: number;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Next try (pending only)',
+  })
+  nextAttemptAt!: string | null;
+
+  @ApiProperty({ type: Number, nullable: true, description: "The receiver's last HTTP status" })
+  lastStatusCode!: number | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Why the last attempt failed' })
+  lastError!: string | null;
+
+  @ApiProperty({ type: Number, nullable: true })
+  lastDurationMs!: number | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  deliveredAt!: string | null;
+}
+
+/** A keyset page of a webhook's deliveries, newest first. */
+export class WebhookDeliveryPageDto extends PageDto(WebhookDeliveryDto) {}
