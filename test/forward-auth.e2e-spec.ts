@@ -162,6 +162,24 @@ describe('GET /auth/verify (forward authentication)', () => {
       .expect(403);
   });
 
+  it('answers any method alike (Envoy ext_authz sends the original one); cookie CSRF reads it', async () => {
+    const user = await signedInUser(t);
+    for (const method of ['post', 'put', 'patch', 'delete', 'head', 'options'] as const) {
+      const res = await t.http[method]('/auth/verify')
+        .set(...bearer(user.accessToken))
+        .expect(204);
+      expect({ method, session: res.headers['x-auth-session-id'] }).toEqual({
+        method,
+        session: user.session.id,
+      });
+    }
+    const { jar, csrf } = await cookieLogin();
+    const refused = await t.http.delete('/auth/verify').set('Cookie', jar).expect(403);
+    expect(refused.headers['x-auth-error']).toBe('csrf_failed');
+    await t.http.delete('/auth/verify').set('Cookie', jar).set('X-CSRF-Token', csrf).expect(204);
+    await t.http.options('/auth/verify').set('Cookie', jar).expect(204);
+  });
+
   it('needs no CSRF token for a bearer token, whatever the original method', async () => {
     const user = await signedInUser(t);
     await t.http

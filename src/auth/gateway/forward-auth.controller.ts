@@ -1,7 +1,8 @@
-import { Controller, Get, HttpCode, Res, UseFilters } from '@nestjs/common';
+import { All, Controller, Get, HttpCode, Res, UseFilters } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCookieAuth,
+  ApiExcludeEndpoint,
   ApiHeader,
   ApiNoContentResponse,
   ApiOperation,
@@ -51,7 +52,8 @@ export class ForwardAuthController {
   @ApiOperation({
     summary: 'Forward authentication: is this bearer token or cookie signed in?',
     description:
-      'For nginx `auth_request`, Traefik ForwardAuth and Envoy ext_authz. No database query ' +
+      'For nginx `auth_request`, Traefik ForwardAuth and Envoy ext_authz (which sends the ' +
+      'original method: every method is answered alike). No database query ' +
       'per call; a revoked session is refused at once. Counts as activity for the idle ' +
       'timeout. In cookie mode, when X-Forwarded-Method or X-Original-Method names an unsafe ' +
       'method (anything but GET, HEAD, OPTIONS), X-CSRF-Token is required. Refusals also ' +
@@ -78,6 +80,23 @@ export class ForwardAuthController {
   })
   @ApiProblemResponses(401, 'csrf_failed')
   verify(@CurrentAuth() auth: AuthContext, @Res({ passthrough: true }) res: Response): void {
+    res.set(forwardAuthHeaders(auth));
+  }
+
+  /**
+   * Envoy's HTTP ext_authz sends the check with the original request's method (path_override
+   * points it here), so any method is accepted; the guard's CSRF rule then reads that method
+   * itself. Documented as the GET above only.
+   */
+  @All('verify')
+  @HttpCode(204)
+  @CsrfOnOriginalMethod()
+  @UseFilters(ForwardAuthProblemFilter)
+  @ApiExcludeEndpoint()
+  verifyAnyMethod(
+    @CurrentAuth() auth: AuthContext,
+    @Res({ passthrough: true }) res: Response,
+  ): void {
     res.set(forwardAuthHeaders(auth));
   }
 }
