@@ -197,6 +197,9 @@ describe('nginx auth_request in front of two Tessera instances (deploy/nginx-gat
       });
     }
 
+    // nginx used both instances (A is the one behind the counting proxy).
+    expect(running().proxyToA.accepted).toBeGreaterThan(0);
+
     const hitsBefore = echo.hits;
     const anonymous = await call(gateway.baseUrl, 'GET', '/reports');
     expect(anonymous.status).toBe(401);
