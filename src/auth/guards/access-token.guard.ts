@@ -41,14 +41,13 @@ export class AccessTokenGuard implements CanActivate {
       context.getClass(),
     ]);
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const unsafe = this.isUnsafe(context, request);
     if (isPublic) {
       if (this.reflector.get<boolean>(OPTIONAL_AUTH, context.getHandler())) {
-        await this.authenticate(request, unsafe).catch(() => undefined);
+        await this.authenticate(request, this.isUnsafe(context, request)).catch(() => undefined);
       }
       return true;
     }
-    await this.authenticate(request, unsafe);
+    await this.authenticate(request, this.isUnsafe(context, request));
     return true;
   }
 
