@@ -120,4 +120,27 @@ describe('the access-token guard does no database query', () => {
     expect(valid).toMatchObject({ status: 400 });
     expect(valid.queries).toEqual([]);
   });
+
+  it('answers the gateway endpoint GET /auth/verify with zero queries: accepted, revoked, absent', async () => {
+    const user = await signedInUser(t);
+    const first = await counted('get', '/auth/verify', user.accessToken);
+    expect(first.status).toBe(204);
+    expect(first.queries).toEqual([]);
+    const again = await counted('get', '/auth/verify', user.accessToken);
+    expect(again.status).toBe(204);
+    expect(again.queries).toEqual([]);
+
+    const other = await login(t, user.email);
+    await t.http
+      .post('/auth/logout')
+      .set(...bearer(other.accessToken))
+      .expect(204);
+    const revoked = await counted('get', '/auth/verify', other.accessToken);
+    expect(revoked).toMatchObject({ status: 401, body: { code: 'session_revoked' } });
+    expect(revoked.queries).toEqual([]);
+
+    const absent = await counted('get', '/auth/verify');
+    expect(absent).toMatchObject({ status: 401, body: { code: 'unauthenticated' } });
+    expect(absent.queries).toEqual([]);
+  });
 });

@@ -67,6 +67,7 @@ const CONTRACT_ROUTES = [
   'POST /auth/logout',
   'POST /auth/logout-all',
   'GET /auth/me',
+  'GET /auth/verify',
   'POST /auth/password/change',
   'POST /auth/password/forgot',
   'POST /auth/password/reset',

@@ -32,6 +32,7 @@ import { SigningKeyStore } from './tokens/signing-key-store.service';
 import { OAuthController } from './oauth/oauth.controller';
 import { OAuthService } from './oauth/oauth.service';
 import { WellKnownController } from './tokens/well-known.controller';
+import { ForwardAuthController } from './gateway/forward-auth.controller';
 
 export interface AuthModuleOptions {
   /** Delivers password reset tokens (email, SMS …). Default: a redacted log line. */
@@ -100,7 +101,7 @@ export class AuthModule {
           }),
         }),
       ],
-      controllers: [AuthController, WellKnownController, OAuthController],
+      controllers: [AuthController, WellKnownController, OAuthController, ForwardAuthController],
       providers: [
         AuthService,
         OAuthService,

@@ -8,6 +8,8 @@ export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   port = 0;
+  /** Client connections accepted so far (e.g. to show a load balancer used this target). */
+  accepted = 0;
 
   constructor(
     private readonly targetHost: string,
@@ -16,6 +18,7 @@ export class TcpProxy {
 
   async start(port = 0): Promise<void> {
     const server = createServer((client) => {
+      this.accepted += 1;
       const upstream = connect(this.targetPort, this.targetHost);
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);

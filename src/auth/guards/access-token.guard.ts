@@ -10,6 +10,7 @@ import { SessionExpiryService } from '../../sessions/session-expiry.service';
 import { AccessTokenService } from '../tokens/access-token.service';
 import { AuthCookies } from '../browser/auth-cookies';
 import { CsrfService } from '../browser/csrf.service';
+import { CSRF_ON_ORIGINAL_METHOD, claimedMethods } from './original-method';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -42,16 +43,24 @@ export class AccessTokenGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     if (isPublic) {
       if (this.reflector.get<boolean>(OPTIONAL_AUTH, context.getHandler())) {
-        await this.authenticate(request).catch(() => undefined);
+        await this.authenticate(request, this.isUnsafe(context, request)).catch(() => undefined);
       }
       return true;
     }
-    await this.authenticate(request);
+    await this.authenticate(request, this.isUnsafe(context, request));
     return true;
   }
 
+  /** Whether cookie mode needs a CSRF token: the request's method, or a gateway's original one. */
+  private isUnsafe(context: ExecutionContext, request: AuthenticatedRequest): boolean {
+    const methods = this.reflector.get<boolean>(CSRF_ON_ORIGINAL_METHOD, context.getHandler())
+      ? claimedMethods(request)
+      : [request.method];
+    return methods.some((method) => !SAFE_METHODS.has(method));
+  }
+
   /** Sets request.auth from a valid token, or throws the contract's 401 (or csrf_failed). */
-  private async authenticate(request: AuthenticatedRequest): Promise<void> {
+  private async authenticate(request: AuthenticatedRequest, unsafe: boolean): Promise<void> {
     const { token, transport } = this.extract(request);
     if (!token) {
       // A browser still holding the refresh cookie lost only its access cookie (one set before
@@ -70,7 +79,7 @@ export class AccessTokenGuard implements CanActivate {
     const { claims } = result;
     const ended = this.revocations.statusOf(claims.sid);
     if (ended) throw new AppException(ended === 'revoked' ? 'session_revoked' : 'session_expired');
-    if (transport === 'cookie' && !SAFE_METHODS.has(request.method)) {
+    if (transport === 'cookie' && unsafe) {
       if (!this.csrf.verify(claims.sid, request.header('x-csrf-token'))) {
         throw new AppException('csrf_failed', 'Send the csrfToken from login as X-CSRF-Token');
       }

@@ -1,0 +1,32 @@
+import { SetMetadata } from '@nestjs/common';
+import type { Request } from 'express';
+
+export const CSRF_ON_ORIGINAL_METHOD = 'tessera:csrfOnOriginalMethod';
+
+/**
+ * For forward-authentication routes: the request a gateway asks about is not this GET but the
+ * client's original one, named in X-Forwarded-Method (Traefik) or X-Original-Method (nginx). The
+ * access-token guard then applies its cookie-mode CSRF rule to that method instead.
+ */
+export const CsrfOnOriginalMethod = (): MethodDecorator =>
+  SetMetadata(CSRF_ON_ORIGINAL_METHOD, true);
+
+const ORIGINAL_METHOD_HEADERS = ['x-forwarded-method', 'x-original-method'] as const;
+
+/**
+ * Every method the request names: its own, plus each value of the original-method headers
+ * (repeated headers arrive comma-joined). The guard demands CSRF when any one is unsafe, so a
+ * gateway sending both headers, or a client adding one, can only make the check stricter.
+ */
+export function claimedMethods(request: Request): string[] {
+  const methods = [request.method.toUpperCase()];
+  for (const name of ORIGINAL_METHOD_HEADERS) {
+    const value = request.header(name);
+    if (!value) continue;
+    for (const part of value.split(',')) {
+      const method = part.trim().toUpperCase();
+      if (method) methods.push(method);
+    }
+  }
+  return methods;
+}
