@@ -181,6 +181,7 @@ const STABLE_OPERATION_IDS: Record<string, string> = {
   'GET /health/live': 'health_live',
   'GET /health/ready': 'health_ready',
   'GET /metrics': 'metrics_scrape',
+  'GET /auth/verify': 'auth_verify',
 };
 
 /**

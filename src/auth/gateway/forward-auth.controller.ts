@@ -1,7 +1,6 @@
 import { All, Controller, Get, HttpCode, Res, UseFilters } from '@nestjs/common';
 import {
   ApiBearerAuth,
-  ApiCookieAuth,
   ApiExcludeEndpoint,
   ApiHeader,
   ApiNoContentResponse,
@@ -48,7 +47,6 @@ export class ForwardAuthController {
   @CsrfOnOriginalMethod()
   @UseFilters(ForwardAuthProblemFilter)
   @ApiBearerAuth('bearer')
-  @ApiCookieAuth('cookie')
   @ApiOperation({
     summary: 'Forward authentication: is this bearer token or cookie signed in?',
     description:
