@@ -54,6 +54,7 @@ const CONTRACT_ROUTES = [
   'POST /auth/logout',
   'POST /auth/logout-all',
   'GET /auth/me',
+  'GET /auth/csrf',
   'POST /auth/password/change',
   'POST /auth/password/forgot',
   'POST /auth/password/reset',

@@ -23,7 +23,7 @@ describe('loadConfig', () => {
     expect(config.session.rememberMeIdleTimeoutMs).toBe(30 * 86_400_000);
     expect(config.session.absoluteTimeoutMs).toBe(30 * 86_400_000);
     expect(config.session.maxPerUser).toBe(10);
-    expect(config.refreshReuseGraceMs).toBe(0);
+    expect(config.refreshReuseGraceMs).toBe(10_000);
     expect(config.login).toEqual({
       maxFailures: 5,
       lockoutMs: 15 * 60_000,

@@ -464,7 +464,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
         10 * MINUTE,
       ),
     },
-    refreshReuseGraceMs: r.duration('REFRESH_REUSE_GRACE', '0s', 0, 5 * MINUTE),
+    refreshReuseGraceMs: r.duration('REFRESH_REUSE_GRACE', '10s', 0, 5 * MINUTE),
     stepUpMaxAgeMs: r.duration('STEP_UP_MAX_AGE', '10m', 1000, DAY),
     adminRequireMfa: r.bool('ADMIN_REQUIRE_MFA', true),
     login: {
