@@ -72,6 +72,8 @@ export class AppConfig {
   };
   readonly cookieSecure!: boolean;
   readonly corsOrigins!: readonly string[];
+  /** CORS_MAX_AGE: how long a browser may cache a preflight answer (Access-Control-Max-Age). */
+  readonly corsMaxAgeSeconds!: number;
   readonly auditRetentionMs!: number;
   readonly logLevel!: LogLevel;
   /** Express `trust proxy`: false (socket peer only), a hop count, or a list of addresses/subnets. */
@@ -475,6 +477,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimit: { enabled: r.bool('RATE_LIMIT_ENABLED', true), ...parseRateLimit(r) },
     cookieSecure: r.bool('COOKIE_SECURE', true),
     corsOrigins: parseOrigins(r),
+    // Chromium caps preflight caching at 2 h, Firefox at 24 h: anything longer is ignored.
+    corsMaxAgeSeconds: r.duration('CORS_MAX_AGE', '10m', 0, DAY) / 1000,
     auditRetentionMs: r.duration('AUDIT_RETENTION', '90d', DAY, 3650 * DAY),
     logLevel: r.oneOf<LogLevel>('LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error']),
     trustProxy: parseTrustProxy(r),
