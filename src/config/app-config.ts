@@ -81,6 +81,18 @@ export class AppConfig {
   readonly docsAccess!: DocsAccess;
   readonly bodyLimitBytes!: number;
   readonly passwordResetTtlMs!: number;
+  /** Outgoing email (password reset, security alerts). */
+  readonly mail!: {
+    /** SMTP_URL (smtp:// or smtps://, credentials in the URL). Unset: no email is sent. */
+    readonly smtpUrl?: string;
+    /** MAIL_FROM: the From of every message. */
+    readonly from: string;
+    /**
+     * PASSWORD_RESET_URL: the frontend page that sets a new password; the email links to it
+     * with `#token=…` (a fragment, so the token never reaches a server log).
+     */
+    readonly passwordResetUrl: string;
+  };
   /** WEBHOOK_ALLOW_HTTP / WEBHOOK_ALLOW_PRIVATE_TARGETS: development and test escapes (SSRF guard). */
   readonly webhookTargets!: { readonly allowHttp: boolean; readonly allowPrivateTargets: boolean };
   readonly metricsAccess!: MetricsAccess;
@@ -354,6 +366,56 @@ function parsePublicUrl(reader: EnvReader, port: number): string {
   );
 }
 
+function parseSmtpUrl(reader: EnvReader): string | undefined {
+  const text = reader.raw('SMTP_URL');
+  if (text === undefined) return undefined;
+  try {
+    const url = new URL(text);
+    if ((url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname) return text;
+  } catch {
+    // fall through to the message below
+  }
+  // Never echo the URL back: it may hold the SMTP password.
+  reader.problems.push('SMTP_URL: is not an smtp:// or smtps:// URL with a host');
+  return undefined;
+}
+
+function parseMailFrom(reader: EnvReader, publicUrl: string): string {
+  const fallback = `Tessera <no-reply@${new URL(publicUrl).hostname}>`;
+  const text = reader.raw('MAIL_FROM');
+  if (text === undefined) return fallback;
+  // "addr@host" or "Name <addr@host>"; no line breaks (header injection).
+  const valid = /^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(text);
+  return valid
+    ? text
+    : reader.fail(
+        'MAIL_FROM',
+        text,
+        'an address such as "Tessera <no-reply@example.com>"',
+        fallback,
+      );
+}
+
+function parsePasswordResetUrl(reader: EnvReader, publicUrl: string): string {
+  const fallback = `${publicUrl}/account/reset`;
+  const text = reader.raw('PASSWORD_RESET_URL');
+  if (text === undefined) return fallback;
+  try {
+    const url = new URL(text);
+    if ((url.protocol === 'https:' || url.protocol === 'http:') && !url.hash && !url.username) {
+      return url.href;
+    }
+  } catch {
+    // fall through to the message below
+  }
+  return reader.fail(
+    'PASSWORD_RESET_URL',
+    text,
+    'an http(s) URL without a #fragment (the token is appended as #token=…)',
+    fallback,
+  );
+}
+
 /** WebAuthn only runs in secure contexts: https, or http on localhost during development. */
 function isSecureContextOrigin(url: URL): boolean {
   return (
@@ -505,6 +567,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     bodyLimitBytes: parseBodyLimit(r),
     passwordResetTtlMs: r.duration('PASSWORD_RESET_TTL', '30m', MINUTE, DAY),
+    mail: {
+      smtpUrl: parseSmtpUrl(r),
+      from: parseMailFrom(r, publicUrl),
+      passwordResetUrl: parsePasswordResetUrl(r, publicUrl),
+    },
     publicUrl,
     webauthn: parseWebAuthn(r, publicUrl),
     mfa: { issuer: r.string('MFA_ISSUER', 'Tessera') },
