@@ -512,6 +512,8 @@ describe('OpenAPI document and Swagger UI', () => {
       .expect(200);
     expect(introspected.body.active).toBe(true);
     expectMatchesSchema(introspected.body, documentedSchema('post', '/oauth/introspect', 200));
+    // A replay outside the REFRESH_REUSE_GRACE window (10 s by default) is reuse.
+    t.clock.advance(t.config.refreshReuseGraceMs + 1_000);
     const refused = await t.http
       .post('/oauth/token')
       .type('form')
