@@ -115,10 +115,30 @@ function refuseProtoKeys(key: string, value: unknown): unknown {
   return value;
 }
 
+function enableCors(app: NestExpressApplication, config: AppConfig): void {
+  if (config.corsOrigins.length === 0) return;
+  app.enableCors({
+    origin: [...config.corsOrigins],
+    credentials: true,
+    allowedHeaders: [
+      'Content-Type',
+      'Authorization',
+      'X-CSRF-Token',
+      'X-Auth-Mode',
+      'X-Request-Id',
+    ],
+    exposedHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate'],
+    maxAge: config.corsMaxAgeSeconds,
+  });
+}
+
 function configureHttp(app: NestExpressApplication, config: AppConfig): void {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(requestContextMiddleware);
+  // Before the body parsers and the input guard: their 400 and 413 answers must carry the CORS
+  // headers too, or a browser hides the problem from the frontend (contract v2).
+  enableCors(app, config);
   app.use(metricsMiddleware(app.get(MetricsService)));
   app.use(securityHeaders());
   // Weak ETags let a cache revalidate (and a client fingerprint) personal responses.
@@ -132,20 +152,6 @@ function configureHttp(app: NestExpressApplication, config: AppConfig): void {
   app.useBodyParser('urlencoded', { limit: config.bodyLimitBytes, extended: false });
   app.use(inputGuardMiddleware);
   app.use(expressProblemHandler);
-  if (config.corsOrigins.length > 0) {
-    app.enableCors({
-      origin: [...config.corsOrigins],
-      credentials: true,
-      allowedHeaders: [
-        'Content-Type',
-        'Authorization',
-        'X-CSRF-Token',
-        'X-Auth-Mode',
-        'X-Request-Id',
-      ],
-      exposedHeaders: ['X-Request-Id', 'Retry-After'],
-    });
-  }
   app.useGlobalPipes(createValidationPipe());
   if (config.docsAccess === 'admin') app.use('/docs', docsAdminOnly(app));
   setupOpenApi(app, config);

@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import type { DataSourceOptions } from 'typeorm';
 import { AdminModule } from './admin/admin.module';
+import { AlertRecipientsModule } from './alert-recipients.module';
 import { AlertingModule, type AlertingModuleOptions } from './alerting/alerting.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule, type AuthModuleOptions } from './auth/auth.module';
@@ -64,7 +65,12 @@ export class AppModule {
         MetricsModule.forRoot({ sessionMetrics: sessions }),
         AdminModule.forRoot({ users, devices, sessions, auth, mfa }),
         AuditModule,
-        AlertingModule.forRoot(options.alerting),
+        AlertingModule.forRoot(options.alerting, {
+          // Users get their own security alerts by email when SMTP is configured.
+          emailRecipients: options.config.mail.smtpUrl
+            ? AlertRecipientsModule.forRoot(users)
+            : undefined,
+        }),
         LiveModule.forRoot({ endedSessions: sessions }),
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

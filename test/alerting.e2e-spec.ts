@@ -65,7 +65,8 @@ describe('alerting: rules, deduplication, stored alerts and custom channels', ()
   beforeAll(async () => {
     t = await createTestApp({
       // Trust the loopback proxy so tests can choose the client IP with X-Forwarded-For.
-      env: { TRUST_PROXY: 'loopback', MAX_SESSIONS_PER_USER: '2' },
+      // No refresh grace window: an immediate replay must count as reuse (the default is 10 s).
+      env: { TRUST_PROXY: 'loopback', MAX_SESSIONS_PER_USER: '2', REFRESH_REUSE_GRACE: '0s' },
       alerting: {
         channels: [InboxChannel, LogAlertChannel, flaky],
         failedLoginsPerIp: { count: 3, windowMs: 60_000 },

@@ -113,7 +113,8 @@ describe('auth flow in both transports', () => {
       .set('Cookie', newJar)
       .set('X-CSRF-Token', csrf)
       .expect(204);
-    expect(out.headers['clear-site-data']).toBe('"cookies", "storage"');
+    // v2: no Clear-Site-Data (it would drop the device cookie and the frontend's storage).
+    expect(out.headers['clear-site-data']).toBeUndefined();
     const cleared = out.headers['set-cookie'] as unknown as string[];
     for (const name of ['__Host-tessera_at', '__Host-tessera_rt']) {
       const cookie = cleared.find((c) => c.startsWith(`${name}=;`));

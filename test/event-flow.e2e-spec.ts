@@ -37,7 +37,11 @@ describe('lifecycle events: the whole flow, as the audit log tells it', () => {
   const secrets: string[] = [];
 
   beforeAll(async () => {
-    t = await createTestApp({ auth: { passwordResetNotifier: mailbox } });
+    // Reuse detection on an immediate replay: no grace window (the default is 10 s).
+    t = await createTestApp({
+      env: { REFRESH_REUSE_GRACE: '0s' },
+      auth: { passwordResetNotifier: mailbox },
+    });
     const admin = await signedInAdmin(t);
     adminToken = admin.accessToken;
   }, ADMIN_SETUP_TIMEOUT_MS);

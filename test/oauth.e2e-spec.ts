@@ -6,7 +6,8 @@ describe('OAuth endpoints (RFC 6749 §6, 7009, 7662)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createTestApp();
+    // Reuse detection on an immediate replay: no grace window (the default is 10 s).
+    t = await createTestApp({ env: { REFRESH_REUSE_GRACE: '0s' } });
   });
   afterAll(async () => {
     await t.close();

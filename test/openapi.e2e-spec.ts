@@ -68,6 +68,7 @@ const CONTRACT_ROUTES = [
   'POST /auth/logout-all',
   'GET /auth/me',
   'GET /auth/verify',
+  'GET /auth/csrf',
   'POST /auth/password/change',
   'POST /auth/password/forgot',
   'POST /auth/password/reset',
@@ -182,6 +183,7 @@ const STABLE_OPERATION_IDS: Record<string, string> = {
   'GET /health/ready': 'health_ready',
   'GET /metrics': 'metrics_scrape',
   'GET /auth/verify': 'auth_verify',
+  'GET /auth/csrf': 'auth_csrf_token',
 };
 
 /**
@@ -631,6 +633,8 @@ describe('OpenAPI document and Swagger UI', () => {
       .expect(200);
     expect(introspected.body.active).toBe(true);
     expectMatchesSchema(introspected.body, documentedSchema('post', '/oauth/introspect', 200));
+    // A replay outside the REFRESH_REUSE_GRACE window (10 s by default) is reuse.
+    t.clock.advance(t.config.refreshReuseGraceMs + 1_000);
     const refused = await t.http
       .post('/oauth/token')
       .type('form')

@@ -5,7 +5,8 @@ describe('refresh-token rotation and reuse detection', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createTestApp();
+    // The strictest setting: any replay is reuse (the default grace window is 10 s).
+    t = await createTestApp({ env: { REFRESH_REUSE_GRACE: '0s' } });
   });
   afterAll(async () => {
     await t.close();

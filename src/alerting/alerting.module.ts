@@ -10,6 +10,7 @@ import { AlertRepository } from './alert.repository';
 import { AlertsService } from './alerts.service';
 import { WebhookRepository } from './webhook.repository';
 import { WebhookAlertChannel } from './channels/webhook-alert.channel';
+import { EmailAlertChannel } from './channels/email-alert.channel';
 import { DEFAULT_ALERT_RULES } from './rules';
 import { WebhookWorker } from './webhook-worker.service';
 import { WebhooksController } from './webhooks.controller';
@@ -48,6 +49,15 @@ function providersFor<T extends object>(
   return { providers, tokens };
 }
 
+/** What the application wires in (src/app.module.ts). */
+export interface AlertingModuleDeps {
+  /**
+   * A module exporting AlertRecipients: users get their own alerts by email (SMTP_URL). Unset:
+   * no email channel.
+   */
+  emailRecipients?: DynamicModule;
+}
+
 function settingsFrom(options: AlertingModuleOptions): AlertingSettings {
   const settings = new AlertingSettings();
   if (options.failedLoginsPerAccount)
@@ -65,17 +75,25 @@ function settingsFrom(options: AlertingModuleOptions): AlertingSettings {
  */
 @Module({})
 export class AlertingModule {
-  static forRoot(options: AlertingModuleOptions = {}): DynamicModule {
+  static forRoot(
+    options: AlertingModuleOptions = {},
+    deps: AlertingModuleDeps = {},
+  ): DynamicModule {
     const rules = providersFor<AlertRule>(
       [...(options.defaultRules === false ? [] : DEFAULT_ALERT_RULES), ...(options.rules ?? [])],
       'AlertRule',
     );
     const channels = providersFor<AlertChannel>(
-      [WebhookAlertChannel, ...(options.channels ?? [])],
+      [
+        WebhookAlertChannel,
+        ...(deps.emailRecipients ? [EmailAlertChannel] : []),
+        ...(options.channels ?? []),
+      ],
       'AlertChannel',
     );
     return {
       module: AlertingModule,
+      imports: deps.emailRecipients ? [deps.emailRecipients] : [],
       controllers: [MyAlertsController, AdminAlertsController, WebhooksController],
       providers: [
         { provide: AlertingSettings, useValue: settingsFrom(options) },

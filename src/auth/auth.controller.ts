@@ -45,7 +45,8 @@ import { LoginDto } from './dto/login.dto';
 import { ChangePasswordDto, ForgotPasswordDto, ResetPasswordDto } from './dto/password.dto';
 import { RefreshDto } from './dto/refresh.dto';
 import { RegisterDto } from './dto/register.dto';
-import { MeResponseDto, TokenResponseDto } from './dto/token-response.dto';
+import { CsrfResponseDto, MeResponseDto, TokenResponseDto } from './dto/token-response.dto';
+import { CsrfService } from './browser/csrf.service';
 import { RegisterResponseDto } from './dto/user-view.dto';
 import { LocalAuthGuard } from './guards/local-auth.guard';
 
@@ -70,13 +71,14 @@ const TOKEN_HEADERS = {
 /** Response headers of logout and logout-all. */
 const LOGOUT_HEADERS = {
   'Set-Cookie': {
-    description: 'Clears every auth cookie (same name and attributes, Max-Age=0)',
+    description:
+      'Clears every auth cookie (same name and attributes, Max-Age=0). The device cookie is ' +
+      'kept and no Clear-Site-Data is sent, so the next sign-in is not a new device.',
     schema: {
       type: 'string',
       example: '__Host-tessera_at=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax',
     },
   },
-  'Clear-Site-Data': { schema: { type: 'string', example: '"cookies", "storage"' } },
 };
 
 const CSRF_HEADER = {
@@ -93,6 +95,7 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly config: AppConfig,
+    private readonly csrf: CsrfService,
   ) {
     this.transport = new AuthTransport(config);
   }
@@ -398,11 +401,34 @@ export class AuthController {
 
   @Get('me')
   @ApiBearerAuth('bearer')
-  @ApiOperation({ summary: 'The signed-in user and the current session' })
+  @ApiOperation({
+    summary: 'The signed-in user and the current session',
+    description: 'Authenticated by cookie, it also carries csrfToken (for a reloaded page).',
+  })
   @ApiOkResponse({ type: MeResponseDto })
   @ApiProblemResponses(401)
-  me(@CurrentAuth() auth: AuthContext): ReturnType<AuthService['me']> {
-    return this.auth.me(auth);
+  async me(@CurrentAuth() auth: AuthContext): Promise<MeResponseDto> {
+    const me = await this.auth.me(auth);
+    return auth.transport === 'cookie'
+      ? { ...me, csrfToken: this.csrf.tokenFor(auth.sessionId) }
+      : me;
+  }
+
+  @Get('csrf')
+  @ApiBearerAuth('bearer')
+  @ApiOperation({
+    summary: "The current session's CSRF token (cookie mode)",
+    description:
+      'For a page that reloaded and lost the csrfToken from login: the same token, which stays ' +
+      'valid for the whole session. With a bearer token the answer is {"csrfToken": null}: ' +
+      'header mode needs no CSRF token.',
+  })
+  @ApiOkResponse({ type: CsrfResponseDto })
+  @ApiProblemResponses(401)
+  csrfToken(@CurrentAuth() auth: AuthContext): CsrfResponseDto {
+    return {
+      csrfToken: auth.transport === 'cookie' ? this.csrf.tokenFor(auth.sessionId) : null,
+    };
   }
 
   @Post('password/change')

@@ -5,6 +5,7 @@ import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
+import { Clock } from '../common/clock';
 import type { PasswordPolicy } from '../users/password-policy';
 import { AccessTokenGuard } from './guards/access-token.guard';
 import { AccessTokenService } from './tokens/access-token.service';
@@ -19,10 +20,8 @@ import { LoginProtectionService } from './throttling/login-protection.service';
 import { LoginProtectionRepository } from './throttling/login-protection.repository';
 import { PasswordResetTokenRepository } from './passwords/password-reset-token.repository';
 import { ServerSecretRepository } from './browser/server-secret.repository';
-import {
-  LoggingPasswordResetNotifier,
-  PasswordResetNotifier,
-} from './passwords/password-reset-notifier';
+import { PasswordResetNotifier } from './passwords/password-reset-notifier';
+import { defaultPasswordResetNotifier } from './passwords/email-password-reset-notifier';
 import { PasswordResetTokenEntity } from './passwords/password-reset-token.entity';
 import { RedisThrottlerStorage } from './throttling/redis-throttler.storage';
 import { RolesGuard } from './guards/roles.guard';
@@ -35,7 +34,10 @@ import { WellKnownController } from './tokens/well-known.controller';
 import { ForwardAuthController } from './gateway/forward-auth.controller';
 
 export interface AuthModuleOptions {
-  /** Delivers password reset tokens (email, SMS …). Default: a redacted log line. */
+  /**
+   * Delivers password reset tokens (email, SMS …). Default: email when SMTP_URL is set,
+   * otherwise a redacted log line (and a start-up warning).
+   */
   passwordResetNotifier?: PasswordResetNotifier;
   /** Decides which new passwords are acceptable. Default: NistPasswordPolicy. */
   passwordPolicy?: PasswordPolicy;
@@ -117,7 +119,9 @@ export class AuthModule {
         AuthThrottlerGuard,
         {
           provide: PasswordResetNotifier,
-          useValue: options.passwordResetNotifier ?? new LoggingPasswordResetNotifier(),
+          inject: [AppConfig, Clock],
+          useFactory: (config: AppConfig, clock: Clock) =>
+            options.passwordResetNotifier ?? defaultPasswordResetNotifier(config, clock),
         },
         // Order matters: authentication first, then roles.
         { provide: APP_GUARD, useClass: AccessTokenGuard },

@@ -23,7 +23,7 @@ describe('loadConfig', () => {
     expect(config.session.rememberMeIdleTimeoutMs).toBe(30 * 86_400_000);
     expect(config.session.absoluteTimeoutMs).toBe(30 * 86_400_000);
     expect(config.session.maxPerUser).toBe(10);
-    expect(config.refreshReuseGraceMs).toBe(0);
+    expect(config.refreshReuseGraceMs).toBe(10_000);
     expect(config.login).toEqual({
       maxFailures: 5,
       lockoutMs: 15 * 60_000,
@@ -212,5 +212,45 @@ describe('loadConfig: second factors', () => {
     expect(problemsOf({ ENCRYPTION_KEY_FILE: '/no/such/file' })).toEqual([
       expect.stringContaining('ENCRYPTION_KEY_FILE'),
     ]);
+  });
+});
+
+describe('loadConfig: email and CORS (contract v2)', () => {
+  it('sends no email by default; From and the reset page derive from PUBLIC_URL', () => {
+    const config = loadConfig({ PUBLIC_URL: 'https://auth.example.com' });
+    expect(config.mail).toEqual({
+      smtpUrl: undefined,
+      from: 'Tessera <no-reply@auth.example.com>',
+      passwordResetUrl: 'https://auth.example.com/account/reset',
+    });
+    expect(config.corsMaxAgeSeconds).toBe(600);
+  });
+
+  it('accepts smtp and smtps URLs, a From address and a reset page', () => {
+    const config = loadConfig({
+      SMTP_URL: 'smtps://mailer:s3cret@smtp.example.com:465',
+      MAIL_FROM: 'Example Security <security@example.com>',
+      PASSWORD_RESET_URL: 'https://app.example.com/reset',
+      CORS_MAX_AGE: '2h',
+    });
+    expect(config.mail.smtpUrl).toBe('smtps://mailer:s3cret@smtp.example.com:465');
+    expect(config.mail.from).toBe('Example Security <security@example.com>');
+    expect(config.mail.passwordResetUrl).toBe('https://app.example.com/reset');
+    expect(config.corsMaxAgeSeconds).toBe(7200);
+  });
+
+  it('refuses a bad SMTP_URL without echoing it (it may hold a password)', () => {
+    const problems = problemsOf({ SMTP_URL: 'http://user:hunter2@mail.example.com' });
+    expect(problems).toEqual(['SMTP_URL: is not an smtp:// or smtps:// URL with a host']);
+    expect(problems.join()).not.toContain('hunter2');
+  });
+
+  it('refuses a From with a line break, and a reset URL with a fragment', () => {
+    expect(problemsOf({ MAIL_FROM: 'a@example.com\r\nBcc: x@example.com' })).toHaveLength(1);
+    expect(problemsOf({ MAIL_FROM: 'not an address' })[0]).toMatch(/^MAIL_FROM/);
+    expect(problemsOf({ PASSWORD_RESET_URL: 'https://app.example.com/reset#x' })[0]).toMatch(
+      /^PASSWORD_RESET_URL/,
+    );
+    expect(problemsOf({ CORS_MAX_AGE: '2d' })[0]).toMatch(/^CORS_MAX_AGE/);
   });
 });

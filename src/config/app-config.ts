@@ -72,6 +72,8 @@ export class AppConfig {
   };
   readonly cookieSecure!: boolean;
   readonly corsOrigins!: readonly string[];
+  /** CORS_MAX_AGE: how long a browser may cache a preflight answer (Access-Control-Max-Age). */
+  readonly corsMaxAgeSeconds!: number;
   readonly auditRetentionMs!: number;
   readonly logLevel!: LogLevel;
   /** Express `trust proxy`: false (socket peer only), a hop count, or a list of addresses/subnets. */
@@ -79,6 +81,18 @@ export class AppConfig {
   readonly docsAccess!: DocsAccess;
   readonly bodyLimitBytes!: number;
   readonly passwordResetTtlMs!: number;
+  /** Outgoing email (password reset, security alerts). */
+  readonly mail!: {
+    /** SMTP_URL (smtp:// or smtps://, credentials in the URL). Unset: no email is sent. */
+    readonly smtpUrl?: string;
+    /** MAIL_FROM: the From of every message. */
+    readonly from: string;
+    /**
+     * PASSWORD_RESET_URL: the frontend page that sets a new password; the email links to it
+     * with `#token=…` (a fragment, so the token never reaches a server log).
+     */
+    readonly passwordResetUrl: string;
+  };
   /** WEBHOOK_ALLOW_HTTP / WEBHOOK_ALLOW_PRIVATE_TARGETS: development and test escapes (SSRF guard). */
   readonly webhookTargets!: { readonly allowHttp: boolean; readonly allowPrivateTargets: boolean };
   readonly metricsAccess!: MetricsAccess;
@@ -352,6 +366,56 @@ function parsePublicUrl(reader: EnvReader, port: number): string {
   );
 }
 
+function parseSmtpUrl(reader: EnvReader): string | undefined {
+  const text = reader.raw('SMTP_URL');
+  if (text === undefined) return undefined;
+  try {
+    const url = new URL(text);
+    if ((url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname) return text;
+  } catch {
+    // fall through to the message below
+  }
+  // Never echo the URL back: it may hold the SMTP password.
+  reader.problems.push('SMTP_URL: is not an smtp:// or smtps:// URL with a host');
+  return undefined;
+}
+
+function parseMailFrom(reader: EnvReader, publicUrl: string): string {
+  const fallback = `Tessera <no-reply@${new URL(publicUrl).hostname}>`;
+  const text = reader.raw('MAIL_FROM');
+  if (text === undefined) return fallback;
+  // "addr@host" or "Name <addr@host>"; no line breaks (header injection).
+  const valid = /^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(text);
+  return valid
+    ? text
+    : reader.fail(
+        'MAIL_FROM',
+        text,
+        'an address such as "Tessera <no-reply@example.com>"',
+        fallback,
+      );
+}
+
+function parsePasswordResetUrl(reader: EnvReader, publicUrl: string): string {
+  const fallback = `${publicUrl}/account/reset`;
+  const text = reader.raw('PASSWORD_RESET_URL');
+  if (text === undefined) return fallback;
+  try {
+    const url = new URL(text);
+    if ((url.protocol === 'https:' || url.protocol === 'http:') && !url.hash && !url.username) {
+      return url.href;
+    }
+  } catch {
+    // fall through to the message below
+  }
+  return reader.fail(
+    'PASSWORD_RESET_URL',
+    text,
+    'an http(s) URL without a #fragment (the token is appended as #token=…)',
+    fallback,
+  );
+}
+
 /** WebAuthn only runs in secure contexts: https, or http on localhost during development. */
 function isSecureContextOrigin(url: URL): boolean {
   return (
@@ -464,7 +528,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
         10 * MINUTE,
       ),
     },
-    refreshReuseGraceMs: r.duration('REFRESH_REUSE_GRACE', '0s', 0, 5 * MINUTE),
+    refreshReuseGraceMs: r.duration('REFRESH_REUSE_GRACE', '10s', 0, 5 * MINUTE),
     stepUpMaxAgeMs: r.duration('STEP_UP_MAX_AGE', '10m', 1000, DAY),
     adminRequireMfa: r.bool('ADMIN_REQUIRE_MFA', true),
     login: {
@@ -475,6 +539,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimit: { enabled: r.bool('RATE_LIMIT_ENABLED', true), ...parseRateLimit(r) },
     cookieSecure: r.bool('COOKIE_SECURE', true),
     corsOrigins: parseOrigins(r),
+    // Chromium caps preflight caching at 2 h, Firefox at 24 h: anything longer is ignored.
+    corsMaxAgeSeconds: r.duration('CORS_MAX_AGE', '10m', 0, DAY) / 1000,
     auditRetentionMs: r.duration('AUDIT_RETENTION', '90d', DAY, 3650 * DAY),
     logLevel: r.oneOf<LogLevel>('LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error']),
     trustProxy: parseTrustProxy(r),
@@ -501,6 +567,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     bodyLimitBytes: parseBodyLimit(r),
     passwordResetTtlMs: r.duration('PASSWORD_RESET_TTL', '30m', MINUTE, DAY),
+    mail: {
+      smtpUrl: parseSmtpUrl(r),
+      from: parseMailFrom(r, publicUrl),
+      passwordResetUrl: parsePasswordResetUrl(r, publicUrl),
+    },
     publicUrl,
     webauthn: parseWebAuthn(r, publicUrl),
     mfa: { issuer: r.string('MFA_ISSUER', 'Tessera') },

@@ -5,11 +5,13 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { AppException } from '../common/app.exception';
+import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { ClusterBus, type SessionEndedMessage, type UserEventMessage } from '../events/cluster-bus';
 import type { LifecycleEvent } from '../events/event-catalog';
 import { OutboxRelay } from '../events/outbox-relay.service';
 import { describeError } from '../common/describe-error';
+import { LiveReplayBuffer, type ReplayResult } from './live-replay-buffer';
 
 /** The compact copy of an event that crosses the cluster bus. */
 export type LiveEvent = UserEventMessage;
@@ -52,11 +54,13 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown {
   private readonly byUser = new Map<string, Set<LiveSubscriber>>();
   private readonly bySession = new Map<string, Set<LiveSubscriber>>();
   private total = 0;
+  private readonly replay = new LiveReplayBuffer();
 
   constructor(
     private readonly relay: OutboxRelay,
     private readonly bus: ClusterBus,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
@@ -89,6 +93,16 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown {
         retryAfterSeconds: 5,
       });
     }
+  }
+
+  /** The user's events after Last-Event-ID (see LiveReplayBuffer for how far back). */
+  missedSince(userId: string, lastEventId: string): ReplayResult {
+    return this.replay.after(userId, lastEventId, this.clock.nowMs());
+  }
+
+  /** The id of the user's newest event, the position a new stream starts at. */
+  latestEventId(userId: string): string | undefined {
+    return this.replay.latestId(userId, this.clock.nowMs());
   }
 
   add(subscriber: LiveSubscriber): void {
@@ -133,6 +147,8 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   private onUserEvent(event: LiveEvent): void {
+    // Remembered for reconnects; an event delivered twice (relay retry) is sent once.
+    if (!this.replay.record(event, this.clock.nowMs())) return;
     for (const subscriber of [...(this.byUser.get(event.userId) ?? [])]) {
       subscriber.send(event.type, event, event.id);
       const ended = event.type === 'session.revoked' || event.type === 'session.expired';

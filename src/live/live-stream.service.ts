@@ -23,6 +23,7 @@ export class LiveStreamService {
 
   open(auth: AuthContext, req: Request, res: Response): void {
     this.hub.makeRoom(auth.userId, auth.sessionId);
+    const lastEventId = req.header('last-event-id')?.trim() || undefined;
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');
@@ -49,7 +50,6 @@ export class LiveStreamService {
         res.end();
       },
     };
-    this.hub.add(subscriber);
     req.on('close', () => subscriber.close());
     timers.push(setInterval(() => !closed && res.write(': keep-alive\n\n'), HEARTBEAT_MS));
     const untilExpiry = Math.max(0, auth.tokenExpiresAt.getTime() - this.clock.nowMs());
@@ -57,9 +57,37 @@ export class LiveStreamService {
     for (const timer of timers) timer.unref();
 
     res.write(`retry: ${RETRY_MS}\n\n`);
-    subscriber.send('ready', { sessionId: auth.sessionId });
+    // Replay and subscribe in one synchronous step: no event can fall between them (gap) or be
+    // sent by both (duplicate).
+    this.catchUp(subscriber, lastEventId);
+    this.hub.add(subscriber);
     // The session may have ended between the guard's check and the subscription.
     const ended = this.revocations.statusOf(auth.sessionId);
     if (ended) this.hub.endSessions([auth.sessionId], ended, this.clock.now().toISOString());
+  }
+
+  /**
+   * `ready`, then what a reconnecting client missed. A new stream's `ready` carries the id of the
+   * user's newest event, so even a client that has received nothing yet can resume from there.
+   * A Last-Event-ID beyond the replay bounds gets `stream.reset`: reload the state (GET /sessions).
+   */
+  private catchUp(subscriber: LiveSubscriber, lastEventId: string | undefined): void {
+    const { userId, sessionId } = subscriber;
+    if (lastEventId === undefined) {
+      subscriber.send('ready', { sessionId, resumed: false }, this.hub.latestEventId(userId));
+      return;
+    }
+    const missed = this.hub.missedSince(userId, lastEventId);
+    if (!missed.found) {
+      subscriber.send('ready', { sessionId, resumed: false });
+      subscriber.send(
+        'stream.reset',
+        { reason: 'history_unavailable' },
+        this.hub.latestEventId(userId),
+      );
+      return;
+    }
+    subscriber.send('ready', { sessionId, resumed: true, replayed: missed.events.length });
+    for (const event of missed.events) subscriber.send(event.type, event, event.id);
   }
 }

@@ -1,5 +1,12 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ApiProblemResponses } from '../common/api-problem.decorator';
 import type { Request, Response } from 'express';
 import { type AuthContext, CurrentAuth } from '../common/auth-context';
@@ -18,7 +25,17 @@ export class LiveController {
       "Server-Sent Events: the user's session.*, device.* and alert.raised events on every device",
     description:
       'Starts with a `ready` event. When this session is revoked or expires, the stream receives ' +
-      '`session.revoked` (or `session.expired`) and ends; it also ends when the access token expires.',
+      '`session.revoked` (or `session.expired`) and ends; it also ends when the access token expires. ' +
+      'Every lifecycle event has an `id:` (the event id). A reconnect with `Last-Event-ID` (as ' +
+      'EventSource sends it) first receives, in order, the events after that id that it missed, ' +
+      'then continues live without duplicates. Replay reaches back at most 10 minutes and 100 ' +
+      'events per user; an id beyond that (or from before a restart) gets `stream.reset`, ' +
+      'meaning: reload the state (GET /sessions, GET /devices).',
+  })
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description: 'The id of the last event received, to resume after a reconnect',
   })
   @ApiOkResponse({
     description:

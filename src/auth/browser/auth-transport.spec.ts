@@ -91,11 +91,13 @@ describe('AuthTransport', () => {
     expect(without.cookies.has('__Host-tessera_did')).toBe(false);
   });
 
-  it('clear: expires both token cookies and asks the browser to clear site data', () => {
+  it('clear: expires both token cookies, keeps the device cookie, no Clear-Site-Data', () => {
     const res = new FakeResponse();
     sut.clear(res.asResponse());
     expect(res.cookies.get('__Host-tessera_at')?.options.maxAge).toBe(0);
     expect(res.cookies.get('__Host-tessera_rt')?.options.maxAge).toBe(0);
-    expect(res.headers.get('Clear-Site-Data')).toBe('"cookies", "storage"');
+    expect(res.cookies.has('__Host-tessera_did')).toBe(false);
+    expect(res.headers.has('Clear-Site-Data')).toBe(false);
+    expect(res.headers.get('Cache-Control')).toBe('no-store');
   });
 });

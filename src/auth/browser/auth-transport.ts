@@ -38,10 +38,13 @@ export class AuthTransport {
     return { csrfToken: tokens.csrfToken, ...common };
   }
 
-  /** Logout: drop every auth cookie and ask the browser to clear site data. */
+  /**
+   * Logout: drop the token cookies (same names and attributes, Max-Age=0). No Clear-Site-Data:
+   * it would also wipe the frontend's own storage and the device cookie, so the next sign-in
+   * would look like a new device (contract v2). The device cookie is kept on purpose.
+   */
   clear(res: Response): void {
     this.cookies.clearTokens(res);
-    res.setHeader('Clear-Site-Data', '"cookies", "storage"');
     res.setHeader('Cache-Control', 'no-store');
   }
 }

@@ -59,4 +59,25 @@ export class MeResponseDto {
 
   @ApiProperty({ type: SessionViewDto, description: 'The session making this request' })
   session!: SessionViewDto;
+
+  @ApiPropertyOptional({
+    description:
+      'Only when authenticated by cookie: the same csrfToken login returned, so a reloaded ' +
+      'page can send `X-CSRF-Token` again',
+    example: 'b3JpZ2luYWwtY3NyZi10b2tlbg',
+  })
+  csrfToken?: string;
+}
+
+/** GET /auth/csrf. */
+export class CsrfResponseDto {
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      "Cookie mode: the session's CSRF token (the one login returned; stable for the " +
+      'session). Bearer (header mode): null, since bearer requests need no CSRF token.',
+    example: 'b3JpZ2luYWwtY3NyZi10b2tlbg',
+  })
+  csrfToken!: string | null;
 }
