@@ -213,3 +213,58 @@ export async function countSessions(url: string): Promise<number> {
     return Number(result.rows[0].n);
   });
 }
+
+/** Mirrors SessionsRepository.listLiveForUser (the GET /sessions query), for EXPLAIN. */
+const LIST_SQL = (select: string): string =>
+  `SELECT ${select} FROM sessions s LEFT JOIN devices d ON d.id = s.device_id
+    WHERE s.user_id = $1 AND s.status = 'active' AND s.expires_at > $2 AND s.idle_expires_at > $2
+    ORDER BY s.last_active_at DESC, s.id LIMIT 200`;
+
+interface PlanNode {
+  'Node Type': string;
+  'Index Name'?: string;
+  'Relation Name'?: string;
+  Plans?: PlanNode[];
+}
+
+function scans(node: PlanNode): string[] {
+  const own =
+    node['Node Type'].includes('Scan') && node['Relation Name']
+      ? [
+          `${node['Node Type']} on ${node['Relation Name']}${node['Index Name'] ? ` (${node['Index Name']})` : ''}`,
+        ]
+      : [];
+  return [...own, ...(node.Plans ?? []).flatMap(scans)];
+}
+
+export interface PlanFigures {
+  /** Median server-side execution time, ms. */
+  executionMs: number;
+  scans: string[];
+}
+
+/**
+ * The list query's plan and median execution time (EXPLAIN ANALYZE, server side): a scale
+ * figure that the machine's CPU noise barely moves, beside the HTTP figures that it does.
+ */
+export async function listQueryPlan(
+  url: string,
+  select: string,
+  userId: string,
+  runs = 15,
+): Promise<PlanFigures> {
+  return withClient(url, async (client) => {
+    const times: number[] = [];
+    let found: string[] = [];
+    for (let i = 0; i < runs; i += 1) {
+      const result = await client.query<{
+        'QUERY PLAN': Array<{ Plan: PlanNode; 'Execution Time': number }>;
+      }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${LIST_SQL(select)}`, [userId, new Date()]);
+      const [explained] = result.rows[0]['QUERY PLAN'];
+      times.push(explained['Execution Time']);
+      found = scans(explained.Plan);
+    }
+    times.sort((a, b) => a - b);
+    return { executionMs: times[Math.floor(times.length / 2)], scans: found };
+  });
+}

@@ -30,7 +30,8 @@ import {
   mergeLoads,
   runLoad,
 } from './load';
-import { countSessions, type SeededDatabase, seededDatabase } from './seed';
+import { SESSION_ROW_SELECT } from '../src/sessions/session-views';
+import { countSessions, listQueryPlan, type SeededDatabase, seededDatabase } from './seed';
 import {
   mb,
   pinSelfToLoadCore,
@@ -80,6 +81,7 @@ function parseArgs(argv: readonly string[]): Args {
 
 /** The load-generating accounts on one server, with real sessions made by real logins. */
 interface Actors {
+  listUserId: string;
   /** One user's LIST_SESSIONS access tokens (one per session). */
   listTokens: string[];
   /** One refresh-token chain per connection (two users, CONNECTIONS / 2 sessions each). */
@@ -106,8 +108,12 @@ async function prepareActors(server: ServerProcess, withLogin: boolean): Promise
     const lister = `list.${tag}@bench.example.com`;
     await register(http, lister);
     const listTokens: string[] = [];
-    for (let i = 0; i < LIST_SESSIONS; i += 1)
-      listTokens.push((await login(http, lister)).accessToken);
+    let listUserId = '';
+    for (let i = 0; i < LIST_SESSIONS; i += 1) {
+      const signedIn = await login(http, lister);
+      listTokens.push(signedIn.accessToken);
+      listUserId = signedIn.user.id;
+    }
     const refreshChains: string[] = [];
     for (const owner of ['a', 'b']) {
       const email = `refresh.${owner}.${tag}@bench.example.com`;
@@ -126,7 +132,7 @@ async function prepareActors(server: ServerProcess, withLogin: boolean): Promise
     });
     if (listed.items.length !== LIST_SESSIONS)
       throw new Error(`${server.label}: the list user has ${listed.items.length} sessions`);
-    return { listTokens, refreshChains, loginEmails };
+    return { listUserId, listTokens, refreshChains, loginEmails };
   } finally {
     http.close();
   }
@@ -578,6 +584,16 @@ export async function main(argv: readonly string[]): Promise<Record<string, stri
     const bareRate = okRate(must('bare'));
     const missing = verifyAvailable ? 'n/a' : verifyStatus;
     const bigPeak = big.peakRssBytes();
+    const smallPlan = await listQueryPlan(smallDb.url, SESSION_ROW_SELECT, actors.small.listUserId);
+    const bigPlan = await listQueryPlan(bigDb.url, SESSION_ROW_SELECT, actors.big.listUserId);
+    const planLine = (label: string, plan: typeof smallPlan): string =>
+      `${label}: ${fmt(plan.executionMs)} (${plan.scans.join(', ')})`;
+    details.push(
+      'GET /sessions query, EXPLAIN ANALYZE median execution time in PostgreSQL:',
+      planLine('  1k sessions', smallPlan),
+      planLine('  1M sessions', bigPlan),
+    );
+    console.log(details.slice(-3).join('\n'));
     const rows: Row[] = [
       ratioRow('GET /auth/verify vs GET /health/live', rps('verify.1k'), live, 0.8, missing),
       ratioRow('GET /auth/verify vs bare Nest route', rps('verify.1k'), bareRate, 0.8, missing),
@@ -597,6 +613,14 @@ export async function main(argv: readonly string[]): Promise<Record<string, stri
       ...scaleRows('GET /auth/verify', at('verify.1m'), at('verify.1k'), missing),
       ...scaleRows('POST /auth/refresh', at('refresh.1m'), at('refresh.1k'), missing),
       ...scaleRows('GET /sessions', at('list.1m'), at('list.1k'), missing),
+      {
+        target: 'GET /sessions query in PostgreSQL at 1M vs 1k (EXPLAIN ANALYZE)',
+        figure: fmt(bigPlan.executionMs),
+        ceiling: fmt(smallPlan.executionMs),
+        ratio: `${(bigPlan.executionMs / smallPlan.executionMs).toFixed(2)}×`,
+        goal: 'index scan, no seq scan on sessions',
+        verdict: verdict(!bigPlan.scans.some((scan) => scan.startsWith('Seq Scan on sessions'))),
+      },
       {
         target: 'server RSS with 1M sessions (peak over the run)',
         figure: mb(bigPeak),
