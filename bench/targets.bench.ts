@@ -17,7 +17,9 @@
  */
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { format, resolveConfig } from 'prettier';
 import { generatePrivateKeyPem } from '../src/auth/tokens/signing-keys';
 import { ARGON2_PARAMS } from '../src/users/password-hasher.service';
 import {
@@ -456,11 +458,11 @@ function markdownTable(rows: readonly Row[]): string {
   return lines.join('\n');
 }
 
-function writeDocs(
+async function writeDocs(
   rows: readonly Row[],
   notes: readonly string[],
   details: readonly string[],
-): void {
+): Promise<void> {
   const text = `# Benchmarks: issue 12's targets
 
 Written by \`npm run bench -- --write-docs\` (bench/targets.bench.ts) on ${new Date().toISOString()}.
@@ -489,12 +491,16 @@ Per-scenario figures (all rounds merged):
 ${details.join('\n')}
 \`\`\`
 `;
-  writeFileSync(join(PROJECT_ROOT, 'docs', 'benchmarks.md'), text);
+  // Formatted as the repository's prettier check expects (aligned tables).
+  const file = join(PROJECT_ROOT, 'docs', 'benchmarks.md');
+  const config = (await resolveConfig(file)) ?? {};
+  writeFileSync(file, await format(text, { ...config, filepath: file }));
 }
 
 export async function main(argv: readonly string[]): Promise<Record<string, string>> {
   const args = parseArgs(argv);
   const pinned = pinSelfToLoadCore();
+  const loadAtStart = loadavg()[0];
   console.log(`targets benchmark (issue 12)\n${machineNote()}`);
   console.log(
     pinned
@@ -643,6 +649,14 @@ export async function main(argv: readonly string[]): Promise<Record<string, stri
       `Latency targets are measured closed-loop at ${CONNECTIONS} connections against one server core, so p99 includes queueing behind the other ${CONNECTIONS - 1} requests.`,
       `Refresh: each connection rotates its own session's chain (${CONNECTIONS} sessions of 2 users), a fixed number of rotations per connection per round (about ${SECONDS} s at the warm-up's rate, at most ${REFRESHES_PER_CONNECTION_MAX}); any non-200 counts as an error.`,
     );
+    const loadAtEnd = loadavg()[0];
+    if (Math.max(loadAtStart, loadAtEnd) > cpus().length) {
+      notes.push(
+        `The machine was overloaded (1-min load average ${loadAtStart.toFixed(1)} at the start, ` +
+          `${loadAtEnd.toFixed(1)} at the end, on ${cpus().length} cores): the pinned cores were shared with ` +
+          'other work, so even the ratios are noisy and the absolute latencies say little about the code.',
+      );
+    }
     if (!verifyAvailable) notes.push(`GET /auth/verify: ${verifyStatus} on this build.`);
 
     console.log(`\ntargets (${args.rounds} interleaved rounds):`);
@@ -652,7 +666,7 @@ export async function main(argv: readonly string[]): Promise<Record<string, stri
       figures[row.target] =
         `${row.figure}${row.ratio ? ` = ${row.ratio}` : ''} vs ${row.ceiling}: ${row.verdict} (${row.goal})`;
     if (args.writeDocs) {
-      writeDocs(rows, notes, details);
+      await writeDocs(rows, notes, details);
       console.log('wrote docs/benchmarks.md');
     }
   } finally {
