@@ -8,6 +8,7 @@ import { ensureKeyDirectory, keyDirectory } from './auth/tokens/signing-keys';
 import type { AlertingModuleOptions } from './alerting/alerting.module';
 import type { AuthModuleOptions } from './auth/auth.module';
 import type { SessionsModuleOptions } from './sessions/sessions.module';
+import { accessLogMiddleware } from './common/access-log';
 import { Clock, SystemClock } from './common/clock';
 import { InFlightRequests } from './common/in-flight-requests';
 import { JsonLogger } from './common/json-logger';
@@ -89,7 +90,7 @@ export async function createApp(
     );
     const inFlight = new InFlightRequests();
     app.use(inFlight.middleware);
-    configureHttp(app, config);
+    configureHttp(app, config, logger);
     await app.init();
     return {
       app,
@@ -115,10 +116,11 @@ function refuseProtoKeys(key: string, value: unknown): unknown {
   return value;
 }
 
-function configureHttp(app: NestExpressApplication, config: AppConfig): void {
+function configureHttp(app: NestExpressApplication, config: AppConfig, logger: JsonLogger): void {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(requestContextMiddleware);
+  app.use(accessLogMiddleware(logger.pino, config.accessLogSkipPaths));
   app.use(metricsMiddleware(app.get(MetricsService)));
   app.use(securityHeaders());
   // Weak ETags let a cache revalidate (and a client fingerprint) personal responses.
