@@ -48,6 +48,10 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/tessera_lifecycle_events_total\{type="session.revoked"\} 1/);
     expect(text).toMatch(/tessera_revocation_view_entries 1/);
     expect(text).toMatch(/tessera_outbox_pending_events 0/);
+    expect(text).toMatch(/^tessera_active_sessions \d+$/m);
+    // prom-client's default Node process metrics, from this app's own registry.
+    expect(text).toMatch(/^# TYPE process_cpu_user_seconds_total counter$/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
     // The exposition format leaves label order free (prom-client writes `le` first).
     expect(
       sample(text, 'tessera_http_request_duration_seconds_bucket', {

@@ -16,9 +16,8 @@ export function pathOf(req: IncomingMessage): string {
 
 /** The matched route pattern (ids stay out), as the metrics label it. */
 function routeOf(req: IncomingMessage): string {
-  const { route, baseUrl } = req as Partial<Request>;
-  const routePath = (route as { path?: string } | undefined)?.path;
-  return routePath ? `${baseUrl ?? ''}${routePath}` : 'unmatched';
+  const { route, baseUrl } = req as { route?: { path?: string }; baseUrl?: string };
+  return route?.path ? `${baseUrl ?? ''}${route.path}` : 'unmatched';
 }
 
 export interface AccessLine {
