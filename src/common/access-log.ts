@@ -58,7 +58,6 @@ export function accessLogMiddleware(logger: Logger, skipPaths: readonly string[]
   const handler = pinoHttp({
     logger,
     genReqId: (_req, res) => String(res.getHeader('X-Request-Id') ?? ''),
-    autoLogging: { ignore: (req) => skip.has(pathOf(req)) },
     // The response logger is the plain one: the line below is the whole record.
     quietResLogger: true,
     wrapSerializers: false,
@@ -72,5 +71,10 @@ export function accessLogMiddleware(logger: Logger, skipPaths: readonly string[]
     customErrorObject: (req, res, _error, val: { responseTime: number }) =>
       accessLine(req, res, val.responseTime),
   });
-  return (req: Request, res: Response, next) => handler(req, res, next);
+  // Skipped paths bypass pino-http entirely: it builds a child logger per request even for the
+  // requests it is told to ignore.
+  return (req: Request, res: Response, next) => {
+    if (skip.has(pathOf(req))) next();
+    else handler(req, res, next);
+  };
 }
