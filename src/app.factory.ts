@@ -8,6 +8,7 @@ import { ensureKeyDirectory, keyDirectory } from './auth/tokens/signing-keys';
 import type { AlertingModuleOptions } from './alerting/alerting.module';
 import type { AuthModuleOptions } from './auth/auth.module';
 import type { SessionsModuleOptions } from './sessions/sessions.module';
+import { accessLogMiddleware } from './common/access-log';
 import { Clock, SystemClock } from './common/clock';
 import { InFlightRequests } from './common/in-flight-requests';
 import { JsonLogger } from './common/json-logger';
@@ -89,7 +90,7 @@ export async function createApp(
     );
     const inFlight = new InFlightRequests();
     app.use(inFlight.middleware);
-    configureHttp(app, config);
+    configureHttp(app, config, logger);
     await app.init();
     return {
       app,
@@ -132,10 +133,11 @@ function enableCors(app: NestExpressApplication, config: AppConfig): void {
   });
 }
 
-function configureHttp(app: NestExpressApplication, config: AppConfig): void {
+function configureHttp(app: NestExpressApplication, config: AppConfig, logger: JsonLogger): void {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(requestContextMiddleware);
+  app.use(accessLogMiddleware(logger.pino, config.accessLogSkipPaths));
   // Before the body parsers and the input guard: their 400 and 413 answers must carry the CORS
   // headers too, or a browser hides the problem from the frontend (contract v2).
   enableCors(app, config);

@@ -1,6 +1,18 @@
 import { bearer, signedInUser } from './support/auth-client';
 import { createTestApp, type TestApp } from './support/test-app';
 
+/** The value of the series `name` with exactly these labels, in any order; undefined if absent. */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  const wanted = JSON.stringify(Object.entries(labels).sort());
+  for (const line of text.split('\n')) {
+    const match = /^([\w:]+)\{([^}]*)\} (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const pairs = [...match[2].matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]);
+    if (JSON.stringify(pairs.sort()) === wanted) return Number(match[3]);
+  }
+  return undefined;
+}
+
 describe('GET /metrics', () => {
   let t: TestApp;
 
@@ -36,9 +48,18 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/tessera_lifecycle_events_total\{type="session.revoked"\} 1/);
     expect(text).toMatch(/tessera_revocation_view_entries 1/);
     expect(text).toMatch(/tessera_outbox_pending_events 0/);
-    expect(text).toMatch(
-      /tessera_http_request_duration_seconds_bucket\{method="GET",route="\/auth\/me",le="\+Inf"\} 2/,
-    );
+    expect(text).toMatch(/^tessera_active_sessions \d+$/m);
+    // prom-client's default Node process metrics, from this app's own registry.
+    expect(text).toMatch(/^# TYPE process_cpu_user_seconds_total counter$/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+    // The exposition format leaves label order free (prom-client writes `le` first).
+    expect(
+      sample(text, 'tessera_http_request_duration_seconds_bucket', {
+        method: 'GET',
+        route: '/auth/me',
+        le: '+Inf',
+      }),
+    ).toBe(2);
     expect(text).not.toContain(user.email);
     expect(text).not.toContain(user.session.id);
   });

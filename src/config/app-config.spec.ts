@@ -122,6 +122,22 @@ describe('loadConfig', () => {
     expect(problemsOf({ RATE_LIMIT_AUTH: 'lots' })).toHaveLength(1);
   });
 
+  it('parses the paths that write no access line', () => {
+    expect(loadConfig({}).accessLogSkipPaths).toEqual([
+      '/health/live',
+      '/health/ready',
+      '/metrics',
+    ]);
+    expect(loadConfig({ ACCESS_LOG_SKIP: 'none' }).accessLogSkipPaths).toEqual([]);
+    expect(loadConfig({ ACCESS_LOG_SKIP: '/metrics, /x' }).accessLogSkipPaths).toEqual([
+      '/metrics',
+      '/x',
+    ]);
+    expect(problemsOf({ ACCESS_LOG_SKIP: 'metrics' })).toEqual([
+      expect.stringContaining('ACCESS_LOG_SKIP'),
+    ]);
+  });
+
   it('parses the failed-login account ceiling and the global auth budget', () => {
     expect(loadConfig({}).login.accountMaxFailures).toBe(100);
     expect(loadConfig({ LOGIN_ACCOUNT_MAX_FAILURES: '250' }).login.accountMaxFailures).toBe(250);

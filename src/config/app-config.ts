@@ -76,6 +76,8 @@ export class AppConfig {
   readonly corsMaxAgeSeconds!: number;
   readonly auditRetentionMs!: number;
   readonly logLevel!: LogLevel;
+  /** ACCESS_LOG_SKIP: paths that write no access line (probes, scrapes); `none` logs them all. */
+  readonly accessLogSkipPaths!: readonly string[];
   /** Express `trust proxy`: false (socket peer only), a hop count, or a list of addresses/subnets. */
   readonly trustProxy!: false | number | string;
   readonly docsAccess!: DocsAccess;
@@ -318,6 +320,20 @@ function parseDatabaseUrl(reader: EnvReader): string | undefined {
   return undefined;
 }
 
+const DEFAULT_ACCESS_LOG_SKIP = '/health/live,/health/ready,/metrics';
+
+function parseAccessLogSkip(reader: EnvReader): string[] {
+  const text = reader.string('ACCESS_LOG_SKIP', DEFAULT_ACCESS_LOG_SKIP);
+  if (text === 'none') return [];
+  const paths = text.split(',').map((path) => path.trim());
+  for (const path of paths) {
+    if (!/^\/\S*$/.test(path)) {
+      reader.fail('ACCESS_LOG_SKIP', path, 'comma-separated paths such as /health/live', []);
+    }
+  }
+  return paths;
+}
+
 function parseOrigins(reader: EnvReader): string[] {
   const text = reader.raw('CORS_ORIGINS');
   if (text === undefined || text === 'none') return [];
@@ -543,6 +559,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     corsMaxAgeSeconds: r.duration('CORS_MAX_AGE', '10m', 0, DAY) / 1000,
     auditRetentionMs: r.duration('AUDIT_RETENTION', '90d', DAY, 3650 * DAY),
     logLevel: r.oneOf<LogLevel>('LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error']),
+    accessLogSkipPaths: parseAccessLogSkip(r),
     trustProxy: parseTrustProxy(r),
     docsAccess: r.oneOf<DocsAccess>('DOCS_ACCESS', production ? 'admin' : 'public', [
       'public',

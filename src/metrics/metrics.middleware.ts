@@ -7,13 +7,12 @@ import type { MetricsService } from './metrics.service';
  */
 export function metricsMiddleware(metrics: MetricsService) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const started = process.hrtime.bigint();
+    const stopTimer = metrics.httpDuration.startTimer();
     res.once('finish', () => {
       const routePath = (req.route as { path?: string } | undefined)?.path;
       const route = routePath ? `${req.baseUrl}${routePath}` : 'unmatched';
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
-      metrics.httpDuration.observe({ method: req.method, route }, seconds);
+      stopTimer({ method: req.method, route });
     });
     next();
   };
