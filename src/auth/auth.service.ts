@@ -537,13 +537,11 @@ export class AuthService {
     );
   }
 
+  /** One statement: the session, its device and the user, joined. */
   async me(auth: AuthContext): Promise<{ user: UserView; session: SessionView }> {
-    const user = await this.users.findById(auth.userId);
-    if (!user) throw new AppException('unauthenticated');
-    return {
-      user: UsersService.toView(user),
-      session: await this.sessions.getView(auth.sessionId, auth.sessionId),
-    };
+    const current = await this.sessions.currentWithUser(auth.sessionId, auth.userId);
+    if (!current) throw new AppException('unauthenticated');
+    return { user: UsersService.toView(current.user), session: current.session };
   }
 
   /**

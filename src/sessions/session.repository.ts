@@ -7,6 +7,7 @@ import type { ExpiryReason, RevocationReason } from '../events/event-catalog';
 import type { Tx } from '../events/transaction-runner.service';
 import { SessionEntity, type SessionStatus } from './session.entity';
 import { SESSION_ROW_SELECT, type SessionRow } from './session-views';
+import { USER_VIEW_SELECT, type UserViewColumns } from '../users/user-view-columns';
 
 /** What expiry decisions need of a session row. */
 export interface DeadlineRow {
@@ -266,6 +267,23 @@ export class SessionRepository {
     const rows: SessionRow[] = await this.dataSource.query(
       `SELECT ${SESSION_ROW_SELECT} FROM sessions s LEFT JOIN devices d ON d.id = s.device_id WHERE s.id = $1`,
       [sessionId],
+    );
+    return rows[0];
+  }
+
+  /**
+   * The caller's session with its device and its user, in one statement (GET /auth/me): the
+   * users row is joined read-only, as devices is, so the route costs one round trip.
+   */
+  async findRowWithUser(
+    sessionId: string,
+    userId: string,
+  ): Promise<(SessionRow & UserViewColumns) | undefined> {
+    const rows: Array<SessionRow & UserViewColumns> = await this.dataSource.query(
+      `SELECT ${SESSION_ROW_SELECT}, ${USER_VIEW_SELECT}
+         FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN devices d ON d.id = s.device_id
+        WHERE s.id = $1 AND s.user_id = $2`,
+      [sessionId, userId],
     );
     return rows[0];
   }

@@ -15,6 +15,8 @@ import { type SessionView, toSessionView } from './session-views';
 import { sessionNotFound } from './sessions.exception';
 import { SessionEndings } from './session-endings.service';
 import { SessionExpiryService } from './session-expiry.service';
+import { userFromColumns } from '../users/user-view-columns';
+import type { UserViewSource } from '../users/users.service';
 
 export interface NewSession {
   userId: string;
@@ -185,6 +187,22 @@ export class SessionsService {
     const row = await this.sessions.findRow(sessionId);
     if (!row) throw sessionNotFound();
     return this.withPendingActivity(toSessionView(row, currentSessionId));
+  }
+
+  /**
+   * The caller's session and user for GET /auth/me, from one statement. Undefined when either
+   * is gone.
+   */
+  async currentWithUser(
+    sessionId: string,
+    userId: string,
+  ): Promise<{ session: SessionView; user: UserViewSource } | undefined> {
+    const row = await this.sessions.findRowWithUser(sessionId, userId);
+    if (!row) return undefined;
+    return {
+      session: this.withPendingActivity(toSessionView(row, sessionId)),
+      user: userFromColumns(row),
+    };
   }
 
   /** Revokes one of the caller's sessions; another user's session id is a 404. */
