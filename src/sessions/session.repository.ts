@@ -101,6 +101,38 @@ export class SessionRepository {
     await tx.manager.insert(SessionEntity, session);
   }
 
+  /**
+   * A new session and its first refresh token (generation 0) in one statement. The session's id
+   * is set by the caller. refresh_tokens belongs to this module too (refresh-token.repository.ts
+   * has its other statements); the two inserts are one round trip at login.
+   */
+  async insertWithFirstToken(tx: Tx, session: SessionEntity, tokenHash: string): Promise<void> {
+    await tx.manager.query(
+      `WITH s AS (
+         INSERT INTO sessions (id, user_id, device_id, status, remember_me, created_at, last_active_at,
+                               idle_timeout_seconds, idle_expires_at, expires_at, ip, user_agent,
+                               refresh_generation, auth_time, amr)
+              VALUES ($1, $2, $3, 'active', $4, $5, $5, $6, $7, $8, $9, $10, 0, $5, $11::text[])
+           RETURNING id)
+       INSERT INTO refresh_tokens (session_id, token_hash, generation, status, created_at)
+            SELECT id, $12, 0, 'active', $5 FROM s`,
+      [
+        session.id,
+        session.userId,
+        session.deviceId,
+        session.rememberMe,
+        session.createdAt,
+        session.idleTimeoutSeconds,
+        session.idleExpiresAt,
+        session.expiresAt,
+        session.ip,
+        session.userAgent,
+        session.amr,
+        tokenHash,
+      ],
+    );
+  }
+
   /** A user's active rows, least recently active first (the eviction order). */
   activeDeadlinesForUser(tx: Tx, userId: string): Promise<DeadlineRow[]> {
     return tx.manager.query<DeadlineRow[]>(
