@@ -203,7 +203,12 @@ export class AuthService {
 
   /** Tokens for a committed session. */
   private finish(started: StartedSession): SessionTokens {
-    const tokens = this.tokensFor(started.session, started.refreshToken, started.user, started.view);
+    const tokens = this.tokensFor(
+      started.session,
+      started.refreshToken,
+      started.user,
+      started.view,
+    );
     return { ...tokens, deviceCookie: started.deviceCookie };
   }
 

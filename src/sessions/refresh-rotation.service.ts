@@ -65,7 +65,7 @@ function sessionOf(row: RotationRow): SessionEntity {
     endedBy: row.endedBy,
     authTime: new Date(row.authTime),
     amr: row.amr,
-  } as SessionEntity;
+  };
 }
 
 function deviceOf(row: RotationRow): Parameters<typeof newSessionView>[1] {
