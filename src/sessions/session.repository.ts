@@ -142,7 +142,10 @@ export class SessionRepository {
     );
   }
 
-  /** Revokes the active sessions matching the filter; returns the rows it ended. */
+  /**
+   * Revokes the active sessions matching the filter and kills their refresh tokens; returns the
+   * rows it ended.
+   */
   revoke(
     tx: Tx,
     filter: RevokeFilter,
@@ -160,10 +163,17 @@ export class SessionRepository {
     if (filter.deviceId) add('device_id = ?', filter.deviceId);
     if (filter.exceptSessionId) add('id <> ?', filter.exceptSessionId);
     if (params.length === 3) throw new Error('revoke needs a filter');
+    // The sessions' refresh tokens die in the same statement (sessions locked first, then
+    // their tokens: the lock order every path keeps), including a sealed grace successor.
     return queryReturning<EndedRow>(
       tx.manager,
-      `UPDATE sessions SET status = 'revoked', ended_at = $1, end_reason = $2, ended_by = $3
-        WHERE ${where.join(' AND ')} RETURNING id, user_id, device_id`,
+      `WITH ended AS (
+         UPDATE sessions SET status = 'revoked', ended_at = $1, end_reason = $2, ended_by = $3
+          WHERE ${where.join(' AND ')} RETURNING id, user_id, device_id),
+       tokens AS (
+         UPDATE refresh_tokens t SET status = 'revoked', successor_sealed = NULL
+           FROM ended WHERE t.session_id = ended.id AND t.status <> 'revoked')
+       SELECT id, user_id, device_id FROM ended`,
       params,
     );
   }

@@ -159,7 +159,7 @@ export class SessionsService {
         { reason, ...(context.actorId ? { actorId: context.actorId } : {}) },
       );
     }
-    await this.endings.settle(tx, ids, 'revoked');
+    await this.endings.settle(tx, ids, 'revoked', { tokensRevoked: true });
     return ids;
   }
 
