@@ -141,7 +141,8 @@ describe('hot paths: statements per request', () => {
       device: { name: expect.any(String) as string, trusted: false },
     });
     const work = (queries: string[]): string[] => queries.filter((s) => !isTransactionControl(s));
-    // Before: 18 statements (+6 BEGIN/COMMIT). Now: account, device-known and counters (read
+    // Before: 16 statements (17 from a new device) + 4 BEGIN/COMMIT and the view read back.
+    // Now: account, device-known and counters (read
     // together), 3 second-factor reads (mfa module), then in the transaction the user lock,
     // the device upsert, the active sessions, session + refresh token, 2 outbox rows.
     expect(work(again.queries)).toHaveLength(12);
