@@ -18,7 +18,12 @@ import type { SessionEntity } from '../sessions/session.entity';
 import type { SessionView } from '../sessions/session-views';
 import { SessionsService } from '../sessions/sessions.service';
 import type { UserEntity } from '../users/user.entity';
-import { normalizeEmail, UsersService, type UserView } from '../users/users.service';
+import {
+  normalizeEmail,
+  UsersService,
+  type UserView,
+  type UserViewSource,
+} from '../users/users.service';
 import { AccessTokenService } from './tokens/access-token.service';
 import { CsrfService } from './browser/csrf.service';
 import type { ChangePasswordDto, ResetPasswordDto } from './dto/password.dto';
@@ -76,6 +81,7 @@ export type ReauthProof = { password: string } | { method: CodeMethod; code: str
 interface StartedSession {
   session: SessionEntity;
   refreshToken: string;
+  view: SessionView;
   user: UserEntity;
   deviceCookie?: string;
 }
@@ -133,16 +139,19 @@ export class AuthService {
     clientDeviceId?: string,
   ): Promise<UserEntity> {
     const emailNormalized = normalizeEmail(email);
-    const user = await this.users.findByEmail(email);
-    const known = clientDeviceId
-      ? await this.devices.isKnownDevice(user?.id, clientDeviceId)
-      : false;
+    // Three independent reads at once (none needs another's answer): the account, whether the
+    // client's device is known to it, and every counter the attempt may be judged by.
+    const [user, known, counters] = await Promise.all([
+      this.users.findByEmail(email),
+      clientDeviceId ? this.devices.isKnownDeviceOfEmail(emailNormalized, clientDeviceId) : false,
+      this.protection.snapshot(this.protection.keyFor(emailNormalized, meta.ip, clientDeviceId)),
+    ]);
     const key = this.protection.keyFor(
       emailNormalized,
       meta.ip,
       known ? clientDeviceId : undefined,
     );
-    await this.protection.assertAllowed(key);
+    this.protection.assertAllowedBy(key, counters);
     const ok = user
       ? await this.users.verifyPassword(user, password)
       : await this.users.verifyDummy(password);
@@ -152,7 +161,7 @@ export class AuthService {
       throw new AppException('account_locked', 'The account is locked; contact an administrator');
     }
     if (!user || !ok) throw invalidCredentials();
-    await this.protection.recordSuccess(key);
+    await this.protection.recordSuccess(key, counters);
     await this.users.rehashIfNeeded(user, password);
     return user;
   }
@@ -192,9 +201,14 @@ export class AuthService {
     );
   }
 
-  /** Tokens for a committed session (reads outside the transaction: one connection embedded). */
-  private async finish(started: StartedSession): Promise<SessionTokens> {
-    const tokens = await this.tokensFor(started.session, started.refreshToken, started.user);
+  /** Tokens for a committed session. */
+  private finish(started: StartedSession): SessionTokens {
+    const tokens = this.tokensFor(
+      started.session,
+      started.refreshToken,
+      started.user,
+      started.view,
+    );
     return { ...tokens, deviceCookie: started.deviceCookie };
   }
 
@@ -333,7 +347,7 @@ export class AuthService {
     const started = await this.transactions.run((tx) =>
       this.startSession(tx, verified.userId, input.login, amr, meta),
     );
-    const tokens = await this.finish(started);
+    const tokens = this.finish(started);
     return { signedIn: { tokens, cookieMode: input.login.transport === 'cookie' } };
   }
 
@@ -466,7 +480,7 @@ export class AuthService {
     await this.protection.recordSuccess(
       this.protection.keyFor(started.user.emailNormalized, meta.ip),
     );
-    return { tokens: await this.finish(started), cookieMode };
+    return { tokens: this.finish(started), cookieMode };
   }
 
   /** Rotates the refresh token. Cookie mode passes the presented X-CSRF-Token to be checked. */
@@ -479,18 +493,14 @@ export class AuthService {
       cookieCsrfToken === undefined
         ? undefined
         : (sessionId: string) => this.csrf.verify(sessionId, cookieCsrfToken ?? undefined);
+    // The rotation reads the user with the session (a locked user's token is refused there).
     const rotated = await this.rotation.rotate({ refreshToken, ...context, csrfCheck });
-    const user = await this.users.findById(rotated.session.userId);
-    // A locked user's session refreshes no more: 401 like any dead refresh token (the client
-    // goes back to login, which explains with 423). Locking also revokes the sessions; this
-    // covers a refresh racing the lock.
-    if (!user || user.locked) throw new AppException('refresh_token_invalid');
-    return this.tokensFor(rotated.session, rotated.refreshToken, user);
+    return this.tokensFor(rotated.session, rotated.refreshToken, rotated.user, rotated.view);
   }
 
   private issueAccess(
     session: SessionEntity,
-    user: UserEntity,
+    user: Pick<UserEntity, 'id' | 'roles'>,
   ): ReturnType<AccessTokenService['issue']> {
     return this.tokens.issue({
       userId: user.id,
@@ -502,11 +512,12 @@ export class AuthService {
     });
   }
 
-  private async tokensFor(
+  private tokensFor(
     session: SessionEntity,
     refreshToken: string,
-    user: UserEntity,
-  ): Promise<Omit<SessionTokens, 'deviceCookie'>> {
+    user: UserViewSource,
+    view: SessionView,
+  ): Omit<SessionTokens, 'deviceCookie'> {
     const access = this.issueAccess(session, user);
     const refreshExpiresAt = new Date(
       Math.min(session.expiresAt.getTime(), session.idleExpiresAt.getTime()),
@@ -520,7 +531,7 @@ export class AuthService {
       csrfToken: this.csrf.tokenFor(session.id),
       expiresIn: access.expiresIn,
       refreshExpiresIn: Math.max(0, Math.floor((refreshExpiresAt.getTime() - nowMs) / 1000)),
-      session: await this.sessions.getView(session.id, session.id),
+      session: view,
       user: UsersService.toView(user),
     };
   }
@@ -537,13 +548,11 @@ export class AuthService {
     );
   }
 
+  /** One statement: the session, its device and the user, joined. */
   async me(auth: AuthContext): Promise<{ user: UserView; session: SessionView }> {
-    const user = await this.users.findById(auth.userId);
-    if (!user) throw new AppException('unauthenticated');
-    return {
-      user: UsersService.toView(user),
-      session: await this.sessions.getView(auth.sessionId, auth.sessionId),
-    };
+    const current = await this.sessions.currentWithUser(auth.sessionId, auth.userId);
+    if (!current) throw new AppException('unauthenticated');
+    return { user: UsersService.toView(current.user), session: current.session };
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { AppException } from '../common/app.exception';
 import type { RequestMeta } from '../common/auth-context';
 import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
@@ -70,17 +70,8 @@ export class DevicesService {
     const clientDeviceId = hint.clientDeviceId ?? derivedClientId(userAgent);
     const parsed = parseUserAgent(userAgent);
     const now = tx.now();
-    const existing = await this.devices.findByClientId(tx, userId, clientDeviceId);
-    if (existing) {
-      await this.devices.update(tx, existing.id, {
-        lastSeenAt: now,
-        lastIp: ip ?? null,
-        os: parsed.os,
-        browser: parsed.browser,
-      });
-      return { device: { ...existing, lastSeenAt: now }, isNew: false };
-    }
-    const device = this.devices.build(tx, {
+    const candidate = this.devices.build(tx, {
+      id: randomUUID(),
       userId,
       clientDeviceId,
       // The DTO bounds these already; the clip keeps other callers within the columns.
@@ -94,13 +85,16 @@ export class DevicesService {
       lastSeenAt: now,
       lastIp: ip ?? null,
     });
-    await this.devices.insert(tx, device);
-    await tx.record(
-      'device.new',
-      { userId, deviceId: device.id, ip, userAgent },
-      { name: device.name, platform: device.platform ?? undefined },
-    );
-    return { device, isNew: true };
+    // One statement whether the device is new or known (the unique (user, client id) decides).
+    const { device, inserted } = await this.devices.upsertForLogin(tx, candidate);
+    if (inserted) {
+      await tx.record(
+        'device.new',
+        { userId, deviceId: device.id, ip, userAgent },
+        { name: device.name, platform: device.platform ?? undefined },
+      );
+    }
+    return { device, isNew: inserted };
   }
 
   /**
@@ -112,6 +106,15 @@ export class DevicesService {
     if (clientDeviceId.startsWith(DERIVED_PREFIX)) return false;
     const known = await this.devices.existsForClient(userId ?? NO_USER, clientDeviceId);
     return known && userId !== undefined;
+  }
+
+  /**
+   * isKnownDevice by the account's normalised email instead of its id, so it can run alongside
+   * the user lookup. No such account runs the same statement and finds nothing.
+   */
+  async isKnownDeviceOfEmail(emailNormalized: string, clientDeviceId: string): Promise<boolean> {
+    if (clientDeviceId.startsWith(DERIVED_PREFIX)) return false;
+    return this.devices.existsForClientOfEmail(emailNormalized, clientDeviceId);
   }
 
   findById(id: string, tx?: Tx): Promise<DeviceEntity | null> {

@@ -1,15 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { AppException } from '../common/app.exception';
 import { AppConfig } from '../config/app-config';
-import { DevicesService } from '../devices/devices.service';
 import { isDrasticUserAgentChange } from '../devices/user-agent';
 import type { EventContext } from '../events/event-catalog';
 import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
 import { hashToken, newOpaqueToken } from '../common/opaque-token';
 import { sealWithToken, unsealWithToken } from './refresh-token-crypto';
-import { type RefreshTokenRow, RefreshTokenRepository } from './refresh-token.repository';
+import {
+  type RefreshTokenRow,
+  RefreshTokenRepository,
+  type RotationRow,
+} from './refresh-token.repository';
 import type { SessionEntity } from './session.entity';
-import { SessionRepository } from './session.repository';
+import { newSessionView, type SessionView } from './session-views';
+import { userFromColumns } from '../users/user-view-columns';
+import type { UserViewSource } from '../users/users.service';
 import { SessionExpiryService } from './session-expiry.service';
 import { SessionsService } from './sessions.service';
 import { sessionExpired, sessionRevoked } from './sessions.exception';
@@ -28,17 +33,68 @@ export interface RotatedSession {
   session: SessionEntity;
   refreshToken: string;
   graceReplay: boolean;
+  /** The session's user (roles for the access token, the response's user). */
+  user: UserViewSource;
+  /** The session as the response shows it, made from the rotation's row (no read back). */
+  view: SessionView;
 }
-
-type TokenRow = RefreshTokenRow;
 
 type Outcome = { ok: RotatedSession } | { fail: AppException };
 
 const invalid = (): AppException =>
   new AppException('refresh_token_invalid', 'The refresh token is not valid');
 
+/** The session entity part of a rotation row. */
+function sessionOf(row: RotationRow): SessionEntity {
+  return {
+    id: row.id,
+    userId: row.userId,
+    deviceId: row.deviceId,
+    status: row.status,
+    rememberMe: row.rememberMe,
+    createdAt: new Date(row.createdAt),
+    lastActiveAt: new Date(row.lastActiveAt),
+    idleTimeoutSeconds: row.idleTimeoutSeconds,
+    idleExpiresAt: new Date(row.idleExpiresAt),
+    expiresAt: new Date(row.expiresAt),
+    ip: row.ip,
+    userAgent: row.userAgent,
+    refreshGeneration: row.refreshGeneration,
+    endedAt: row.endedAt ? new Date(row.endedAt) : null,
+    endReason: row.endReason,
+    endedBy: row.endedBy,
+    authTime: new Date(row.authTime),
+    amr: row.amr,
+  };
+}
+
+function deviceOf(row: RotationRow): Parameters<typeof newSessionView>[1] {
+  if (!row.deviceId) return null;
+  return {
+    id: row.deviceId,
+    name: row.device_name ?? '',
+    platform: row.device_platform,
+    os: row.device_os,
+    browser: row.device_browser,
+    trusted: Boolean(row.device_trusted),
+  };
+}
+
+function tokenOf(row: RotationRow): RefreshTokenRow {
+  return {
+    id: row.token_id,
+    session_id: row.id,
+    generation: row.token_generation,
+    status: row.token_status,
+    rotated_at: row.token_rotated_at,
+    successor_sealed: row.token_successor_sealed,
+  };
+}
+
 /**
- * Refresh-token rotation with reuse detection. The database decides every race: the
+ * Refresh-token rotation with reuse detection. One statement locks the session and reads all a
+ * refresh decides on (token, session, device, user); every check runs before anything is
+ * written; then one statement rotates. The database decides every race: the rotation's
  * conditional UPDATE … WHERE status = 'active' lets exactly one of any number of concurrent
  * refreshes with one token win; the others find it rotated and are treated as reuse.
  */
@@ -47,9 +103,7 @@ export class RefreshRotationService {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly sessions: SessionsService,
-    private readonly sessionRows: SessionRepository,
     private readonly tokens: RefreshTokenRepository,
-    private readonly devices: DevicesService,
     private readonly expiry: SessionExpiryService,
     private readonly config: AppConfig,
   ) {}
@@ -63,64 +117,112 @@ export class RefreshRotationService {
 
   private async rotateInTx(tx: Tx, request: RefreshRequest): Promise<Outcome> {
     const tokenHash = hashToken(request.refreshToken);
-    const ownerSessionId = await this.tokens.sessionIdOf(tx, tokenHash);
-    if (!ownerSessionId) return { fail: invalid() };
     // Every path locks the session row first and its tokens after (revocation does too): one
     // lock order, so racing refreshes and reuse revocations queue up instead of deadlocking.
-    const session = await this.sessionRows.lockById(tx, ownerSessionId);
-    if (!session) return { fail: invalid() };
-    const won = await this.tokens.markRotatedIfActive(tx, tokenHash);
-    if (!won) return this.handleNotActive(tx, request, tokenHash, session);
-
-    const ended = await this.checkLive(tx, session);
-    if (ended) return { fail: ended };
-    if (request.csrfCheck && !request.csrfCheck(session.id)) {
-      await this.undoRotation(tx, won.id);
-      return {
-        fail: new AppException('csrf_failed', 'Send the csrfToken from login as X-CSRF-Token'),
-      };
+    const row = await this.tokens.lockForRotation(tx, tokenHash);
+    if (!row) return { fail: invalid() };
+    const session = sessionOf(row);
+    if (row.token_status !== 'active') {
+      return this.handleNotActive(tx, request, tokenOf(row), row, session);
     }
-    const hijack = await this.checkHijack(tx, session, request);
+    const refused = await this.refusal(tx, session, row, request);
+    if (refused) return { fail: refused };
+
+    const now = tx.now();
+    const successor = newOpaqueToken();
+    const idleExpiresAt = new Date(
+      Math.min(now.getTime() + session.idleTimeoutSeconds * 1000, session.expiresAt.getTime()),
+    );
+    const ip = request.ip ?? session.ip;
+    const userAgent = request.userAgent?.slice(0, 512) ?? session.userAgent;
+    const generation = await this.tokens.rotate(tx, {
+      tokenId: row.token_id,
+      at: now,
+      successorSealed:
+        this.config.refreshReuseGraceMs > 0 ? sealWithToken(request.refreshToken, successor) : null,
+      successorHash: hashToken(successor),
+      idleExpiresAt,
+      ip,
+      userAgent,
+    });
+    if (generation === undefined) {
+      // Rotated by a racing refresh while this one waited for the session lock.
+      const current = await this.tokens.findByHash(tx, tokenHash);
+      if (!current) return { fail: invalid() };
+      return this.handleNotActive(tx, request, current, row, session);
+    }
+    await this.recordRefreshed(tx, session, request);
+    const updated: SessionEntity = {
+      ...session,
+      lastActiveAt: now,
+      idleExpiresAt,
+      refreshGeneration: generation,
+      ip,
+      userAgent,
+    };
+    return { ok: this.rotated(updated, row, successor, false) };
+  }
+
+  private rotated(
+    session: SessionEntity,
+    row: RotationRow,
+    refreshToken: string,
+    graceReplay: boolean,
+  ): RotatedSession {
+    return {
+      session,
+      refreshToken,
+      graceReplay,
+      user: userFromColumns(row),
+      view: newSessionView(session, deviceOf(row)),
+    };
+  }
+
+  /**
+   * Why this active token must not rotate now, if anything: the session ended (or is due to
+   * end: expired here), the CSRF check failed, a hijack is suspected (recorded), or the user is
+   * locked. Nothing has been rotated at this point, so the token stays usable by its owner.
+   */
+  private async refusal(
+    tx: Tx,
+    session: SessionEntity,
+    row: RotationRow,
+    request: RefreshRequest,
+  ): Promise<AppException | undefined> {
+    const ended = await this.checkLive(tx, session);
+    if (ended) return ended;
+    if (request.csrfCheck && !request.csrfCheck(session.id)) {
+      return new AppException('csrf_failed', 'Send the csrfToken from login as X-CSRF-Token');
+    }
+    const hijack = this.checkHijack(session, row.device_client_id, request);
     if (hijack) {
-      // The token stays usable by its owner; the attempt is on record.
-      await this.undoRotation(tx, won.id);
       await tx.record('session.hijack_suspected', this.contextOf(session, request), {
         signal: hijack,
       });
-      return {
-        fail: new AppException(
-          'refresh_token_invalid',
-          'The refresh token cannot be used from this device',
-        ),
-      };
+      return new AppException(
+        'refresh_token_invalid',
+        'The refresh token cannot be used from this device',
+      );
     }
-
-    const successor = newOpaqueToken();
-    await this.sessions.insertRefreshToken(tx, session.id, won.generation + 1, successor);
-    if (this.config.refreshReuseGraceMs > 0) {
-      await this.tokens.sealSuccessor(tx, won.id, sealWithToken(request.refreshToken, successor));
-    }
-    const updated = await this.recordActivity(tx, session, request, won.generation + 1);
-    return { ok: { session: updated, refreshToken: successor, graceReplay: false } };
-  }
-
-  private async undoRotation(tx: Tx, tokenId: string): Promise<void> {
-    await this.tokens.undoRotation(tx, tokenId);
+    // A locked user's session refreshes no more: 401 like any dead refresh token (the client
+    // goes back to login, which explains with 423). Locking also revokes the sessions; this
+    // covers a refresh racing the lock.
+    if (row.user_locked) return invalid();
+    return undefined;
   }
 
   /** The token exists but is no longer active; the caller holds the session's row lock. */
   private async handleNotActive(
     tx: Tx,
     request: RefreshRequest,
-    tokenHash: string,
+    token: RefreshTokenRow,
+    row: RotationRow,
     session: SessionEntity,
   ): Promise<Outcome> {
-    const token = await this.tokens.findByHash(tx, tokenHash);
-    if (!token) return { fail: invalid() };
     if (token.status === 'revoked' || session.status !== 'active') {
       return { fail: session.status === 'expired' ? sessionExpired() : sessionRevoked() };
     }
-    const replay = await this.graceReplay(tx, session, token, request);
+    const replay = await this.graceReplay(tx, session, row, token, request);
     if (replay) return replay;
     // A rotated token presented again: someone holds a copy. End the whole session.
     const context = this.contextOf(session, request);
@@ -138,7 +240,8 @@ export class RefreshRotationService {
   private async graceReplay(
     tx: Tx,
     session: SessionEntity,
-    token: TokenRow,
+    row: RotationRow,
+    token: RefreshTokenRow,
     request: RefreshRequest,
   ): Promise<Outcome | undefined> {
     const graceMs = this.config.refreshReuseGraceMs;
@@ -150,7 +253,8 @@ export class RefreshRotationService {
     if (!(await this.tokens.isActive(tx, hashToken(successor)))) return undefined;
     const ended = await this.checkLive(tx, session);
     if (ended) return { fail: ended };
-    return { ok: { session, refreshToken: successor, graceReplay: true } };
+    if (row.user_locked) return { fail: invalid() };
+    return { ok: this.rotated(session, row, successor, true) };
   }
 
   private async checkLive(tx: Tx, session: SessionEntity): Promise<AppException | undefined> {
@@ -176,47 +280,32 @@ export class RefreshRotationService {
    * A refresh from another device, or from plainly different software, is refused (the token
    * has likely been copied) and reported; the legitimate client keeps its session.
    */
-  private async checkHijack(
-    tx: Tx,
+  private checkHijack(
     session: SessionEntity,
+    deviceClientId: string | null,
     request: RefreshRequest,
-  ): Promise<'device_mismatch' | 'user_agent_mismatch' | undefined> {
-    if (session.deviceId) {
-      const device = await this.devices.findById(session.deviceId, tx);
-      // Devices recognised only by user agent ("ua:…") have no id to compare. A session bound
-      // to an explicit id (mobile device.id, the browser device cookie) requires it: omitting
-      // the id must not skip the check.
-      if (
-        device &&
-        !device.clientDeviceId.startsWith('ua:') &&
-        device.clientDeviceId !== request.clientDeviceId
-      ) {
-        return 'device_mismatch';
-      }
+  ): 'device_mismatch' | 'user_agent_mismatch' | undefined {
+    // Devices recognised only by user agent ("ua:…") have no id to compare. A session bound
+    // to an explicit id (mobile device.id, the browser device cookie) requires it: omitting
+    // the id must not skip the check.
+    if (
+      deviceClientId &&
+      !deviceClientId.startsWith('ua:') &&
+      deviceClientId !== request.clientDeviceId
+    ) {
+      return 'device_mismatch';
     }
     return isDrasticUserAgentChange(session.userAgent, request.userAgent)
       ? 'user_agent_mismatch'
       : undefined;
   }
 
-  private async recordActivity(
+  private async recordRefreshed(
     tx: Tx,
     session: SessionEntity,
     request: RefreshRequest,
-    generation: number,
-  ): Promise<SessionEntity> {
-    const now = tx.now();
-    const idleExpiresAt = new Date(
-      Math.min(now.getTime() + session.idleTimeoutSeconds * 1000, session.expiresAt.getTime()),
-    );
+  ): Promise<void> {
     const ipChanged = Boolean(request.ip && session.ip && request.ip !== session.ip);
-    await this.sessionRows.update(tx, session.id, {
-      lastActiveAt: now,
-      idleExpiresAt,
-      refreshGeneration: generation,
-      ip: request.ip ?? session.ip,
-      userAgent: request.userAgent?.slice(0, 512) ?? session.userAgent,
-    });
     const context = this.contextOf(session, request);
     if (ipChanged && session.ip) {
       await tx.record('session.ip_changed', context, { previousIp: session.ip });
@@ -225,13 +314,6 @@ export class RefreshRotationService {
       ipChanged,
       ...(ipChanged && session.ip ? { previousIp: session.ip } : {}),
     });
-    return {
-      ...session,
-      lastActiveAt: now,
-      idleExpiresAt,
-      refreshGeneration: generation,
-      ip: request.ip ?? session.ip,
-    };
   }
 
   private contextOf(session: SessionEntity, request: RefreshRequest): EventContext {

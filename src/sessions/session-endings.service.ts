@@ -17,9 +17,18 @@ export class SessionEndings {
     private readonly tokens: RefreshTokenRepository,
   ) {}
 
-  async settle(tx: Tx, sessionIds: readonly string[], status: EndedStatus): Promise<void> {
+  /**
+   * `tokensRevoked`: the ending statement already killed the refresh tokens (revocation does,
+   * in the same statement), so no second statement is needed here.
+   */
+  async settle(
+    tx: Tx,
+    sessionIds: readonly string[],
+    status: EndedStatus,
+    options: { tokensRevoked?: boolean } = {},
+  ): Promise<void> {
     if (sessionIds.length === 0) return;
-    await this.tokens.revokeForSessions(tx, sessionIds);
+    if (!options.tokensRevoked) await this.tokens.revokeForSessions(tx, sessionIds);
     for (const id of sessionIds) this.activity.forget(id);
     await this.revocations.announce(tx, sessionIds, status);
   }

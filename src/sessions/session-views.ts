@@ -1,4 +1,6 @@
+import type { DeviceEntity } from '../devices/device.entity';
 import type { DeviceSummary } from '../devices/devices.service';
+import type { SessionEntity } from './session.entity';
 
 /** The device a session runs on, as the devices module summarises it. */
 export type SessionDeviceView = DeviceSummary;
@@ -75,5 +77,37 @@ export function toSessionView(row: SessionRow, currentSessionId?: string): Sessi
     expiresAt: iso(row.expires_at),
     endedAt: row.ended_at ? iso(row.ended_at) : null,
     endReason: row.end_reason,
+  };
+}
+
+/** The view of a session just created or refreshed, from what the caller holds (no read back). */
+export function newSessionView(
+  session: SessionEntity,
+  device: Pick<DeviceEntity, 'id' | 'name' | 'platform' | 'os' | 'browser' | 'trusted'> | null,
+): SessionView {
+  return {
+    id: session.id,
+    userId: session.userId,
+    current: true,
+    status: session.status,
+    rememberMe: session.rememberMe,
+    device: device
+      ? {
+          id: device.id,
+          name: device.name,
+          platform: device.platform ?? null,
+          os: device.os ?? null,
+          browser: device.browser ?? null,
+          trusted: device.trusted,
+        }
+      : null,
+    ip: session.ip,
+    userAgent: session.userAgent,
+    createdAt: iso(session.createdAt),
+    lastActiveAt: iso(session.lastActiveAt),
+    idleExpiresAt: iso(session.idleExpiresAt),
+    expiresAt: iso(session.expiresAt),
+    endedAt: session.endedAt ? iso(session.endedAt) : null,
+    endReason: session.endReason,
   };
 }

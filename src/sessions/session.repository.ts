@@ -7,6 +7,7 @@ import type { ExpiryReason, RevocationReason } from '../events/event-catalog';
 import type { Tx } from '../events/transaction-runner.service';
 import { SessionEntity, type SessionStatus } from './session.entity';
 import { SESSION_ROW_SELECT, type SessionRow } from './session-views';
+import { USER_VIEW_SELECT, type UserViewColumns } from '../users/user-view-columns';
 
 /** What expiry decisions need of a session row. */
 export interface DeadlineRow {
@@ -100,6 +101,38 @@ export class SessionRepository {
     await tx.manager.insert(SessionEntity, session);
   }
 
+  /**
+   * A new session and its first refresh token (generation 0) in one statement. The session's id
+   * is set by the caller. refresh_tokens belongs to this module too (refresh-token.repository.ts
+   * has its other statements); the two inserts are one round trip at login.
+   */
+  async insertWithFirstToken(tx: Tx, session: SessionEntity, tokenHash: string): Promise<void> {
+    await tx.manager.query(
+      `WITH s AS (
+         INSERT INTO sessions (id, user_id, device_id, status, remember_me, created_at, last_active_at,
+                               idle_timeout_seconds, idle_expires_at, expires_at, ip, user_agent,
+                               refresh_generation, auth_time, amr)
+              VALUES ($1, $2, $3, 'active', $4, $5, $5, $6, $7, $8, $9, $10, 0, $5, $11::text[])
+           RETURNING id)
+       INSERT INTO refresh_tokens (session_id, token_hash, generation, status, created_at)
+            SELECT id, $12, 0, 'active', $5 FROM s`,
+      [
+        session.id,
+        session.userId,
+        session.deviceId,
+        session.rememberMe,
+        session.createdAt,
+        session.idleTimeoutSeconds,
+        session.idleExpiresAt,
+        session.expiresAt,
+        session.ip,
+        session.userAgent,
+        session.amr,
+        tokenHash,
+      ],
+    );
+  }
+
   /** A user's active rows, least recently active first (the eviction order). */
   activeDeadlinesForUser(tx: Tx, userId: string): Promise<DeadlineRow[]> {
     return tx.manager.query<DeadlineRow[]>(
@@ -109,7 +142,10 @@ export class SessionRepository {
     );
   }
 
-  /** Revokes the active sessions matching the filter; returns the rows it ended. */
+  /**
+   * Revokes the active sessions matching the filter and kills their refresh tokens; returns the
+   * rows it ended.
+   */
   revoke(
     tx: Tx,
     filter: RevokeFilter,
@@ -127,10 +163,17 @@ export class SessionRepository {
     if (filter.deviceId) add('device_id = ?', filter.deviceId);
     if (filter.exceptSessionId) add('id <> ?', filter.exceptSessionId);
     if (params.length === 3) throw new Error('revoke needs a filter');
+    // The sessions' refresh tokens die in the same statement (sessions locked first, then
+    // their tokens: the lock order every path keeps), including a sealed grace successor.
     return queryReturning<EndedRow>(
       tx.manager,
-      `UPDATE sessions SET status = 'revoked', ended_at = $1, end_reason = $2, ended_by = $3
-        WHERE ${where.join(' AND ')} RETURNING id, user_id, device_id`,
+      `WITH ended AS (
+         UPDATE sessions SET status = 'revoked', ended_at = $1, end_reason = $2, ended_by = $3
+          WHERE ${where.join(' AND ')} RETURNING id, user_id, device_id),
+       tokens AS (
+         UPDATE refresh_tokens t SET status = 'revoked', successor_sealed = NULL
+           FROM ended WHERE t.session_id = ended.id AND t.status <> 'revoked')
+       SELECT id, user_id, device_id FROM ended`,
       params,
     );
   }
@@ -266,6 +309,23 @@ export class SessionRepository {
     const rows: SessionRow[] = await this.dataSource.query(
       `SELECT ${SESSION_ROW_SELECT} FROM sessions s LEFT JOIN devices d ON d.id = s.device_id WHERE s.id = $1`,
       [sessionId],
+    );
+    return rows[0];
+  }
+
+  /**
+   * The caller's session with its device and its user, in one statement (GET /auth/me): the
+   * users row is joined read-only, as devices is, so the route costs one round trip.
+   */
+  async findRowWithUser(
+    sessionId: string,
+    userId: string,
+  ): Promise<(SessionRow & UserViewColumns) | undefined> {
+    const rows: Array<SessionRow & UserViewColumns> = await this.dataSource.query(
+      `SELECT ${SESSION_ROW_SELECT}, ${USER_VIEW_SELECT}
+         FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN devices d ON d.id = s.device_id
+        WHERE s.id = $1 AND s.user_id = $2`,
+      [sessionId, userId],
     );
     return rows[0];
   }

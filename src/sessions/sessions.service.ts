@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock';
 import type { DeviceEntity } from '../devices/device.entity';
 import type { EventContext, RevocationReason } from '../events/event-catalog';
@@ -11,10 +12,12 @@ import type { SessionEntity } from './session.entity';
 import { type EndedRow, type RevokeFilter, SessionRepository } from './session.repository';
 import { type RefreshTokenOwner, RefreshTokenRepository } from './refresh-token.repository';
 import { SessionPolicy } from './session-policy';
-import { type SessionView, toSessionView } from './session-views';
+import { newSessionView, type SessionView, toSessionView } from './session-views';
 import { sessionNotFound } from './sessions.exception';
 import { SessionEndings } from './session-endings.service';
 import { SessionExpiryService } from './session-expiry.service';
+import { userFromColumns } from '../users/user-view-columns';
+import type { UserViewSource } from '../users/users.service';
 
 export interface NewSession {
   userId: string;
@@ -30,6 +33,8 @@ export interface NewSession {
 export interface IssuedSession {
   session: SessionEntity;
   refreshToken: string;
+  /** The new session as GET /sessions shows it, made from memory (no read back). */
+  view: SessionView;
 }
 
 export type { RefreshTokenOwner, RevokeFilter };
@@ -62,6 +67,7 @@ export class SessionsService {
       Math.min(now.getTime() + timeouts.idleTimeoutMs, expiresAt.getTime()),
     );
     const session = this.sessions.build(tx, {
+      id: randomUUID(),
       userId: input.userId,
       deviceId: input.device.id,
       status: 'active',
@@ -80,14 +86,14 @@ export class SessionsService {
       authTime: now,
       amr: [...input.amr],
     });
-    await this.sessions.insert(tx, session);
-    const refreshToken = await this.insertRefreshToken(tx, session.id, 0);
+    const refreshToken = newOpaqueToken();
+    await this.sessions.insertWithFirstToken(tx, session, hashToken(refreshToken));
     await tx.record('session.created', this.contextOf(session), {
       rememberMe: input.rememberMe,
       idleExpiresAt: idleExpiresAt.toISOString(),
       expiresAt: expiresAt.toISOString(),
     });
-    return { session, refreshToken };
+    return { session, refreshToken, view: newSessionView(session, input.device) };
   }
 
   async insertRefreshToken(
@@ -153,7 +159,7 @@ export class SessionsService {
         { reason, ...(context.actorId ? { actorId: context.actorId } : {}) },
       );
     }
-    await this.endings.settle(tx, ids, 'revoked');
+    await this.endings.settle(tx, ids, 'revoked', { tokensRevoked: true });
     return ids;
   }
 
@@ -185,6 +191,22 @@ export class SessionsService {
     const row = await this.sessions.findRow(sessionId);
     if (!row) throw sessionNotFound();
     return this.withPendingActivity(toSessionView(row, currentSessionId));
+  }
+
+  /**
+   * The caller's session and user for GET /auth/me, from one statement. Undefined when either
+   * is gone.
+   */
+  async currentWithUser(
+    sessionId: string,
+    userId: string,
+  ): Promise<{ session: SessionView; user: UserViewSource } | undefined> {
+    const row = await this.sessions.findRowWithUser(sessionId, userId);
+    if (!row) return undefined;
+    return {
+      session: this.withPendingActivity(toSessionView(row, sessionId)),
+      user: userFromColumns(row),
+    };
   }
 
   /** Revokes one of the caller's sessions; another user's session id is a 404. */

@@ -10,6 +10,15 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
+/**
+ * Every column, aliased to the entity's property names: the hot paths (login, refresh) read
+ * users with plain SQL, which costs a fraction of the query builder's CPU.
+ */
+const USER_COLUMNS = `id, email, email_normalized AS "emailNormalized", email_skeleton AS "emailSkeleton",
+  display_name AS "displayName", roles, password_hash AS "passwordHash",
+  password_changed_at AS "passwordChangedAt", locked, created_at AS "createdAt",
+  updated_at AS "updatedAt"`;
+
 /** The users table. */
 @Injectable()
 export class UserRepository {
@@ -24,22 +33,29 @@ export class UserRepository {
     await tx.manager.transaction((inner) => inner.insert(UserEntity, user));
   }
 
-  findById(id: string, tx?: Tx): Promise<UserEntity | null> {
-    return (tx?.manager.getRepository(UserEntity) ?? this.users).findOneBy({ id });
+  async findById(id: string, tx?: Tx): Promise<UserEntity | null> {
+    const [user] = await (tx?.manager ?? this.users.manager).query<UserEntity[]>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE id = $1`,
+      [id],
+    );
+    return user ?? null;
   }
 
-  findByEmailNormalized(emailNormalized: string): Promise<UserEntity | null> {
-    return this.users.findOneBy({ emailNormalized });
+  async findByEmailNormalized(emailNormalized: string): Promise<UserEntity | null> {
+    const [user] = await this.users.manager.query<UserEntity[]>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE email_normalized = $1`,
+      [emailNormalized],
+    );
+    return user ?? null;
   }
 
   /** Locks the user row for the rest of the transaction. */
-  lockForUpdate(tx: Tx, userId: string): Promise<UserEntity | null> {
-    return tx.manager
-      .getRepository(UserEntity)
-      .createQueryBuilder('u')
-      .setLock('pessimistic_write')
-      .where('u.id = :userId', { userId })
-      .getOne();
+  async lockForUpdate(tx: Tx, userId: string): Promise<UserEntity | null> {
+    const [user] = await tx.manager.query<UserEntity[]>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`,
+      [userId],
+    );
+    return user ?? null;
   }
 
   /** Replaces the hash only if it is still the one read (a concurrent change wins). */

@@ -18,6 +18,12 @@ export interface UserView {
   createdAt: string;
 }
 
+/** What a user view is made of: an entity, or the user columns of a joined row. */
+export type UserViewSource = Pick<
+  UserEntity,
+  'id' | 'email' | 'displayName' | 'roles' | 'locked' | 'createdAt'
+>;
+
 export interface NewUser {
   email: string;
   password: string;
@@ -40,7 +46,7 @@ export class UsersService {
     private readonly policy: PasswordPolicy,
   ) {}
 
-  static toView(user: UserEntity): UserView {
+  static toView(user: UserViewSource): UserView {
     return {
       id: user.id,
       email: user.email,

@@ -14,14 +14,14 @@ export interface ProtectionCounter {
 export class LoginProtectionRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** The counters of two scopes of one account: one indexed statement per login check. */
-  async counters(accountKey: string, scopes: [string, string]): Promise<ProtectionCounter[]> {
+  /** Some counters of one account: one indexed statement per login check. */
+  async counters(accountKey: string, scopes: readonly string[]): Promise<ProtectionCounter[]> {
     const rows = await this.dataSource.query<
       Array<{ scope: string; failures: number; last_failure_at: Date }>
     >(
       `SELECT scope, failures, last_failure_at FROM login_protection
-        WHERE account_key = $1 AND scope IN ($2, $3)`,
-      [accountKey, ...scopes],
+        WHERE account_key = $1 AND scope = ANY($2::text[])`,
+      [accountKey, [...scopes]],
     );
     return rows.map((row) => ({
       scope: row.scope,

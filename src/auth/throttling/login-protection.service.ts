@@ -6,7 +6,17 @@ import { Clock } from '../../common/clock';
 import { SecretBox } from '../../common/secret-box';
 import { AppConfig } from '../../config/app-config';
 import { TransactionRunner, type Tx } from '../../events/transaction-runner.service';
-import { LoginProtectionRepository } from './login-protection.repository';
+import { LoginProtectionRepository, type ProtectionCounter } from './login-protection.repository';
+
+/**
+ * The counters read once at the start of a login, covering every scope the attempt may be
+ * judged by or clear (network, candidate device, account), so that the check and the success
+ * need no further read.
+ */
+export interface CounterSnapshot {
+  readonly account: string;
+  readonly rows: readonly ProtectionCounter[];
+}
 
 /** The first delay once a counter reaches its threshold; it doubles with each further failure. */
 export const FIRST_DELAY_MS = 1000;
@@ -64,12 +74,28 @@ export class LoginProtectionService {
     return key;
   }
 
+  /**
+   * Reads, in one statement, every counter a login from this network and (candidate) device may
+   * be judged by or clear. `probe` is keyFor(…) with the client's device id whether or not the
+   * device turns out to be known.
+   */
+  async snapshot(probe: LoginProtectionKey): Promise<CounterSnapshot> {
+    const scopes = [probe.network, ACCOUNT_SCOPE, ...(probe.device ? [probe.device] : [])];
+    return { account: probe.account, rows: await this.counters.counters(probe.account, scopes) };
+  }
+
   /** Throws 429 rate_limited (Retry-After) while this attempt must wait. One query. */
   async assertAllowed(key: LoginProtectionKey): Promise<void> {
-    const rows = await this.counters.counters(key.account, [this.local(key), ACCOUNT_SCOPE]);
+    this.assertAllowedBy(key, await this.snapshot(key));
+  }
+
+  /** assertAllowed on counters read before (a snapshot covering the key's scopes). */
+  assertAllowedBy(key: LoginProtectionKey, snapshot: CounterSnapshot): void {
+    const judgedBy = new Set([this.local(key), ACCOUNT_SCOPE]);
     const nowMs = this.clock.nowMs();
     let waitMs = 0;
-    for (const row of rows) {
+    for (const row of snapshot.rows) {
+      if (!judgedBy.has(row.scope)) continue;
       if (row.scope === ACCOUNT_SCOPE && key.device) continue;
       const threshold =
         row.scope === ACCOUNT_SCOPE
@@ -106,9 +132,15 @@ export class LoginProtectionService {
     return tx ? count(tx) : this.transactions.run(count);
   }
 
-  /** A success clears the counters of where it came from (network and device), not the account's. */
-  async recordSuccess(key: LoginProtectionKey): Promise<void> {
+  /**
+   * A success clears the counters of where it came from (network and device), not the account's.
+   * With the login's snapshot, nothing is written when those counters did not exist (the
+   * common case: a transaction fewer per login). A failure counted between the snapshot and
+   * now stays: it happened, and it decays like any other.
+   */
+  async recordSuccess(key: LoginProtectionKey, snapshot?: CounterSnapshot): Promise<void> {
     const scopes = key.device ? [key.network, key.device] : [key.network];
+    if (snapshot && !snapshot.rows.some((row) => scopes.includes(row.scope))) return;
     await this.transactions.run((tx) => this.counters.clearScopes(tx, key.account, scopes));
   }
 
