@@ -161,6 +161,11 @@ describe('crash safety: SIGKILL in the middle of a burst', () => {
         (await call(first.baseUrl, 'POST', '/auth/register', { email, password: PASSWORD })).status,
       ).toBe(201);
     }
+    // Signed in before the crash, promoted after it (the roles guard reads the role per
+    // request): the restarted server then records no events but the crash's leftovers.
+    const admin = (
+      await call(first.baseUrl, 'POST', '/auth/login', { email: adminEmail, password: PASSWORD })
+    ).body as unknown as Tokens;
 
     const stop = { now: false, operations: 0 };
     const workers = emails.map((email) => burst(first.baseUrl, email, stop));
@@ -172,24 +177,33 @@ describe('crash safety: SIGKILL in the middle of a burst', () => {
     const operations = (await Promise.all(workers)).reduce((a, b) => a + b, 0);
     expect(operations).toBeGreaterThan(20);
 
-    // The dead process's relay leases would run out after 30 s; expire them now instead of waiting.
-    await target.query(`UPDATE outbox_events SET claimed_until = NULL WHERE published_at IS NULL`);
     await target.query(`UPDATE users SET roles = '{user,admin}' WHERE email = $1`, [adminEmail]);
-    const [{ pending }] = await target.query<{ pending: number }>(
-      `SELECT count(*)::int AS pending FROM outbox_events WHERE published_at IS NULL`,
+    // No lease is expired by hand: the dead process's claims must not hold the restart up.
+    // Some leftovers may have reached the audit log before the kill, but not `published_at`.
+    const [{ pending, held, unaudited, recorded }] = await target.query<{
+      pending: number;
+      held: number;
+      unaudited: number;
+      recorded: number;
+    }>(
+      `SELECT count(*)::int AS pending,
+              count(*) FILTER (WHERE o.claimed_until > now())::int AS held,
+              count(*) FILTER (WHERE NOT EXISTS (
+                SELECT 1 FROM audit_records a WHERE a.event_id = o.id))::int AS unaudited,
+              (SELECT count(*)::int FROM audit_records) AS recorded
+         FROM outbox_events o WHERE o.published_at IS NULL`,
     );
 
     // This suite is about outbox recovery; the admin signs in with a password only.
+    const restartedAt = Date.now();
     const second = await spawnInstance({
       env: { ...target.env, LOG_LEVEL: 'warn', ADMIN_REQUIRE_MFA: 'false' },
     });
     instances.push(second);
-    const admin = (
-      await call(second.baseUrl, 'POST', '/auth/login', { email: adminEmail, password: PASSWORD })
-    ).body as unknown as Tokens;
-    // Wait for the restarted relay to deliver what the crash left behind.
-    let lastChecked = -1;
-    let stableSince = Date.now();
+    const readyMs = Date.now() - restartedAt;
+    // Wait for the restarted relay to deliver what the crash left behind, noting when the audit
+    // log reached which size (the final size is known once the server has stopped).
+    const samples: Array<{ ms: number; checked: number }> = [];
     const deadline = Date.now() + 20_000;
     for (;;) {
       const verify = await call(
@@ -201,18 +215,16 @@ describe('crash safety: SIGKILL in the middle of a burst', () => {
       );
       expect(verify.body.ok).toBe(true);
       const checked = verify.body.checked as number;
-      if (checked !== lastChecked) stableSince = Date.now();
-      lastChecked = checked;
-      const drained = target.live
-        ? (
-            await target.query<{ n: number }>(
-              `SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL`,
-            )
-          )[0].n === 0
-        : Date.now() - stableSince > 2500; // PGlite is locked by the server: wait for quiet
+      samples.push({ ms: Date.now() - restartedAt, checked });
+      // Each committed event adds exactly one audit record (checked below), and the restarted
+      // server records nothing new, so this count means the leftovers were all delivered.
+      const drained = checked >= recorded + unaudited;
       if (drained) break;
-      if (Date.now() > deadline) throw new Error('the outbox was not drained after restart');
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      if (Date.now() > deadline)
+        throw new Error(
+          `the outbox was not drained after restart: ${checked} of ${recorded + unaudited} records`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
     await second.stop();
 
@@ -243,9 +255,97 @@ describe('crash safety: SIGKILL in the middle of a burst', () => {
     const [counts] = await target.query<{ sessions: number; records: number }>(
       `SELECT (SELECT count(*)::int FROM sessions) AS sessions, (SELECT count(*)::int FROM audit_records) AS records`,
     );
+    const deliveredMs = samples.find((sample) => sample.checked >= counts.records)?.ms;
     process.stdout.write(
-      `crash: ${operations} operations before SIGKILL, ${pending} events left unpublished, ` +
-        `${counts.sessions} sessions, ${counts.records} audit records after restart\n`,
+      `crash: ${operations} operations before SIGKILL, ${pending} events left unpublished ` +
+        `(${unaudited} not yet audited) ` +
+        `(${held} under the dead process's lease), ${counts.sessions} sessions, ` +
+        `${counts.records} audit records after restart; restart ready after ${readyMs} ms, ` +
+        `all delivered ${deliveredMs} ms after the restart began\n`,
     );
+    expect(deliveredMs).toBeDefined();
+    // From the moment the restarted server is up: its boot time depends on the machine's load,
+    // not on the outbox (the old 30 s lease made this wait ~30 s).
+    expect((deliveredMs ?? Infinity) - readyMs).toBeLessThanOrEqual(5000);
   }, 60_000);
+
+  it("hands a killed instance's claims to a running one within 5 s, without a restart", async () => {
+    // Two processes on one PGlite directory are refused (lock file): this needs a server.
+    if (!target.live) {
+      process.stdout.write('crash: two-instance takeover skipped (embedded database)\n');
+      return;
+    }
+    const known = (await target.query<{ id: string }>(`SELECT id FROM outbox_relay_instances`)).map(
+      (row) => row.id,
+    );
+    const a = await spawnInstance({ env: { ...target.env, LOG_LEVEL: 'warn' } });
+    instances.push(a);
+    const [{ id: aId }] = await target.query<{ id: string }>(
+      `SELECT id FROM outbox_relay_instances WHERE id <> ALL($1::uuid[])`,
+      [known],
+    );
+    const b = await spawnInstance({ env: { ...target.env, LOG_LEVEL: 'warn' } });
+    instances.push(b);
+    const emails = Array.from(
+      { length: 6 },
+      (_, i) => `takeover.${process.pid}.${i}.${Date.now()}@example.com`,
+    );
+    for (const email of emails) {
+      expect(
+        (await call(a.baseUrl, 'POST', '/auth/register', { email, password: PASSWORD })).status,
+      ).toBe(201);
+    }
+
+    // Kill A while it holds claims it has not published yet (its relay is mid-batch).
+    const watcher = new Client({ connectionString: target.env.DATABASE_URL });
+    await watcher.connect();
+    const heldByA = async (): Promise<string[]> =>
+      (
+        await watcher.query<{ id: string }>(
+          `SELECT id FROM outbox_events
+            WHERE claimed_by = $1 AND published_at IS NULL AND claimed_until > now()`,
+          [aId],
+        )
+      ).rows.map((row) => row.id);
+    const stop = { now: false, operations: 0 };
+    const workers = emails.map((email) => burst(a.baseUrl, email, stop));
+    const killBy = Date.now() + 15_000;
+    try {
+      while (Date.now() < killBy && (stop.operations < 30 || (await heldByA()).length === 0)) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await a.kill();
+      const killedAt = Date.now();
+      stop.now = true;
+      await Promise.all(workers);
+      const orphaned = await heldByA();
+      expect(orphaned.length).toBeGreaterThan(0);
+
+      let deliveredMs = -1;
+      while (deliveredMs < 0) {
+        const { rows } = await watcher.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM outbox_events o
+            WHERE o.published_at IS NULL
+               OR NOT EXISTS (SELECT 1 FROM audit_records r WHERE r.event_id = o.id)`,
+        );
+        if (rows[0].n === 0) deliveredMs = Date.now() - killedAt;
+        else if (Date.now() - killedAt > 20_000)
+          throw new Error(`${rows[0].n} events still undelivered 20 s after the kill`);
+        else await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const { rows: twice } = await watcher.query(
+        `SELECT event_id FROM audit_records GROUP BY event_id HAVING count(*) > 1`,
+      );
+      expect(twice).toEqual([]);
+      process.stdout.write(
+        `crash: A killed holding ${orphaned.length} claimed events (lease ~30 s); ` +
+          `B delivered everything ${deliveredMs} ms after the kill\n`,
+      );
+      expect(deliveredMs).toBeLessThanOrEqual(5000);
+    } finally {
+      stop.now = true;
+      await watcher.end();
+      await b.stop();
+    }
+  }, 90_000);
 });
