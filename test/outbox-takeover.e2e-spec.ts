@@ -22,7 +22,8 @@ describe('outbox relay: taking over claims of dead instances', () => {
       `SELECT id FROM outbox_events ORDER BY seq DESC LIMIT 4`,
     );
     eventIds = rows.map((row) => row.id);
-    expect(eventIds).toHaveLength(4);
+    if (eventIds.length !== 4)
+      throw new Error(`expected 4 outbox events, found ${eventIds.length}`);
   }, 60_000);
   afterAll(async () => {
     await t?.close();
