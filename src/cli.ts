@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The operator CLI: `npm run cli -- <command>` (see `npm run cli -- --help`). Same configuration
  * as the server. Exit status 0 on success; on failure one line on stderr and a non-zero status.

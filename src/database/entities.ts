@@ -11,6 +11,7 @@ import { PasswordResetTokenEntity } from '../auth/passwords/password-reset-token
 import { ServerSecretEntity } from '../auth/browser/server-secret.entity';
 import { DeviceEntity } from '../devices/device.entity';
 import { OutboxEventEntity } from '../events/outbox-event.entity';
+import { RelayInstanceEntity } from '../events/relay-instance.entity';
 import { MfaLoginTokenEntity } from '../mfa/mfa-login-token.entity';
 import { RecoveryCodeEntity } from '../mfa/recovery-code.entity';
 import { TotpFactorEntity } from '../mfa/totp-factor.entity';
@@ -33,6 +34,7 @@ export const ENTITIES: Function[] = [
   SessionEntity,
   RefreshTokenEntity,
   OutboxEventEntity,
+  RelayInstanceEntity,
   AuditRecordEntity,
   AuditChainHeadEntity,
   AuditCheckpointEntity,

@@ -6,6 +6,7 @@ import { OutboxRepository } from './outbox.repository';
 import { OutboxStats } from './outbox-stats.service';
 import { PgNotifyClusterBus } from './pg-notify-cluster-bus';
 import { RedisClusterBus } from './redis-cluster-bus';
+import { RelayHeartbeat } from './relay-heartbeat.service';
 import { TransactionRunner } from './transaction-runner.service';
 
 function transportFor(config: AppConfig): ClusterBus {
@@ -30,6 +31,7 @@ function clusterBusFor(config: AppConfig): ClusterBus {
     OutboxRelay,
     OutboxRepository,
     OutboxStats,
+    RelayHeartbeat,
     TransactionRunner,
     { provide: ClusterBus, useFactory: clusterBusFor, inject: [AppConfig] },
   ],

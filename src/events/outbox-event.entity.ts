@@ -2,7 +2,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * A lifecycle event written in the same transaction as the state change it describes, then
- * published by the relay. `seq` orders delivery; `claimedUntil` is the relay's lease.
+ * published by the relay. `seq` orders delivery; `claimedUntil` is the relay's lease (or, with no `claimedBy`, a retry backoff)
+ * and `claimedBy` the relay instance holding it.
  */
 @Entity({ name: 'outbox_events' })
 @Index('ix_outbox_events_unpublished', ['seq'], { where: 'published_at IS NULL' })
@@ -28,6 +29,9 @@ export class OutboxEventEntity {
 
   @Column({ name: 'claimed_until', type: 'timestamptz', nullable: true })
   claimedUntil!: Date | null;
+
+  @Column({ name: 'claimed_by', type: 'uuid', nullable: true })
+  claimedBy!: string | null;
 
   @Column({ type: 'int', default: 0 })
   attempts!: number;

@@ -3,6 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { BackgroundWorker, type WorkerSchedule } from '../common/background-worker';
 import type { LifecycleEvent } from './event-catalog';
 import { type ClaimedOutboxRow, OutboxRepository } from './outbox.repository';
+import { RELAY_OWNER_TIMEOUT_SECONDS, RelayHeartbeat } from './relay-heartbeat.service';
 import { TransactionRunner } from './transaction-runner.service';
 import { describeError } from '../common/describe-error';
 
@@ -17,8 +18,9 @@ export type PublishedEventObserver = (event: LifecycleEvent) => void;
 
 /**
  * Publishes committed outbox events through EventEmitter2, at least once. Rows are claimed with
- * a lease (FOR UPDATE SKIP LOCKED) so several instances share the work, and a crash before
- * `published_at` is set simply lets the lease run out and the event be delivered again.
+ * a lease and the claiming instance's id (FOR UPDATE SKIP LOCKED) so several instances share
+ * the work. A crash before `published_at` is set leaves claims whose owner stops heartbeating;
+ * any instance takes them over a few seconds later and delivers them again.
  * Listeners are idempotent by event id, which turns at-least-once into exactly-once effects.
  */
 @Injectable()
@@ -31,6 +33,7 @@ export class OutboxRelay extends BackgroundWorker {
     private readonly outbox: OutboxRepository,
     private readonly transactions: TransactionRunner,
     private readonly emitter: EventEmitter2,
+    private readonly heartbeat: RelayHeartbeat,
   ) {
     super(OutboxRelay.name);
     transactions.onEventsCommitted(() => this.kick());
@@ -86,8 +89,15 @@ export class OutboxRelay extends BackgroundWorker {
   }
 
   private async drainBatch(): Promise<number> {
+    await this.heartbeat.registered();
     const rows = await this.transactions.run((tx) =>
-      this.outbox.claim(tx, LEASE_SECONDS, BATCH_SIZE),
+      this.outbox.claim(
+        tx,
+        this.heartbeat.instanceId,
+        LEASE_SECONDS,
+        BATCH_SIZE,
+        RELAY_OWNER_TIMEOUT_SECONDS,
+      ),
     );
     const published: string[] = [];
     for (const row of rows) {

@@ -23,37 +23,77 @@ export async function insertOutboxEvent(
   );
 }
 
-/** The outbox_events table: claims with a lease, marks published, releases with backoff. */
+/**
+ * The outbox_events table (claims with an owner and a lease, marks published, releases with
+ * backoff) and outbox_relay_instances (the relays' heartbeats).
+ */
 @Injectable()
 export class OutboxRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Claims up to `limit` unpublished events (FOR UPDATE SKIP LOCKED), oldest first. */
-  async claim(tx: Tx, leaseSeconds: number, limit: number): Promise<ClaimedOutboxRow[]> {
+  /**
+   * Claims up to `limit` unpublished events for `owner` (FOR UPDATE SKIP LOCKED), oldest first:
+   * events nobody holds, events whose lease ran out, and events held by another instance whose
+   * heartbeat is older than `ownerTimeoutSeconds` (a dead process: no need to wait out its
+   * lease). A live owner's lease is respected, and so are our own claims.
+   */
+  async claim(
+    tx: Tx,
+    owner: string,
+    leaseSeconds: number,
+    limit: number,
+    ownerTimeoutSeconds: number,
+  ): Promise<ClaimedOutboxRow[]> {
     const rows = await queryReturning<ClaimedOutboxRow>(
       tx.manager,
-      `UPDATE outbox_events SET claimed_until = now() + make_interval(secs => $1), attempts = attempts + 1
+      `UPDATE outbox_events
+          SET claimed_until = now() + make_interval(secs => $2), claimed_by = $1, attempts = attempts + 1
         WHERE id IN (
-          SELECT id FROM outbox_events
-           WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
-           ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)
+          SELECT o.id FROM outbox_events o
+           WHERE o.published_at IS NULL
+             AND (o.claimed_until IS NULL OR o.claimed_until < now()
+                  OR (o.claimed_by IS NOT NULL AND o.claimed_by <> $1 AND NOT EXISTS (
+                        SELECT 1 FROM outbox_relay_instances r
+                         WHERE r.id = o.claimed_by AND r.last_seen > now() - make_interval(secs => $4))))
+           ORDER BY o.seq LIMIT $3 FOR UPDATE SKIP LOCKED)
         RETURNING id, seq, payload, attempts`,
-      [leaseSeconds, limit],
+      [owner, leaseSeconds, limit, ownerTimeoutSeconds],
     );
     return rows.sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq)));
   }
 
   async markPublished(tx: Tx, ids: readonly string[]): Promise<void> {
     await tx.manager.query(
-      `UPDATE outbox_events SET published_at = now(), claimed_until = NULL WHERE id = ANY($1::uuid[])`,
+      `UPDATE outbox_events SET published_at = now(), claimed_until = NULL, claimed_by = NULL
+        WHERE id = ANY($1::uuid[])`,
       [ids],
     );
   }
 
+  /** Gives a failed event back with a retry delay that binds every instance (no owner). */
   async release(tx: Tx, id: string, backoffSeconds: number, error: string): Promise<void> {
     await tx.manager.query(
-      `UPDATE outbox_events SET claimed_until = now() + make_interval(secs => $2), last_error = $3 WHERE id = $1`,
+      `UPDATE outbox_events
+          SET claimed_until = now() + make_interval(secs => $2), claimed_by = NULL, last_error = $3
+        WHERE id = $1`,
       [id, backoffSeconds, error],
+    );
+  }
+
+  /** Records that relay instance `id` is alive (database time, so instances' clocks don't matter). */
+  async heartbeat(tx: Tx, id: string): Promise<void> {
+    await tx.manager.query(
+      `INSERT INTO outbox_relay_instances (id, started_at, last_seen) VALUES ($1, now(), now())
+       ON CONFLICT (id) DO UPDATE SET last_seen = now()`,
+      [id],
+    );
+  }
+
+  /** Forgets instances silent for longer than `silentSeconds` (one row per process start). */
+  async forgetSilentInstances(tx: Tx, silentSeconds: number): Promise<void> {
+    await tx.manager.query(
+      `DELETE FROM outbox_relay_instances WHERE last_seen < now() - make_interval(secs => $1)`,
+      [silentSeconds],
     );
   }
 
