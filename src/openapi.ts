@@ -13,6 +13,14 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'A service credential: the shared REVOCATION_FEED_SECRET',
+      },
+      'revocationFeed',
+    )
     .addCookieAuth(ACCESS_COOKIE, { type: 'apiKey', in: 'cookie', name: ACCESS_COOKIE }, 'cookie')
     .addTag('auth', 'Registration, login, tokens and passwords')
     .addTag('sessions', "The caller's own sessions")

@@ -43,6 +43,9 @@ const PUBLIC_ROUTES = new Set([
   'POST /oauth/revoke',
 ]);
 
+/** Routes that take a service credential instead of a user's token: route → security scheme. */
+const SERVICE_ROUTES = new Map([['GET /oauth/revocations', 'revocationFeed']]);
+
 /** Successes with an empty body that are not 204 (their status is part of a standard). */
 const EMPTY_SUCCESS = new Set(['POST /auth/password/forgot 202', 'POST /oauth/revoke 200']);
 
@@ -359,6 +362,12 @@ describe('OpenAPI document and Swagger UI', () => {
         continue;
       }
       const schemes = security.flatMap((requirement) => Object.keys(requirement));
+      const serviceScheme = SERVICE_ROUTES.get(where);
+      if (serviceScheme !== undefined) {
+        if (schemes.join() !== serviceScheme)
+          gaps.push(`${where}: security should be ${serviceScheme} only (${schemes.join(', ')})`);
+        continue;
+      }
       if (!schemes.includes('bearer') || !schemes.includes('cookie'))
         gaps.push(`${where}: security lacks bearer and cookie (${schemes.join(', ')})`);
       const unauthorized = JSON.stringify(op.responses['401']?.content?.[PROBLEM]?.schema ?? null);

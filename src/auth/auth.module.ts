@@ -31,6 +31,10 @@ import { ServerSecretEntity } from './browser/server-secret.entity';
 import { SigningKeyStore } from './tokens/signing-key-store.service';
 import { OAuthController } from './oauth/oauth.controller';
 import { OAuthService } from './oauth/oauth.service';
+import { RevocationFeedController } from './oauth/revocation-feed.controller';
+import { RevocationFeedGuard } from './oauth/revocation-feed.guard';
+import { RevocationFeed } from './oauth/revocation-feed.service';
+import { ServiceCredentials } from './oauth/service-credentials';
 import { WellKnownController } from './tokens/well-known.controller';
 
 export interface AuthModuleOptions {
@@ -100,10 +104,13 @@ export class AuthModule {
           }),
         }),
       ],
-      controllers: [AuthController, WellKnownController, OAuthController],
+      controllers: [AuthController, WellKnownController, OAuthController, RevocationFeedController],
       providers: [
         AuthService,
         OAuthService,
+        RevocationFeed,
+        RevocationFeedGuard,
+        ServiceCredentials,
         AccessTokenService,
         SigningKeyStore,
         CsrfService,
