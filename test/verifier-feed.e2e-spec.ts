@@ -27,8 +27,9 @@ class FeedReader {
       headers: { authorization: `Bearer ${SECRET}`, ...headers },
       signal: reader.abort.signal,
     });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const type = res.headers.get('content-type') ?? '';
+    if (res.status !== 200 || !type.startsWith('text/event-stream'))
+      throw new Error(`feed refused: ${res.status} ${type} ${await res.text()}`);
     void reader.read(res.body!);
     await reader.waitFor((events) => events.some((e) => e.event === 'ready'));
     return reader;
