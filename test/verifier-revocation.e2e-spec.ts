@@ -259,6 +259,11 @@ describe('@tessera/verifier in another process, on instance B’s revocation fee
     );
 
     // The introspecting verifier asks A: the live token passes, one revoked meanwhile does not.
+    // (Its staleness counts from its own last heartbeat, a few ms apart from the other's.)
+    const staleDeadline = Date.now() + 3000;
+    while ((await introspecting.send('stats')).fresh !== false && Date.now() < staleDeadline)
+      await new Promise((done) => setTimeout(done, 20));
+    expect((await introspecting.send('stats')).fresh).toBe(false);
     const before = ((await introspecting.send('stats')).requests as string[]).length;
     expect(await introspecting.send('verify', { token: live.token })).toMatchObject({ ok: true });
     expect((await call(a, 'POST', '/auth/logout', { token: doomed.token })).status).toBe(204);
