@@ -56,7 +56,7 @@ function startProbe(env: Record<string, string>): Probe {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
           () => reject(new Error(`probe ${cmd} timed out; stderr: ${stderr}`)),
-          20_000,
+          60_000,
         );
         waiting.set(id, (reply) => {
           clearTimeout(timer);
@@ -89,7 +89,8 @@ async function call(
     method,
     headers,
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    signal: AbortSignal.timeout(5000),
+    // Generous: a loaded machine (argon2 on 2 shared cores) is slow, and no figure is taken here.
+    signal: AbortSignal.timeout(30_000),
   });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
