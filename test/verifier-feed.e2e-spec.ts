@@ -165,7 +165,7 @@ describe('GET /oauth/revocations', () => {
       ),
     );
     const before = reader.text.split(': heartbeat').length;
-    await new Promise((done) => setTimeout(done, 350));
+    await new Promise((done) => setTimeout(done, 600));
     expect(reader.text.split(': heartbeat').length - before).toBeGreaterThanOrEqual(2);
   });
 
