@@ -284,7 +284,17 @@ describe('@tessera/verifier in another process, on instance B’s revocation fee
     });
     expect(resumed.last).toEqual({ ok: false, code: 'session_revoked' });
     expect(await failClosed.send('verify', { token: live.token })).toMatchObject({ ok: true });
-    const { fresh } = await introspecting.send('stats');
-    expect(fresh).toBe(true);
+    // The other verifier reconnects on its own backoff schedule (up to 500 ms here).
+    expect(
+      await introspecting.send('waitFor', {
+        token: doomed.token,
+        code: 'session_revoked',
+        timeoutMs: 10_000,
+      }),
+    ).toMatchObject({ last: { ok: false, code: 'session_revoked' } });
+    const freshDeadline = Date.now() + 5000;
+    while ((await introspecting.send('stats')).fresh !== true && Date.now() < freshDeadline)
+      await new Promise((done) => setTimeout(done, 20));
+    expect((await introspecting.send('stats')).fresh).toBe(true);
   }, 120_000);
 });
