@@ -23,6 +23,13 @@ const common = {
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', rootDir: 'src', testRegex: '\\.spec\\.ts$' },
+    // The @tessera/verifier package's own unit specs (npm test -w @tessera/verifier runs only these).
+    {
+      ...common,
+      displayName: 'verifier',
+      rootDir: 'packages/verifier/src',
+      testRegex: '\\.spec\\.ts$',
+    },
     {
       ...common,
       displayName: 'e2e',

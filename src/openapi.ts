@@ -17,6 +17,14 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'A service credential: the shared REVOCATION_FEED_SECRET',
+      },
+      'revocationFeed',
+    )
     .addTag('auth', 'Registration, login, tokens and passwords')
     .addTag('sessions', "The caller's own sessions")
     .addTag('devices', "The caller's own devices")

@@ -52,6 +52,9 @@ const PUBLIC_ROUTES = new Set([
   'POST /oauth/revoke',
 ]);
 
+/** Routes that take a service credential instead of a user's token: route → security scheme. */
+const SERVICE_ROUTES = new Map([['GET /oauth/revocations', 'revocationFeed']]);
+
 /** Successes with an empty body that are not 204 (their status is part of a standard). */
 const EMPTY_SUCCESS = new Set([
   'POST /auth/password/forgot 202',
@@ -416,8 +419,13 @@ describe('OpenAPI document and Swagger UI', () => {
     expect(pinned).toEqual(STABLE_OPERATION_IDS);
   });
 
-  it('offers in Authorize only a scheme a browser page can use (bearer, no cookie scheme)', () => {
-    expect(Object.keys(doc.components.securitySchemes ?? {})).toEqual(['bearer']);
+  it('offers in Authorize only schemes a browser page can use (bearer tokens, no cookie scheme)', () => {
+    const schemes = doc.components.securitySchemes ?? {};
+    expect(Object.keys(schemes).sort()).toEqual(['bearer', 'revocationFeed']);
+    expect(Object.values(schemes).map((scheme) => scheme.in ?? scheme.scheme)).toEqual([
+      'bearer',
+      'bearer',
+    ]);
   });
 
   it('puts no example on a query parameter, so "Try it out" does not filter lists to nothing', () => {
@@ -481,6 +489,12 @@ describe('OpenAPI document and Swagger UI', () => {
         continue;
       }
       const schemes = security.flatMap((requirement) => Object.keys(requirement));
+      const serviceScheme = SERVICE_ROUTES.get(where);
+      if (serviceScheme !== undefined) {
+        if (schemes.join() !== serviceScheme)
+          gaps.push(`${where}: security should be ${serviceScheme} only (${schemes.join(', ')})`);
+        continue;
+      }
       if (schemes.join() !== 'bearer')
         gaps.push(`${where}: security is not exactly bearer (${schemes.join(', ')})`);
       const unauthorized = JSON.stringify(op.responses['401']?.content?.[PROBLEM]?.schema ?? null);

@@ -30,6 +30,10 @@ import { ServerSecretEntity } from './browser/server-secret.entity';
 import { SigningKeyStore } from './tokens/signing-key-store.service';
 import { OAuthController } from './oauth/oauth.controller';
 import { OAuthService } from './oauth/oauth.service';
+import { RevocationFeedController } from './oauth/revocation-feed.controller';
+import { RevocationFeedGuard } from './oauth/revocation-feed.guard';
+import { RevocationFeed } from './oauth/revocation-feed.service';
+import { ServiceCredentials } from './oauth/service-credentials';
 import { WellKnownController } from './tokens/well-known.controller';
 import { ForwardAuthController } from './gateway/forward-auth.controller';
 
@@ -103,10 +107,19 @@ export class AuthModule {
           }),
         }),
       ],
-      controllers: [AuthController, WellKnownController, OAuthController, ForwardAuthController],
+      controllers: [
+        AuthController,
+        WellKnownController,
+        OAuthController,
+        ForwardAuthController,
+        RevocationFeedController,
+      ],
       providers: [
         AuthService,
         OAuthService,
+        RevocationFeed,
+        RevocationFeedGuard,
+        ServiceCredentials,
         AccessTokenService,
         SigningKeyStore,
         CsrfService,

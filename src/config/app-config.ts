@@ -32,6 +32,16 @@ export class AppConfig {
   readonly redisUrl?: string;
   /** How often every instance re-reads sessions ended since its last look (bus backstop). */
   readonly revocationReconcileIntervalMs!: number;
+  /**
+   * GET /oauth/revocations, the feed of ended sessions for services that verify access tokens
+   * themselves. Unset (no REVOCATION_FEED_SECRET[_FILE]): the route answers 404.
+   */
+  readonly revocationFeed?: {
+    /** The shared secret subscribers present as `Authorization: Bearer <secret>`. */
+    readonly secret: string;
+    /** A comment line at least this often, so a subscriber can tell a dead feed from a quiet one. */
+    readonly heartbeatMs: number;
+  };
   /** Test-only (NODE_ENV=test): the cluster bus sends nothing, as if every message were lost. */
   readonly clusterBusDropPublish!: boolean;
   readonly jwt!: {
@@ -476,6 +486,41 @@ function parseWebAuthn(reader: EnvReader, publicUrl: string): AppConfig['webauth
   return { rpId, origins };
 }
 
+/** Long enough that guessing it is hopeless; the compare is constant-time anyway. */
+const FEED_SECRET_MIN_LENGTH = 32;
+
+function readSecretFile(reader: EnvReader, name: string, path: string): string | undefined {
+  try {
+    return readFileSync(resolve(path), 'utf8').trim();
+  } catch {
+    reader.problems.push(`${name}: "${path}" is not a readable file`);
+    return undefined;
+  }
+}
+
+/** REVOCATION_FEED_SECRET or REVOCATION_FEED_SECRET_FILE (one of them), never echoed. */
+function parseRevocationFeed(reader: EnvReader): AppConfig['revocationFeed'] {
+  const inline = reader.raw('REVOCATION_FEED_SECRET');
+  const file = reader.raw('REVOCATION_FEED_SECRET_FILE');
+  const heartbeatMs = reader.duration('REVOCATION_FEED_HEARTBEAT', '15s', 100, MINUTE);
+  if (inline !== undefined && file !== undefined) {
+    reader.problems.push(
+      'REVOCATION_FEED_SECRET_FILE: set either it or REVOCATION_FEED_SECRET, not both',
+    );
+    return undefined;
+  }
+  const name = file === undefined ? 'REVOCATION_FEED_SECRET' : 'REVOCATION_FEED_SECRET_FILE';
+  const secret = file === undefined ? inline : readSecretFile(reader, name, file);
+  if (secret === undefined) return undefined;
+  if (secret.length < FEED_SECRET_MIN_LENGTH) {
+    reader.problems.push(
+      `${name}: the secret must be ${FEED_SECRET_MIN_LENGTH} characters or more`,
+    );
+    return undefined;
+  }
+  return { secret, heartbeatMs };
+}
+
 /** The key file is checked at start so a bad one stops the process before anything is sealed. */
 function parseEncryptionKeyFile(reader: EnvReader): string | undefined {
   const path = reader.raw('ENCRYPTION_KEY_FILE');
@@ -516,6 +561,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databasePoolSize: r.int('DATABASE_POOL_SIZE', 10, 4, 100),
     redisUrl: r.raw('REDIS_URL'),
     revocationReconcileIntervalMs: r.duration('REVOCATION_RECONCILE_INTERVAL', '1s', 100, 2000),
+    revocationFeed: parseRevocationFeed(r),
     clusterBusDropPublish:
       r.bool('CLUSTER_BUS_DROP_PUBLISH', false) &&
       (nodeEnv === 'test' ||

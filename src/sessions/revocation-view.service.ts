@@ -9,6 +9,13 @@ import { describeError } from '../common/describe-error';
 
 export type EndedStatus = 'revoked' | 'expired';
 
+/** One ending as the view knows it; the revocation feed streams these to other services. */
+export interface SessionEnding {
+  sessionId: string;
+  status: EndedStatus;
+  endedAtMs: number;
+}
+
 interface Entry {
   status: EndedStatus;
   /** After this instant no access token of the session can still be valid: forget it. */
@@ -42,6 +49,7 @@ export class RevocationView implements OnApplicationBootstrap, EndedSessions {
   private readonly ended = new Map<string, Entry>();
   private readonly horizonMs = REVOCATION_HORIZON_MS;
   private lastPruneMs = 0;
+  private readonly listeners = new Set<(ending: SessionEnding) => void>();
   /** Endings at or before this instant have been read from the database (minus the overlap). */
   private watermarkMs = 0;
 
@@ -70,6 +78,27 @@ export class RevocationView implements OnApplicationBootstrap, EndedSessions {
   statusOf(sessionId: string): EndedStatus | undefined {
     const entry = this.ended.get(sessionId);
     return entry && entry.forgetAtMs > this.clock.nowMs() ? entry.status : undefined;
+  }
+
+  /** Endings still remembered whose ended_at is after `sinceMs`. No I/O. */
+  endedSince(sinceMs: number): SessionEnding[] {
+    const now = this.clock.nowMs();
+    const endings: SessionEnding[] = [];
+    for (const [sessionId, entry] of this.ended) {
+      const endedAtMs = entry.forgetAtMs - this.horizonMs;
+      if (entry.forgetAtMs > now && endedAtMs > sinceMs)
+        endings.push({ sessionId, status: entry.status, endedAtMs });
+    }
+    return endings;
+  }
+
+  /**
+   * Calls `listener` for each session the view learns has ended (bus message, reconciliation or
+   * reload), once per session. Returns the unsubscribe function.
+   */
+  onEnded(listener: (ending: SessionEnding) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Marks sessions as ended here now and on every instance once the transaction commits. */
@@ -116,7 +145,9 @@ export class RevocationView implements OnApplicationBootstrap, EndedSessions {
   }
 
   private add(sessionId: string, status: EndedStatus, endedAtMs: number): void {
+    const known = this.ended.has(sessionId);
     this.ended.set(sessionId, { status, forgetAtMs: endedAtMs + this.horizonMs });
+    if (!known) for (const listener of this.listeners) listener({ sessionId, status, endedAtMs });
   }
 
   /** Drops entries that can no longer matter; cheap enough to run at most once a second. */

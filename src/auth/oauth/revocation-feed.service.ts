@@ -1,0 +1,140 @@
+import { type BeforeApplicationShutdown, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { Clock } from '../../common/clock';
+import { AppConfig } from '../../config/app-config';
+import {
+  REVOCATION_HORIZON_MS,
+  RevocationView,
+  type SessionEnding,
+} from '../../sessions/revocation-view.service';
+import { formatCursor, planFeedStart } from './revocation-feed-cursor';
+
+/** One ended session on the wire. */
+export interface FeedEnding {
+  sid: string;
+  status: 'revoked' | 'expired';
+  /** ended_at, epoch milliseconds. */
+  endedAt: number;
+}
+
+interface FeedStream {
+  /** The newest ended_at sent (the SSE id); never moves backwards. */
+  cursorMs: number;
+  write(text: string): void;
+  close(): void;
+}
+
+/** Keeps each `ended` event well under what a subscriber must buffer per line. */
+const BATCH_SIZE = 500;
+const RETRY_MS = 1_000;
+
+const toWire = (ending: SessionEnding): FeedEnding => ({
+  sid: ending.sessionId,
+  status: ending.status,
+  endedAt: ending.endedAtMs,
+});
+
+function endedEvent(endings: readonly FeedEnding[], cursor?: string): string {
+  const id = cursor === undefined ? '' : `id: ${cursor}\n`;
+  return `${id}event: ended\ndata: ${JSON.stringify({ sessions: endings })}\n\n`;
+}
+
+/**
+ * GET /oauth/revocations: streams ended sessions to services that verify access tokens locally.
+ * Fed by the RevocationView, which learns of every ending on any instance through the cluster
+ * bus (and the reconciliation backstop), so a feed on any instance carries every ending. A
+ * connection starts with the endings that can still matter (a snapshot, or a replay after
+ * Last-Event-ID), marks the end of that with `ready`, then sends live `ended` events.
+ */
+@Injectable()
+export class RevocationFeed implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly streams = new Set<FeedStream>();
+  private pending: FeedEnding[] = [];
+  private flushScheduled = false;
+
+  constructor(
+    private readonly view: RevocationView,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  onModuleInit(): void {
+    this.view.onEnded((ending) => this.enqueue(toWire(ending)));
+  }
+
+  /** Open streams would hold a graceful shutdown: end them; subscribers resume elsewhere. */
+  beforeApplicationShutdown(): void {
+    for (const stream of [...this.streams]) stream.close();
+  }
+
+  get subscriberCount(): number {
+    return this.streams.size;
+  }
+
+  open(req: Request, res: Response): void {
+    const heartbeatMs = this.config.revocationFeed?.heartbeatMs ?? 15_000;
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Connection', 'keep-alive');
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    req.socket.setNoDelay(true);
+
+    const nowMs = this.clock.nowMs();
+    const start = planFeedStart(req.header('last-event-id'), nowMs, REVOCATION_HORIZON_MS);
+    let closed = false;
+    const heartbeat = setInterval(() => stream.write(': heartbeat\n\n'), heartbeatMs);
+    heartbeat.unref();
+    const stream: FeedStream = {
+      cursorMs: start.kind === 'snapshot' ? nowMs : Number(req.header('last-event-id')),
+      write: (text) => {
+        if (!closed) res.write(text);
+      },
+      close: () => {
+        if (closed) return;
+        closed = true;
+        clearInterval(heartbeat);
+        this.streams.delete(stream);
+        res.end();
+      },
+    };
+    req.on('close', () => stream.close());
+
+    // No await from here to the registration: no ending can slip between the two.
+    const since = start.kind === 'snapshot' ? nowMs - REVOCATION_HORIZON_MS : start.sinceMs;
+    const initial = this.view.endedSince(since).map(toWire);
+    stream.write(`retry: ${RETRY_MS}\n\n`);
+    for (let i = 0; i < initial.length; i += BATCH_SIZE) {
+      stream.write(endedEvent(initial.slice(i, i + BATCH_SIZE)));
+    }
+    const ready = { mode: start.kind, count: initial.length, heartbeatMs };
+    stream.write(
+      `id: ${formatCursor(stream.cursorMs)}\nevent: ready\ndata: ${JSON.stringify(ready)}\n\n`,
+    );
+    this.streams.add(stream);
+  }
+
+  /** Endings learned in one tick go out as one event per stream. */
+  private enqueue(ending: FeedEnding): void {
+    if (this.streams.size === 0) return;
+    this.pending.push(ending);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const endings = this.pending;
+    this.pending = [];
+    if (endings.length === 0) return;
+    const newest = endings.reduce((max, ending) => Math.max(max, ending.endedAt), 0);
+    for (const stream of this.streams) {
+      stream.cursorMs = Math.max(stream.cursorMs, newest);
+      for (let i = 0; i < endings.length; i += BATCH_SIZE) {
+        stream.write(endedEvent(endings.slice(i, i + BATCH_SIZE), formatCursor(stream.cursorMs)));
+      }
+    }
+  }
+}

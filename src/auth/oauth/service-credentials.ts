@@ -1,0 +1,59 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config';
+
+/** What a service may do with its credential; issue 14's service clients add their own scopes. */
+export type ServiceScope = 'revocations:read';
+
+/** A caller that is another service rather than a user. */
+export interface ServiceCaller {
+  readonly clientId: string;
+  readonly scopes: readonly ServiceScope[];
+}
+
+interface ServiceClient extends ServiceCaller {
+  readonly secretDigest: Buffer;
+}
+
+const digest = (secret: string): Buffer => createHash('sha256').update(secret, 'utf8').digest();
+
+/**
+ * Recognises service credentials presented as `Authorization: Bearer <secret>`. Today there is
+ * one client, the shared REVOCATION_FEED_SECRET; registered service clients (issue 14) become
+ * more entries here, each with its own scopes. Secrets are compared as SHA-256 digests with
+ * timingSafeEqual: equal lengths, and no early exit that would leak how much matched.
+ */
+@Injectable()
+export class ServiceCredentials {
+  private readonly clients: readonly ServiceClient[];
+
+  constructor(config: AppConfig) {
+    const feed = config.revocationFeed;
+    this.clients = feed
+      ? [
+          {
+            clientId: 'revocation-feed',
+            scopes: ['revocations:read'],
+            secretDigest: digest(feed.secret),
+          },
+        ]
+      : [];
+  }
+
+  /** Whether any service may hold `scope` in this configuration (else its routes are off). */
+  offers(scope: ServiceScope): boolean {
+    return this.clients.some((client) => client.scopes.includes(scope));
+  }
+
+  /** The caller an Authorization header names, or undefined. Checks every client (no early exit). */
+  authenticate(authorization: string | undefined): ServiceCaller | undefined {
+    const match = /^Bearer (\S+)$/.exec(authorization ?? '');
+    if (!match) return undefined;
+    const presented = digest(match[1]);
+    let found: ServiceClient | undefined;
+    for (const client of this.clients) {
+      if (timingSafeEqual(client.secretDigest, presented)) found = client;
+    }
+    return found && { clientId: found.clientId, scopes: found.scopes };
+  }
+}
