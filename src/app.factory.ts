@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { dirname, join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
@@ -109,6 +111,22 @@ export async function createApp(
   }
 }
 
+/**
+ * The account security page (workspace package @tessera/account) at /account, when it has been
+ * built (`npm run build`). Static files only: the API's guards do not apply, the page signs in
+ * through the API like any other client.
+ */
+function serveAccountPage(app: NestExpressApplication): void {
+  let pageDir: string;
+  try {
+    pageDir = join(dirname(require.resolve('@tessera/account/package.json')), 'dist');
+  } catch {
+    return; // not installed (an image built without the workspace)
+  }
+  if (!existsSync(join(pageDir, 'index.html'))) return;
+  app.useStaticAssets(pageDir, { prefix: '/account', index: 'index.html', redirect: true });
+}
+
 /** JSON.parse keeps "__proto__" as an own key; refuse it outright (prototype pollution). */
 function refuseProtoKeys(key: string, value: unknown): unknown {
   if (key === '__proto__') throw new SyntaxError('forbidden key');
@@ -121,6 +139,7 @@ function configureHttp(app: NestExpressApplication, config: AppConfig): void {
   app.use(requestContextMiddleware);
   app.use(metricsMiddleware(app.get(MetricsService)));
   app.use(securityHeaders());
+  serveAccountPage(app);
   // Weak ETags let a cache revalidate (and a client fingerprint) personal responses.
   app.set('etag', false);
   app.use(cookieParser());

@@ -2,7 +2,7 @@ import { problemOf, SIGNED_OUT_CODES, TesseraError, type Problem } from './error
 import type { Emitter } from './events';
 import { SingleFlight } from './single-flight';
 import { newEpoch, type SessionState, type SessionStateStore } from './storage';
-import type { BroadcastChannelLike, TabLock } from './tab-lock';
+import { messageData, type BroadcastChannelLike, type TabLock } from './tab-lock';
 
 export type Transport = 'header' | 'cookie';
 
@@ -47,8 +47,8 @@ export class AuthSession {
   private status: 'unknown' | 'signed-in' | 'signed-out' = 'unknown';
   private readonly refreshFlight = new SingleFlight<void>();
   private readonly csrfFlight = new SingleFlight<string>();
-  private readonly onPeerMessage = (event: { data: unknown }): void =>
-    this.handlePeer(event.data as PeerMessage);
+  private readonly onPeerMessage = (event: Event): void =>
+    this.handlePeer(messageData(event) as PeerMessage);
 
   constructor(private readonly options: AuthSessionOptions) {
     options.channel?.addEventListener('message', this.onPeerMessage);

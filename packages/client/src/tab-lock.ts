@@ -26,9 +26,14 @@ export interface TabLockOptions {
 
 export interface BroadcastChannelLike {
   postMessage(message: unknown): void;
-  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
-  removeEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  addEventListener(type: 'message', listener: (event: Event) => void): void;
+  removeEventListener(type: 'message', listener: (event: Event) => void): void;
   close(): void;
+}
+
+/** The payload of a channel message (the DOM and Node type MessageEvent alike). */
+export function messageData(event: Event): unknown {
+  return (event as MessageEvent).data;
 }
 
 function webLocks(): LockManagerLike | undefined {
@@ -119,8 +124,8 @@ class LeaseTabLock implements TabLock {
         channel?.removeEventListener('message', onMessage);
         resolve();
       };
-      const onMessage = (event: { data: unknown }): void => {
-        if ((event.data as { type?: unknown } | null)?.type === 'lock-released') done();
+      const onMessage = (event: Event): void => {
+        if ((messageData(event) as { type?: unknown } | null)?.type === 'lock-released') done();
       };
       const timer = setTimeout(done, POLL_MS);
       channel?.addEventListener('message', onMessage);
