@@ -181,9 +181,12 @@ function deviceItem(device: Device, current: boolean): HTMLElement {
     {
       'data-testid': 'device',
       'data-device-id': device.id,
+      'data-current': String(current),
       'data-trusted': String(device.trusted),
     },
     h('strong', {}, device.name),
+    ' ',
+    current ? h('span', { class: 'badge' }, 'This device') : null,
     ' ',
     device.trusted ? h('span', { class: 'badge' }, 'Trusted') : null,
     h(
