@@ -33,10 +33,21 @@ function prepare(): void {
   mkdirSync(ARTIFACTS, { recursive: true });
 }
 
-/** Waits until the page shows exactly `n` elements matching `selector`. */
+/** The page's document, typed for the few calls made on it (the test's lib has no DOM). */
+interface PageDocument {
+  querySelectorAll(selector: string): { length: number };
+}
+
+/**
+ * Waits until the page shows exactly `n` elements matching `selector`. A function, not a string
+ * expression: the page's CSP forbids eval, which string predicates need.
+ */
 async function waitForCount(page: Page, selector: string, n: number): Promise<void> {
   await page.waitForFunction(
-    `document.querySelectorAll(${JSON.stringify(selector)}).length === ${n}`,
+    ([sel, count]) =>
+      (globalThis as unknown as { document: PageDocument }).document.querySelectorAll(sel)
+        .length === count,
+    [selector, n] as const,
   );
 }
 
@@ -153,7 +164,11 @@ describe('the /account page in Chromium', () => {
     }
     expect(access?.sameSite).toBe('Lax');
     expect(refresh?.sameSite).toBe('Strict');
-    expect(await page.evaluate('document.cookie')).not.toMatch(/tessera_(at|rt)/);
+    expect(
+      await page.evaluate(
+        () => (globalThis as unknown as { document: { cookie: string } }).document.cookie,
+      ),
+    ).not.toMatch(/tessera_(at|rt)/);
   });
 
   it('refuses an unsafe call from the page without X-CSRF-Token (403 csrf_failed)', async () => {
