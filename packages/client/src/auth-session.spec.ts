@@ -1,6 +1,6 @@
 import { createTesseraClient, type TesseraClient } from './client';
 import { memoryStorage, type TesseraStorage } from './storage';
-import { createLeaseTabLock } from './tab-lock';
+import { createLeaseTabLock, createTabLock } from './tab-lock';
 
 /**
  * A fake Tessera: access tokens carry a generation; only the current generation is accepted
@@ -180,5 +180,42 @@ describe('lease tab lock', () => {
     const entered = lock.run(async () => 'entered');
     now += 101;
     await expect(entered).resolves.toBe('entered');
+  });
+});
+
+describe('web locks tab lock', () => {
+  const realNavigator = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+  afterEach(() => {
+    if (realNavigator) Object.defineProperty(globalThis, 'navigator', realNavigator);
+    else delete (globalThis as { navigator?: unknown }).navigator;
+  });
+
+  it('steals the lock after maxHoldMs when its holder never lets go', async () => {
+    const requests: Array<{ steal?: boolean }> = [];
+    const locks = {
+      // A lock held forever by a frozen tab: only a steal gets in; a waiter's signal aborts.
+      request<T>(
+        _name: string,
+        options: { signal?: AbortSignal; steal?: boolean },
+        callback: () => Promise<T>,
+      ): Promise<T> {
+        requests.push({ steal: options.steal });
+        if (options.steal) return callback();
+        return new Promise<T>((_resolve, reject) =>
+          options.signal?.addEventListener('abort', () =>
+            reject(new DOMException('The lock request timed out', 'TimeoutError')),
+          ),
+        );
+      },
+    };
+    Object.defineProperty(globalThis, 'navigator', { value: { locks }, configurable: true });
+    const lock = createTabLock({
+      name: 'lock',
+      storage: memoryStorage(),
+      maxHoldMs: 50,
+      now: () => Date.now(),
+    });
+    await expect(lock.run(async () => 'in')).resolves.toBe('in');
+    expect(requests).toEqual([{ steal: undefined }, { steal: true }]);
   });
 });

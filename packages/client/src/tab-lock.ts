@@ -41,8 +41,10 @@ function webLocks(): LockManagerLike | undefined {
   return nav?.locks;
 }
 
+/** By name: a DOMException need not be an `Error` of this realm. */
 function isAbort(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'AbortError' || name === 'TimeoutError';
 }
 
 /**
