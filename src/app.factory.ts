@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
@@ -112,18 +112,15 @@ export async function createApp(
 }
 
 /**
- * The account security page (workspace package @tessera/account) at /account, when it has been
- * built (`npm run build`). Static files only: the API's guards do not apply, the page signs in
- * through the API like any other client.
+ * The account security page (workspace package packages/account) at /account, when it has been
+ * built (`npm run build`). Found beside the sources (src/, tests) or the compiled output
+ * (dist/src/, the image). Static files only: the page signs in through the API like any client.
  */
 function serveAccountPage(app: NestExpressApplication): void {
-  let pageDir: string;
-  try {
-    pageDir = join(dirname(require.resolve('@tessera/account/package.json')), 'dist');
-  } catch {
-    return; // not installed (an image built without the workspace)
-  }
-  if (!existsSync(join(pageDir, 'index.html'))) return;
+  const pageDir = [join(__dirname, '..'), join(__dirname, '..', '..')]
+    .map((root) => join(root, 'packages', 'account', 'dist'))
+    .find((dir) => existsSync(join(dir, 'index.html')));
+  if (!pageDir) return;
   app.useStaticAssets(pageDir, { prefix: '/account', index: 'index.html', redirect: true });
 }
 
