@@ -38,6 +38,8 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
+    // @tessera/client's own unit specs (packages/client).
+    { ...common, displayName: 'client', rootDir: 'packages/client', testRegex: '\\.spec\\.ts$' },
   ],
   maxWorkers: 2,
   testTimeout: 30000,

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
@@ -110,6 +112,19 @@ export async function createApp(
   }
 }
 
+/**
+ * The account security page (workspace package packages/account) at /account, when it has been
+ * built (`npm run build`). Found beside the sources (src/, tests) or the compiled output
+ * (dist/src/, the image). Static files only: the page signs in through the API like any client.
+ */
+function serveAccountPage(app: NestExpressApplication): void {
+  const pageDir = [join(__dirname, '..'), join(__dirname, '..', '..')]
+    .map((root) => join(root, 'packages', 'account', 'dist'))
+    .find((dir) => existsSync(join(dir, 'index.html')));
+  if (!pageDir) return;
+  app.useStaticAssets(pageDir, { prefix: '/account', index: 'index.html', redirect: true });
+}
+
 /** JSON.parse keeps "__proto__" as an own key; refuse it outright (prototype pollution). */
 function refuseProtoKeys(key: string, value: unknown): unknown {
   if (key === '__proto__') throw new SyntaxError('forbidden key');
@@ -143,6 +158,7 @@ function configureHttp(app: NestExpressApplication, config: AppConfig, logger: J
   enableCors(app, config);
   app.use(metricsMiddleware(app.get(MetricsService)));
   app.use(securityHeaders());
+  serveAccountPage(app);
   // Weak ETags let a cache revalidate (and a client fingerprint) personal responses.
   app.set('etag', false);
   app.use(cookieParser());

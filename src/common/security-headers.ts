@@ -18,6 +18,28 @@ const docsHeaders = helmet({
   contentSecurityPolicy: { directives: { frameAncestors: ["'none'"] } },
 });
 
+/** The account page (/account): its own scripts, styles and API calls; nothing inline. */
+const accountPageHeaders = helmet({
+  hsts: HSTS,
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'none'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'"],
+      connectSrc: ["'self'"],
+      formAction: ["'self'"],
+      baseUri: ["'none'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+});
+
+function isAccountPage(path: string): boolean {
+  return path === '/account' || path.startsWith('/account/');
+}
+
 function isDocs(path: string): boolean {
   return path === '/docs' || path.startsWith('/docs/');
 }
@@ -32,6 +54,7 @@ export function securityHeaders(): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     if (isDocs(req.path)) return docsHeaders(req, res, next);
     res.setHeader('Cache-Control', 'no-store');
+    if (isAccountPage(req.path)) return accountPageHeaders(req, res, next);
     return apiHeaders(req, res, next);
   };
 }
