@@ -21,6 +21,13 @@ function dedent(block) {
   return block.map((l) => l.slice(cut)).join('\n');
 }
 
+function trimmedLines(text) {
+  return text
+    .split('\n')
+    .map((l) => l.trimStart())
+    .join('\n');
+}
+
 const problems = [];
 let checked = 0;
 for (let i = 0; i < lines.length; i += 1) {
@@ -43,8 +50,9 @@ for (let i = 0; i < lines.length; i += 1) {
     continue;
   }
   checked += 1;
-  const snippet = dedent(lines.slice(start, end));
-  if (!readFileSync(file, 'utf8').includes(snippet))
+  // Compared line by line without leading indentation: a snippet may sit inside a function.
+  const snippet = trimmedLines(dedent(lines.slice(start, end)));
+  if (!trimmedLines(readFileSync(file, 'utf8')).includes(snippet))
     problems.push(`${where}: the block differs from ${marker[1]}`);
 }
 
