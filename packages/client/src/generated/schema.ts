@@ -13,7 +13,7 @@ export interface paths {
       cookie?: never;
     };
     /** The caller's devices, with parsed OS and browser and active sessions */
-    get: operations['DevicesController_list'];
+    get: operations['devices_list'];
     put?: never;
     post?: never;
     delete?: never;
@@ -33,11 +33,11 @@ export interface paths {
     put?: never;
     post?: never;
     /** Forget a device and revoke its sessions */
-    delete: operations['DeviceRemovalController_forget'];
+    delete: operations['devices_forget'];
     options?: never;
     head?: never;
     /** Rename a device */
-    patch: operations['DevicesController_rename'];
+    patch: operations['devices_rename'];
     trace?: never;
   };
   '/devices/{id}/trust': {
@@ -50,9 +50,9 @@ export interface paths {
     get?: never;
     put?: never;
     /** Mark a device as trusted */
-    post: operations['DevicesController_trust'];
+    post: operations['devices_trust'];
     /** Stop trusting a device */
-    delete: operations['DevicesController_untrust'];
+    delete: operations['devices_untrust'];
     options?: never;
     head?: never;
     patch?: never;
@@ -66,11 +66,11 @@ export interface paths {
       cookie?: never;
     };
     /** The caller's active sessions; `current` marks this one */
-    get: operations['SessionsController_list'];
+    get: operations['sessions_list'];
     put?: never;
     post?: never;
     /** Revoke every session except the current one */
-    delete: operations['SessionsController_revokeOthers'];
+    delete: operations['sessions_revoke_others'];
     options?: never;
     head?: never;
     patch?: never;
@@ -87,7 +87,7 @@ export interface paths {
     put?: never;
     post?: never;
     /** Revoke one of your sessions (another user’s id answers 404) */
-    delete: operations['SessionsController_revokeOne'];
+    delete: operations['sessions_revoke_one'];
     options?: never;
     head?: never;
     patch?: never;
@@ -101,7 +101,7 @@ export interface paths {
       cookie?: never;
     };
     /** The second factors of the caller */
-    get: operations['MeMfaController_status'];
+    get: operations['me_mfa_status'];
     put?: never;
     post?: never;
     delete?: never;
@@ -123,9 +123,9 @@ export interface paths {
      * Start enrolling an authenticator app (pending until confirmed)
      * @description The secret is shown once; confirm with a code from the app.
      */
-    post: operations['MeMfaController_beginTotp'];
+    post: operations['me_mfa_begin_totp'];
     /** Remove the authenticator app */
-    delete: operations['MeMfaController_disableTotp'];
+    delete: operations['me_mfa_disable_totp'];
     options?: never;
     head?: never;
     patch?: never;
@@ -141,7 +141,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Confirm the authenticator app with a code; returns ten recovery codes, once */
-    post: operations['MeMfaController_confirmTotp'];
+    post: operations['me_mfa_confirm_totp'];
     delete?: never;
     options?: never;
     head?: never;
@@ -158,7 +158,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Replace the recovery codes with ten new ones, shown once */
-    post: operations['MeMfaController_regenerateRecoveryCodes'];
+    post: operations['me_mfa_regenerate_recovery_codes'];
     delete?: never;
     options?: never;
     head?: never;
@@ -178,7 +178,7 @@ export interface paths {
      * WebAuthn creation options for registering a passkey
      * @description Pass them to `navigator.credentials.create()`, then send the result to `POST /me/passkeys`. User verification and a discoverable credential are required; the user's existing passkeys are excluded. The challenge is single use. Needs a recent authentication (STEP_UP_MAX_AGE): otherwise 401 `step_up_required` with `WWW-Authenticate`; re-authenticate with `POST /auth/reauth` and retry.
      */
-    post: operations['MePasskeysController_options'];
+    post: operations['me_passkeys_options'];
     delete?: never;
     options?: never;
     head?: never;
@@ -193,13 +193,13 @@ export interface paths {
       cookie?: never;
     };
     /** The caller's passkeys, oldest first */
-    get: operations['MePasskeysController_list'];
+    get: operations['me_passkeys_list'];
     put?: never;
     /**
      * Register a passkey
      * @description Verifies the attestation against the challenge of `POST /me/passkeys/options`, the configured origins (WEBAUTHN_ORIGINS) and rp id (WEBAUTHN_RP_ID); the passkey records the caller's device. Records `passkey.added`. Needs a recent authentication (STEP_UP_MAX_AGE): otherwise 401 `step_up_required` with `WWW-Authenticate`; re-authenticate with `POST /auth/reauth` and retry.
      */
-    post: operations['MePasskeysController_register'];
+    post: operations['me_passkeys_register'];
     delete?: never;
     options?: never;
     head?: never;
@@ -220,14 +220,14 @@ export interface paths {
      * Remove a passkey
      * @description Records `passkey.removed` (and raises an alert). When no second factor remains, the recovery codes are removed too. Needs a recent authentication (STEP_UP_MAX_AGE): otherwise 401 `step_up_required` with `WWW-Authenticate`; re-authenticate with `POST /auth/reauth` and retry.
      */
-    delete: operations['MePasskeysController_remove'];
+    delete: operations['me_passkeys_remove'];
     options?: never;
     head?: never;
     /**
      * Rename a passkey
      * @description Needs a recent authentication (STEP_UP_MAX_AGE): otherwise 401 `step_up_required` with `WWW-Authenticate`; re-authenticate with `POST /auth/reauth` and retry.
      */
-    patch: operations['MePasskeysController_rename'];
+    patch: operations['me_passkeys_rename'];
     trace?: never;
   };
   '/auth/register': {
@@ -240,7 +240,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Create an account (does not sign in) */
-    post: operations['AuthController_register'];
+    post: operations['auth_register'];
     delete?: never;
     options?: never;
     head?: never;
@@ -257,7 +257,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Sign in; X-Auth-Mode: cookie for browsers */
-    post: operations['AuthController_login'];
+    post: operations['auth_login'];
     delete?: never;
     options?: never;
     head?: never;
@@ -277,7 +277,7 @@ export interface paths {
      * Second login step: a TOTP or recovery code for the mfaToken of mfa_required
      * @description Answers like login, in the transport the login asked for (cookie mode: Set-Cookie and csrfToken). A wrong code counts like a failed login; after 5 the mfaToken is spent.
      */
-    post: operations['AuthController_verifyMfa'];
+    post: operations['auth_verify_mfa'];
     delete?: never;
     options?: never;
     head?: never;
@@ -297,7 +297,7 @@ export interface paths {
      * WebAuthn request options for a passkey sign-in, second factor or step-up
      * @description With an mfaToken: the passkeys of that login's user. Signed in (bearer or cookie): a step-up of the current session. Otherwise: discoverable credentials (passwordless).
      */
-    post: operations['AuthController_passkeyOptions'];
+    post: operations['auth_passkey_options'];
     delete?: never;
     options?: never;
     head?: never;
@@ -317,7 +317,7 @@ export interface paths {
      * Sign in with a passkey, use it as the second factor, or step up
      * @description Without mfaToken and signed out: passwordless sign-in (amr ["hwk" or "swk","mfa"]; X-Auth-Mode: cookie for browsers). With mfaToken: the second login step. Signed in: marks the session freshly authenticated and answers with a new access token.
      */
-    post: operations['AuthController_verifyPasskey'];
+    post: operations['auth_verify_passkey'];
     delete?: never;
     options?: never;
     head?: never;
@@ -337,7 +337,7 @@ export interface paths {
      * Step-up: prove it is you again (password or code); the session becomes fresh
      * @description RFC 9470. Send {password} or {method: "totp" | "recovery_code", code}. Routes that need a recent authentication answer 401 step_up_required until this is done. Header mode: a new access token in the body; cookie mode: a new access cookie.
      */
-    post: operations['AuthController_reauth'];
+    post: operations['auth_reauth'];
     delete?: never;
     options?: never;
     head?: never;
@@ -357,7 +357,7 @@ export interface paths {
      * Rotate the refresh token and get a new access token
      * @description Header mode: send refreshToken in the body. Cookie mode: omit it; the refresh cookie is used and X-CSRF-Token is required. A refresh token that was already rotated is treated as theft: 401 refresh_token_reused and the whole session is revoked.
      */
-    post: operations['AuthController_refresh'];
+    post: operations['auth_refresh'];
     delete?: never;
     options?: never;
     head?: never;
@@ -374,7 +374,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** End the current session */
-    post: operations['AuthController_logout'];
+    post: operations['auth_logout'];
     delete?: never;
     options?: never;
     head?: never;
@@ -391,7 +391,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** End every session of the user, this one included */
-    post: operations['AuthController_logoutAll'];
+    post: operations['auth_logout_all'];
     delete?: never;
     options?: never;
     head?: never;
@@ -405,8 +405,31 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The signed-in user and the current session */
-    get: operations['AuthController_me'];
+    /**
+     * The signed-in user and the current session
+     * @description Authenticated by cookie, it also carries csrfToken (for a reloaded page).
+     */
+    get: operations['auth_me'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/csrf': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The current session's CSRF token (cookie mode)
+     * @description For a page that reloaded and lost the csrfToken from login: the same token, which stays valid for the whole session. With a bearer token the answer is {"csrfToken": null}: header mode needs no CSRF token.
+     */
+    get: operations['auth_csrf_token'];
     put?: never;
     post?: never;
     delete?: never;
@@ -428,7 +451,7 @@ export interface paths {
      * Change the password; every other session ends
      * @description Needs a recent authentication (step_up_required: POST /auth/reauth first).
      */
-    post: operations['AuthController_changePassword'];
+    post: operations['auth_change_password'];
     delete?: never;
     options?: never;
     head?: never;
@@ -445,7 +468,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Request a reset message; always 202, whether or not the account exists */
-    post: operations['AuthController_forgotPassword'];
+    post: operations['auth_forgot_password'];
     delete?: never;
     options?: never;
     head?: never;
@@ -462,7 +485,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Set a new password with a reset token; every session ends */
-    post: operations['AuthController_resetPassword'];
+    post: operations['auth_reset_password'];
     delete?: never;
     options?: never;
     head?: never;
@@ -477,7 +500,7 @@ export interface paths {
       cookie?: never;
     };
     /** Public signing keys (RFC 7517) for verifying access tokens */
-    get: operations['WellKnownController_jwks'];
+    get: operations['well_known_jwks'];
     put?: never;
     post?: never;
     delete?: never;
@@ -494,7 +517,7 @@ export interface paths {
       cookie?: never;
     };
     /** Authorization server metadata (RFC 8414) */
-    get: operations['WellKnownController_metadata'];
+    get: operations['well_known_metadata'];
     put?: never;
     post?: never;
     delete?: never;
@@ -516,7 +539,7 @@ export interface paths {
      * Token endpoint (grant_type=refresh_token only; RFC 6749 §6)
      * @description Rotates the refresh token like POST /auth/refresh. A refused grant answers 400 with problem details that also carry `error: invalid_grant` and `error_description`.
      */
-    post: operations['OAuthController_token'];
+    post: operations['oauth_token'];
     delete?: never;
     options?: never;
     head?: never;
@@ -536,7 +559,7 @@ export interface paths {
      * Revoke a refresh or access token, ending its session (RFC 7009)
      * @description An unknown or already invalid token is not an error (RFC 7009 §2.2).
      */
-    post: operations['OAuthController_revoke'];
+    post: operations['oauth_revoke'];
     delete?: never;
     options?: never;
     head?: never;
@@ -553,7 +576,47 @@ export interface paths {
     get?: never;
     put?: never;
     /** Token introspection for resource servers (RFC 7662; admin role) */
-    post: operations['OAuthController_introspect'];
+    post: operations['oauth_introspect'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/verify': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Forward authentication: is this bearer token or cookie signed in?
+     * @description For nginx `auth_request`, Traefik ForwardAuth and Envoy ext_authz (which sends the original method: every method is answered alike). No database query per call; a revoked session is refused at once. Counts as activity for the idle timeout. In cookie mode, when X-Forwarded-Method or X-Original-Method names an unsafe method (anything but GET, HEAD, OPTIONS), X-CSRF-Token is required. Refusals also carry their code in X-Auth-Error. See deploy/nginx-gateway.conf.
+     */
+    get: operations['auth_verify'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/oauth/revocations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Server-Sent Events: sessions that ended, for services verifying tokens themselves
+     * @description For resource servers that verify access tokens with the JWKS (e.g. @tessera/verifier): after a session ends (revoked, logged out, expired, evicted) its access tokens must be refused. Authenticate with `Authorization: Bearer <REVOCATION_FEED_SECRET>`; the route answers 404 while no secret is configured. The stream starts with `ended` events holding every session ended within the access-token horizon (or, with Last-Event-ID, those since that id), then `ready` (with an `id:`), then live `ended` events, each with an `id:`. A `: heartbeat` comment comes every REVOCATION_FEED_HEARTBEAT (15 s) so a subscriber can tell a dead feed from a quiet one. Every instance serves every ending.
+     */
+    get: operations['oauth_stream'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -568,7 +631,7 @@ export interface paths {
       cookie?: never;
     };
     /** Liveness: the process is up and serving */
-    get: operations['HealthController_live'];
+    get: operations['health_live'];
     put?: never;
     post?: never;
     delete?: never;
@@ -585,7 +648,7 @@ export interface paths {
       cookie?: never;
     };
     /** Readiness: the database answers and every migration is applied */
-    get: operations['HealthController_ready'];
+    get: operations['health_ready'];
     put?: never;
     post?: never;
     delete?: never;
@@ -602,7 +665,7 @@ export interface paths {
       cookie?: never;
     };
     /** Prometheus metrics (aggregate counts only; no personal data) */
-    get: operations['MetricsController_scrape'];
+    get: operations['metrics_scrape'];
     put?: never;
     post?: never;
     delete?: never;
@@ -619,9 +682,13 @@ export interface paths {
       cookie?: never;
     };
     /** List users, optionally by email prefix (keyset-paginated, email order) */
-    get: operations['AdminUsersController_list'];
+    get: operations['admin_users_list'];
     put?: never;
-    post?: never;
+    /**
+     * Create a user (support); without a password, invite them to choose one
+     * @description With `password`, the account is ready to sign in. Without it, the account gets an unusable random password and the user a password-reset message (an invitation). Recorded as `user.registered` with the admin as `actorId`.
+     */
+    post: operations['admin_users_create'];
     delete?: never;
     options?: never;
     head?: never;
@@ -636,7 +703,7 @@ export interface paths {
       cookie?: never;
     };
     /** One user, with session and device counts */
-    get: operations['AdminUsersController_detail'];
+    get: operations['admin_users_detail'];
     put?: never;
     post?: never;
     delete?: never;
@@ -646,7 +713,7 @@ export interface paths {
      * Change roles and/or lock or unlock a user
      * @description Locking revokes every session of the user (reason `admin`). Takes effect on the next request, also for a demoted admin. Admins cannot demote or lock themselves.
      */
-    patch: operations['AdminUsersController_update'];
+    patch: operations['admin_users_update'];
     trace?: never;
   };
   '/admin/users/{id}/sessions/revoke': {
@@ -659,7 +726,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Revoke every session of a user (reason 'admin') */
-    post: operations['AdminUsersController_revokeAll'];
+    post: operations['admin_users_revoke_all'];
     delete?: never;
     options?: never;
     head?: never;
@@ -680,7 +747,44 @@ export interface paths {
      * Reset a user's second factors (TOTP, passkeys, recovery codes)
      * @description For a user who lost their authenticator: they sign in with their password again and can enrol anew. Recorded as `mfa.disabled` (method `all`) and one `passkey.removed` per passkey, with the admin as `actorId`; raises a high-severity alert for the user. Needs a recent authentication (STEP_UP_MAX_AGE): otherwise 401 `step_up_required`.
      */
-    delete: operations['AdminUsersController_resetMfa'];
+    delete: operations['admin_users_reset_mfa'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/users/{id}/password-reset': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send the user a password-reset message (support)
+     * @description The same message as `POST /auth/password/forgot`; recorded as `password.reset_requested` with the admin as `actorId`. Sessions are untouched until the user resets.
+     */
+    post: operations['admin_users_send_password_reset'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/users/{id}/devices': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A user's known devices (support view of GET /devices) */
+    get: operations['admin_users_devices'];
+    put?: never;
+    post?: never;
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -697,7 +801,7 @@ export interface paths {
      * Search every user’s sessions, newest first (keyset-paginated)
      * @description Filters combine with AND; `from`/`to` bound the creation time.
      */
-    get: operations['AdminSessionsController_list'];
+    get: operations['admin_sessions_list'];
     put?: never;
     post?: never;
     delete?: never;
@@ -714,7 +818,7 @@ export interface paths {
       cookie?: never;
     };
     /** Live sessions now; created, revoked and expired in the last 24 hours */
-    get: operations['AdminSessionsController_stats'];
+    get: operations['admin_sessions_stats'];
     put?: never;
     post?: never;
     delete?: never;
@@ -734,7 +838,7 @@ export interface paths {
     put?: never;
     post?: never;
     /** Revoke one session (reason 'admin'); an already ended one is left as is */
-    delete: operations['AdminSessionsController_revoke'];
+    delete: operations['admin_sessions_revoke'];
     options?: never;
     head?: never;
     patch?: never;
@@ -748,7 +852,7 @@ export interface paths {
       cookie?: never;
     };
     /** Search the audit log, newest first (filters: userId, sessionId, type, from, to) */
-    get: operations['AuditAdminController_list'];
+    get: operations['admin_audit_list'];
     put?: never;
     post?: never;
     delete?: never;
@@ -765,7 +869,7 @@ export interface paths {
       cookie?: never;
     };
     /** Re-check the hash chain; an edited or deleted record is reported */
-    get: operations['AuditAdminController_verify'];
+    get: operations['admin_audit_verify'];
     put?: never;
     post?: never;
     delete?: never;
@@ -782,7 +886,7 @@ export interface paths {
       cookie?: never;
     };
     /** The caller's own audit events, newest first (keyset-paginated) */
-    get: operations['MyActivityController_list'];
+    get: operations['me_activity'];
     put?: never;
     post?: never;
     delete?: never;
@@ -799,7 +903,7 @@ export interface paths {
       cookie?: never;
     };
     /** The caller's security alerts, newest first (keyset-paginated) */
-    get: operations['MyAlertsController_list'];
+    get: operations['me_alerts'];
     put?: never;
     post?: never;
     delete?: never;
@@ -816,7 +920,7 @@ export interface paths {
       cookie?: never;
     };
     /** All alerts, newest first (filters: status, userId, severity, rule) */
-    get: operations['AdminAlertsController_list'];
+    get: operations['admin_alerts_list'];
     put?: never;
     post?: never;
     delete?: never;
@@ -839,7 +943,7 @@ export interface paths {
     options?: never;
     head?: never;
     /** Acknowledge, resolve or reopen an alert */
-    patch: operations['AdminAlertsController_update'];
+    patch: operations['admin_alerts_update'];
     trace?: never;
   };
   '/admin/webhooks': {
@@ -850,10 +954,27 @@ export interface paths {
       cookie?: never;
     };
     /** Registered alert webhooks (secrets are never shown again) */
-    get: operations['WebhooksController_list'];
+    get: operations['admin_webhooks_list'];
     put?: never;
     /** Register a webhook; the response holds its HMAC-SHA256 signing secret, shown only this once */
-    post: operations['WebhooksController_create'];
+    post: operations['admin_webhooks_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/webhooks/{id}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A webhook's deliveries, newest first: status, attempts and the last outcome */
+    get: operations['admin_webhooks_deliveries'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -871,7 +992,7 @@ export interface paths {
     put?: never;
     post?: never;
     /** Remove a webhook and its pending deliveries */
-    delete: operations['WebhooksController_remove'];
+    delete: operations['admin_webhooks_remove'];
     options?: never;
     head?: never;
     patch?: never;
@@ -886,9 +1007,9 @@ export interface paths {
     };
     /**
      * Server-Sent Events: the user's session.*, device.* and alert.raised events on every device
-     * @description Starts with a `ready` event. When this session is revoked or expires, the stream receives `session.revoked` (or `session.expired`) and ends; it also ends when the access token expires.
+     * @description Starts with a `ready` event. When this session is revoked or expires, the stream receives `session.revoked` (or `session.expired`) and ends; it also ends when the access token expires. Every lifecycle event has an `id:` (the event id). A reconnect with `Last-Event-ID` (as EventSource sends it) first receives, in order, the events after that id that it missed, then continues live without duplicates. Replay reaches back at most 10 minutes and 100 events per user; an id beyond that (or from before a restart) gets `stream.reset`, meaning: reload the state (GET /sessions, GET /devices).
      */
-    get: operations['LiveController_stream'];
+    get: operations['sessions_stream'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1659,6 +1780,18 @@ export interface components {
       user: components['schemas']['UserViewDto'];
       /** @description The session making this request */
       session: components['schemas']['SessionViewDto'];
+      /**
+       * @description Only when authenticated by cookie: the same csrfToken login returned, so a reloaded page can send `X-CSRF-Token` again
+       * @example b3JpZ2luYWwtY3NyZi10b2tlbg
+       */
+      csrfToken?: string;
+    };
+    CsrfResponseDto: {
+      /**
+       * @description Cookie mode: the session's CSRF token (the one login returned; stable for the session). Bearer (header mode): null, since bearer requests need no CSRF token.
+       * @example b3JpZ2luYWwtY3NyZi10b2tlbg
+       */
+      csrfToken: string | null;
     };
     ChangePasswordDto: {
       /** @example correct horse battery staple */
@@ -2014,6 +2147,18 @@ export interface components {
       /** @description Pass as ?cursor= for the next page */
       nextCursor: string | null;
     };
+    CreateUserDto: {
+      /**
+       * Format: email
+       * @description The login email; unique regardless of case
+       */
+      email: string;
+      /** @description Initial password (8–128 characters, policy-checked). Leave it out to invite: the account gets an unusable random password and the user a password-reset message to choose one. */
+      password?: string;
+      displayName?: string;
+      /** @description `user` is always included */
+      roles?: ('user' | 'admin')[];
+    };
     AdminUserDetailDto: {
       /** Format: uuid */
       id: string;
@@ -2357,6 +2502,44 @@ export interface components {
        */
       nextCursor: string | null;
     };
+    WebhookDeliveryDto: {
+      /** Format: uuid */
+      id: string;
+      /**
+       * Format: uuid
+       * @description The alert that was (or is to be) sent
+       */
+      alertId: string;
+      /**
+       * @description `failed`: retries exhausted; `pending`: queued or waiting for a retry
+       * @enum {string}
+       */
+      status: 'pending' | 'delivered' | 'failed';
+      /** @description Attempts made so far */
+      attempts: number;
+      /**
+       * Format: date-time
+       * @description Next try (pending only)
+       */
+      nextAttemptAt: string | null;
+      /** @description The receiver's last HTTP status */
+      lastStatusCode: number | null;
+      /** @description Why the last attempt failed */
+      lastError: string | null;
+      lastDurationMs: number | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      deliveredAt: string | null;
+    };
+    WebhookDeliveryPageDto: {
+      items: components['schemas']['WebhookDeliveryDto'][];
+      /**
+       * @description Pass as ?cursor= for the next page; null on the last page
+       * @example null
+       */
+      nextCursor: string | null;
+    };
     CreateWebhookDto: {
       /**
        * Format: uri
@@ -2414,7 +2597,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  DevicesController_list: {
+  devices_list: {
     parameters: {
       query?: never;
       header?: never;
@@ -2452,7 +2635,7 @@ export interface operations {
       };
     };
   };
-  DeviceRemovalController_forget: {
+  devices_forget: {
     parameters: {
       query?: never;
       header?: never;
@@ -2534,7 +2717,7 @@ export interface operations {
       };
     };
   };
-  DevicesController_rename: {
+  devices_rename: {
     parameters: {
       query?: never;
       header?: never;
@@ -2634,7 +2817,7 @@ export interface operations {
       };
     };
   };
-  DevicesController_trust: {
+  devices_trust: {
     parameters: {
       query?: never;
       header?: never;
@@ -2716,7 +2899,7 @@ export interface operations {
       };
     };
   };
-  DevicesController_untrust: {
+  devices_untrust: {
     parameters: {
       query?: never;
       header?: never;
@@ -2798,7 +2981,7 @@ export interface operations {
       };
     };
   };
-  SessionsController_list: {
+  sessions_list: {
     parameters: {
       query?: never;
       header?: never;
@@ -2836,7 +3019,7 @@ export interface operations {
       };
     };
   };
-  SessionsController_revokeOthers: {
+  sessions_revoke_others: {
     parameters: {
       query?: never;
       header?: never;
@@ -2887,7 +3070,7 @@ export interface operations {
       };
     };
   };
-  SessionsController_revokeOne: {
+  sessions_revoke_one: {
     parameters: {
       query?: never;
       header?: never;
@@ -2969,7 +3152,7 @@ export interface operations {
       };
     };
   };
-  MeMfaController_status: {
+  me_mfa_status: {
     parameters: {
       query?: never;
       header?: never;
@@ -3007,7 +3190,7 @@ export interface operations {
       };
     };
   };
-  MeMfaController_beginTotp: {
+  me_mfa_begin_totp: {
     parameters: {
       query?: never;
       header?: never;
@@ -3074,7 +3257,7 @@ export interface operations {
       };
     };
   };
-  MeMfaController_disableTotp: {
+  me_mfa_disable_totp: {
     parameters: {
       query?: never;
       header?: never;
@@ -3140,7 +3323,7 @@ export interface operations {
       };
     };
   };
-  MeMfaController_confirmTotp: {
+  me_mfa_confirm_totp: {
     parameters: {
       query?: never;
       header?: never;
@@ -3226,7 +3409,7 @@ export interface operations {
       };
     };
   };
-  MeMfaController_regenerateRecoveryCodes: {
+  me_mfa_regenerate_recovery_codes: {
     parameters: {
       query?: never;
       header?: never;
@@ -3307,7 +3490,7 @@ export interface operations {
       };
     };
   };
-  MePasskeysController_options: {
+  me_passkeys_options: {
     parameters: {
       query?: never;
       header?: never;
@@ -3360,7 +3543,7 @@ export interface operations {
       };
     };
   };
-  MePasskeysController_list: {
+  me_passkeys_list: {
     parameters: {
       query?: never;
       header?: never;
@@ -3398,7 +3581,7 @@ export interface operations {
       };
     };
   };
-  MePasskeysController_register: {
+  me_passkeys_register: {
     parameters: {
       query?: never;
       header?: never;
@@ -3483,7 +3666,7 @@ export interface operations {
       };
     };
   };
-  MePasskeysController_remove: {
+  me_passkeys_remove: {
     parameters: {
       query?: never;
       header?: never;
@@ -3566,7 +3749,7 @@ export interface operations {
       };
     };
   };
-  MePasskeysController_rename: {
+  me_passkeys_rename: {
     parameters: {
       query?: never;
       header?: never;
@@ -3669,7 +3852,7 @@ export interface operations {
       };
     };
   };
-  AuthController_register: {
+  auth_register: {
     parameters: {
       query?: never;
       header?: never;
@@ -3749,7 +3932,7 @@ export interface operations {
       };
     };
   };
-  AuthController_login: {
+  auth_login: {
     parameters: {
       query?: never;
       header?: {
@@ -3850,7 +4033,7 @@ export interface operations {
       };
     };
   };
-  AuthController_verifyMfa: {
+  auth_verify_mfa: {
     parameters: {
       query?: never;
       header?: never;
@@ -3948,7 +4131,7 @@ export interface operations {
       };
     };
   };
-  AuthController_passkeyOptions: {
+  auth_passkey_options: {
     parameters: {
       query?: never;
       header?: never;
@@ -4028,7 +4211,7 @@ export interface operations {
       };
     };
   };
-  AuthController_verifyPasskey: {
+  auth_verify_passkey: {
     parameters: {
       query?: never;
       header?: {
@@ -4129,7 +4312,7 @@ export interface operations {
       };
     };
   };
-  AuthController_reauth: {
+  auth_reauth: {
     parameters: {
       query?: never;
       header?: {
@@ -4250,7 +4433,7 @@ export interface operations {
       };
     };
   };
-  AuthController_refresh: {
+  auth_refresh: {
     parameters: {
       query?: never;
       header?: {
@@ -4355,7 +4538,7 @@ export interface operations {
       };
     };
   };
-  AuthController_logout: {
+  auth_logout: {
     parameters: {
       query?: never;
       header?: never;
@@ -4367,9 +4550,8 @@ export interface operations {
       /** @description Signed out; auth cookies cleared */
       204: {
         headers: {
-          /** @description Clears every auth cookie (same name and attributes, Max-Age=0) */
+          /** @description Clears every auth cookie (same name and attributes, Max-Age=0). The device cookie is kept and no Clear-Site-Data is sent, so the next sign-in is not a new device. */
           'Set-Cookie'?: string;
-          'Clear-Site-Data'?: string;
           [name: string]: unknown;
         };
         content?: never;
@@ -4409,7 +4591,7 @@ export interface operations {
       };
     };
   };
-  AuthController_logoutAll: {
+  auth_logout_all: {
     parameters: {
       query?: never;
       header?: never;
@@ -4421,9 +4603,8 @@ export interface operations {
       /** @description Every session ended; auth cookies cleared */
       204: {
         headers: {
-          /** @description Clears every auth cookie (same name and attributes, Max-Age=0) */
+          /** @description Clears every auth cookie (same name and attributes, Max-Age=0). The device cookie is kept and no Clear-Site-Data is sent, so the next sign-in is not a new device. */
           'Set-Cookie'?: string;
-          'Clear-Site-Data'?: string;
           [name: string]: unknown;
         };
         content?: never;
@@ -4463,7 +4644,7 @@ export interface operations {
       };
     };
   };
-  AuthController_me: {
+  auth_me: {
     parameters: {
       query?: never;
       header?: never;
@@ -4501,7 +4682,45 @@ export interface operations {
       };
     };
   };
-  AuthController_changePassword: {
+  auth_csrf_token: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CsrfResponseDto'];
+        };
+      };
+      /** @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired';
+          };
+        };
+      };
+    };
+  };
+  auth_change_password: {
     parameters: {
       query?: never;
       header?: never;
@@ -4599,7 +4818,7 @@ export interface operations {
       };
     };
   };
-  AuthController_forgotPassword: {
+  auth_forgot_password: {
     parameters: {
       query?: never;
       header?: never;
@@ -4663,7 +4882,7 @@ export interface operations {
       };
     };
   };
-  AuthController_resetPassword: {
+  auth_reset_password: {
     parameters: {
       query?: never;
       header?: never;
@@ -4727,7 +4946,7 @@ export interface operations {
       };
     };
   };
-  WellKnownController_jwks: {
+  well_known_jwks: {
     parameters: {
       query?: never;
       header?: never;
@@ -4747,7 +4966,7 @@ export interface operations {
       };
     };
   };
-  WellKnownController_metadata: {
+  well_known_metadata: {
     parameters: {
       query?: never;
       header?: never;
@@ -4766,7 +4985,7 @@ export interface operations {
       };
     };
   };
-  OAuthController_token: {
+  oauth_token: {
     parameters: {
       query?: never;
       header?: never;
@@ -4852,7 +5071,7 @@ export interface operations {
       };
     };
   };
-  OAuthController_revoke: {
+  oauth_revoke: {
     parameters: {
       query?: never;
       header?: never;
@@ -4917,7 +5136,7 @@ export interface operations {
       };
     };
   };
-  OAuthController_introspect: {
+  oauth_introspect: {
     parameters: {
       query?: never;
       header?: never;
@@ -5003,7 +5222,127 @@ export interface operations {
       };
     };
   };
-  HealthController_live: {
+  auth_verify: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Cookie mode: the csrfToken from login (required for an unsafe original method) */
+        'X-CSRF-Token'?: string;
+        /** @description The original request’s method (nginx) */
+        'X-Original-Method'?: string;
+        /** @description The original request’s method (Traefik) */
+        'X-Forwarded-Method'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Signed in; the identity is in the response headers */
+      204: {
+        headers: {
+          /** @description The user id (the token’s sub) */
+          'X-Auth-User-Id'?: string;
+          /** @description The session id (the token’s sid) */
+          'X-Auth-Session-Id'?: string;
+          /** @description The token’s roles as a comma list (empty when none) */
+          'X-Auth-Roles'?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired';
+          };
+        };
+      };
+      /** @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'csrf_failed';
+          };
+        };
+      };
+    };
+  };
+  oauth_stream: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Resume after this event id: endings since then are replayed (no snapshot); an id older than the remembered endings, or malformed, gets a snapshot instead */
+        'Last-Event-ID'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description An event stream. `ended`: `{ sessions: [{ sid, status: revoked|expired, endedAt (epoch ms) }] }`; `ready`: `{ mode: snapshot|replay, count, heartbeatMs }` */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': string;
+        };
+      };
+      /** @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired';
+          };
+        };
+      };
+      /** @description No such resource (code not_found) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 404;
+            /** @enum {unknown} */
+            code?: 'not_found';
+          };
+        };
+      };
+    };
+  };
+  health_live: {
     parameters: {
       query?: never;
       header?: never;
@@ -5023,7 +5362,7 @@ export interface operations {
       };
     };
   };
-  HealthController_ready: {
+  health_ready: {
     parameters: {
       query?: never;
       header?: never;
@@ -5052,7 +5391,7 @@ export interface operations {
       };
     };
   };
-  MetricsController_scrape: {
+  metrics_scrape: {
     parameters: {
       query?: never;
       header?: never;
@@ -5072,14 +5411,14 @@ export interface operations {
       };
     };
   };
-  AdminUsersController_list: {
+  admin_users_list: {
     parameters: {
       query?: {
         /** @description Page size */
         limit?: number;
         /** @description The nextCursor of the previous page (opaque) */
         cursor?: string;
-        /** @description Only users whose email starts with this (case-insensitive) */
+        /** @description Only users whose email starts with this (case-insensitive), e.g. `alice@` */
         email?: string;
       };
       header?: never;
@@ -5153,7 +5492,96 @@ export interface operations {
       };
     };
   };
-  AdminUsersController_detail: {
+  admin_users_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateUserDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AdminUserDetailDto'];
+        };
+      };
+      /** @description The request is not valid (code validation_failed) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 400;
+            /** @enum {unknown} */
+            code?: 'validation_failed';
+          };
+        };
+      };
+      /** @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired | step_up_required) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired'
+              | 'step_up_required';
+          };
+        };
+      };
+      /**
+       * @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required)
+       *
+       *     Not an admin (problem+json, code forbidden)
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
+          };
+        };
+      };
+      /** @description Conflicts with the current state (code email_taken) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 409;
+            /** @enum {unknown} */
+            code?: 'email_taken';
+          };
+        };
+      };
+    };
+  };
+  admin_users_detail: {
     parameters: {
       query?: never;
       header?: never;
@@ -5244,7 +5672,7 @@ export interface operations {
       };
     };
   };
-  AdminUsersController_update: {
+  admin_users_update: {
     parameters: {
       query?: never;
       header?: never;
@@ -5336,7 +5764,7 @@ export interface operations {
       };
     };
   };
-  AdminUsersController_revokeAll: {
+  admin_users_revoke_all: {
     parameters: {
       query?: never;
       header?: never;
@@ -5424,7 +5852,7 @@ export interface operations {
       };
     };
   };
-  AdminUsersController_resetMfa: {
+  admin_users_reset_mfa: {
     parameters: {
       query?: never;
       header?: never;
@@ -5507,7 +5935,185 @@ export interface operations {
       };
     };
   };
-  AdminSessionsController_list: {
+  admin_users_send_password_reset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description User id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The message is on its way */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is not valid (code validation_failed) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 400;
+            /** @enum {unknown} */
+            code?: 'validation_failed';
+          };
+        };
+      };
+      /** @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired | step_up_required) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired'
+              | 'step_up_required';
+          };
+        };
+      };
+      /**
+       * @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required)
+       *
+       *     Not an admin (problem+json, code forbidden)
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
+          };
+        };
+      };
+      /** @description No such resource (code not_found) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 404;
+            /** @enum {unknown} */
+            code?: 'not_found';
+          };
+        };
+      };
+    };
+  };
+  admin_users_devices: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description User id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeviceListResponseDto'];
+        };
+      };
+      /** @description The request is not valid (code validation_failed) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 400;
+            /** @enum {unknown} */
+            code?: 'validation_failed';
+          };
+        };
+      };
+      /**
+       * @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired)
+       *
+       *     Not signed in (problem+json, code unauthenticated/token_*\/session_*)
+       */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired';
+          };
+        };
+      };
+      /**
+       * @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required)
+       *
+       *     Not an admin (problem+json, code forbidden)
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
+          };
+        };
+      };
+      /** @description No such resource (code not_found) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 404;
+            /** @enum {unknown} */
+            code?: 'not_found';
+          };
+        };
+      };
+    };
+  };
+  admin_sessions_list: {
     parameters: {
       query?: {
         /** @description Page size */
@@ -5518,7 +6124,7 @@ export interface operations {
         /** @description `active` means live now */
         status?: 'active' | 'revoked' | 'expired';
         deviceId?: string;
-        /** @description Exact client IP (v4 or v6) */
+        /** @description Exact client IP (v4 or v6), e.g. `203.0.113.7` */
         ip?: string;
         /** @description Created at or after (ISO-8601) */
         from?: string;
@@ -5596,7 +6202,7 @@ export interface operations {
       };
     };
   };
-  AdminSessionsController_stats: {
+  admin_sessions_stats: {
     parameters: {
       query?: never;
       header?: never;
@@ -5656,7 +6262,7 @@ export interface operations {
       };
     };
   };
-  AdminSessionsController_revoke: {
+  admin_sessions_revoke: {
     parameters: {
       query?: never;
       header?: never;
@@ -5743,7 +6349,7 @@ export interface operations {
       };
     };
   };
-  AuditAdminController_list: {
+  admin_audit_list: {
     parameters: {
       query?: {
         /** @description Page size */
@@ -5752,7 +6358,7 @@ export interface operations {
         cursor?: string;
         /** @description Only records of this session */
         sessionId?: string;
-        /** @description Only records of this event type */
+        /** @description Only records of this event type, e.g. `session.revoked` */
         type?: string;
         /** @description Records that occurred at or after this instant (ISO-8601) */
         from?: string;
@@ -5832,7 +6438,7 @@ export interface operations {
       };
     };
   };
-  AuditAdminController_verify: {
+  admin_audit_verify: {
     parameters: {
       query?: never;
       header?: never;
@@ -5892,7 +6498,7 @@ export interface operations {
       };
     };
   };
-  MyActivityController_list: {
+  me_activity: {
     parameters: {
       query?: {
         /** @description Page size */
@@ -5901,7 +6507,7 @@ export interface operations {
         cursor?: string;
         /** @description Only records of this session */
         sessionId?: string;
-        /** @description Only records of this event type */
+        /** @description Only records of this event type, e.g. `session.revoked` */
         type?: string;
         /** @description Records that occurred at or after this instant (ISO-8601) */
         from?: string;
@@ -5957,7 +6563,7 @@ export interface operations {
       };
     };
   };
-  MyAlertsController_list: {
+  me_alerts: {
     parameters: {
       query?: {
         /** @description Page size */
@@ -6016,7 +6622,7 @@ export interface operations {
       };
     };
   };
-  AdminAlertsController_list: {
+  admin_alerts_list: {
     parameters: {
       query?: {
         /** @description Page size */
@@ -6029,7 +6635,7 @@ export interface operations {
         userId?: string;
         /** @description Only alerts of this severity */
         severity?: 'low' | 'medium' | 'high' | 'critical';
-        /** @description Only alerts of this rule */
+        /** @description Only alerts of this rule, e.g. `user.locked` */
         rule?: string;
       };
       header?: never;
@@ -6103,7 +6709,7 @@ export interface operations {
       };
     };
   };
-  AdminAlertsController_update: {
+  admin_alerts_update: {
     parameters: {
       query?: never;
       header?: never;
@@ -6210,7 +6816,7 @@ export interface operations {
       };
     };
   };
-  WebhooksController_list: {
+  admin_webhooks_list: {
     parameters: {
       query?: {
         /** @description Page size */
@@ -6289,7 +6895,7 @@ export interface operations {
       };
     };
   };
-  WebhooksController_create: {
+  admin_webhooks_create: {
     parameters: {
       query?: never;
       header?: never;
@@ -6378,7 +6984,103 @@ export interface operations {
       };
     };
   };
-  WebhooksController_remove: {
+  admin_webhooks_deliveries: {
+    parameters: {
+      query?: {
+        /** @description Page size */
+        limit?: number;
+        /** @description The nextCursor of the previous page (opaque) */
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        /** @description Webhook id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookDeliveryPageDto'];
+        };
+      };
+      /** @description The request is not valid (code validation_failed) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 400;
+            /** @enum {unknown} */
+            code?: 'validation_failed';
+          };
+        };
+      };
+      /**
+       * @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired)
+       *
+       *     Not signed in (problem+json, code unauthenticated/token_*\/session_*)
+       */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired';
+          };
+        };
+      };
+      /**
+       * @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required)
+       *
+       *     Not an admin (problem+json, code forbidden)
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
+          };
+        };
+      };
+      /** @description No such resource (code not_found) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 404;
+            /** @enum {unknown} */
+            code?: 'not_found';
+          };
+        };
+      };
+    };
+  };
+  admin_webhooks_remove: {
     parameters: {
       query?: never;
       header?: never;
@@ -6465,10 +7167,13 @@ export interface operations {
       };
     };
   };
-  LiveController_stream: {
+  sessions_stream: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description The id of the last event received, to resume after a reconnect */
+        'Last-Event-ID'?: string;
+      };
       path?: never;
       cookie?: never;
     };
