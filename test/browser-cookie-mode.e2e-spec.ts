@@ -193,4 +193,34 @@ describe('cookie mode for browsers (contract v2)', () => {
     jar.apply(refreshed);
     await t.http.get('/auth/me').set('Cookie', jar.header()).expect(200);
   });
+
+  it('a page reloaded after its access token expired gets the csrfToken with the refresh cookie', async () => {
+    const email = uniqueEmail('reload-expired');
+    await register(t, email);
+    const jar = new CookieJar();
+    const { csrfToken: fromLogin } = await cookieLogin(email, jar);
+    t.clock.advance(t.config.accessTokenTtlMs + 60_000);
+    // The page lost its csrfToken (reload) and its access token expired meanwhile.
+    const recovered = await t.http.get('/auth/csrf').set('Cookie', jar.header()).expect(200);
+    expect(recovered.body).toEqual({ csrfToken: fromLogin });
+    const refreshed = await t.http
+      .post('/auth/refresh')
+      .set('Cookie', jar.header())
+      .set('X-CSRF-Token', recovered.body.csrfToken as string)
+      .send({})
+      .expect(200);
+    jar.apply(refreshed);
+    await t.http.get('/auth/me').set('Cookie', jar.header()).expect(200);
+
+    // Signed out: the refresh cookie no longer opens anything.
+    await t.http
+      .post('/auth/logout')
+      .set('Cookie', jar.header())
+      .set('X-CSRF-Token', fromLogin)
+      .expect(204);
+    const staleJar = new CookieJar().apply(refreshed); // the cookies from before the logout
+    const refused = await t.http.get('/auth/csrf').set('Cookie', staleJar.header()).expect(401);
+    expect(refused.body.code).toBe('unauthenticated');
+    await t.http.get('/auth/csrf').expect(401);
+  });
 });

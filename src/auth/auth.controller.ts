@@ -15,6 +15,7 @@ import type { Request, Response } from 'express';
 import { AppException } from '../common/app.exception';
 import {
   type AuthContext,
+  type AuthenticatedRequest,
   ClientMeta,
   CurrentAuth,
   type RequestMeta,
@@ -415,20 +416,30 @@ export class AuthController {
   }
 
   @Get('csrf')
+  @Public()
+  @OptionalAuth()
   @ApiBearerAuth('bearer')
   @ApiOperation({
     summary: "The current session's CSRF token (cookie mode)",
     description:
       'For a page that reloaded and lost the csrfToken from login: the same token, which stays ' +
-      'valid for the whole session. With a bearer token the answer is {"csrfToken": null}: ' +
-      'header mode needs no CSRF token.',
+      'valid for the whole session. The refresh cookie alone is enough, so a page whose access ' +
+      'token expired meanwhile can still refresh. With a bearer token the answer is ' +
+      '{"csrfToken": null}: header mode needs no CSRF token.',
   })
   @ApiOkResponse({ type: CsrfResponseDto })
   @ApiProblemResponses(401)
-  csrfToken(@CurrentAuth() auth: AuthContext): CsrfResponseDto {
-    return {
-      csrfToken: auth.transport === 'cookie' ? this.csrf.tokenFor(auth.sessionId) : null,
-    };
+  async csrfToken(@Req() req: AuthenticatedRequest): Promise<CsrfResponseDto> {
+    const auth = req.auth;
+    if (auth) {
+      return { csrfToken: auth.transport === 'cookie' ? this.csrf.tokenFor(auth.sessionId) : null };
+    }
+    const refreshToken = this.transport.cookies.refresh(req);
+    const sessionId = refreshToken
+      ? await this.auth.liveSessionOfRefreshToken(refreshToken)
+      : undefined;
+    if (!sessionId) throw new AppException('unauthenticated', 'Sign in again');
+    return { csrfToken: this.csrf.tokenFor(sessionId) };
   }
 
   @Post('password/change')

@@ -549,6 +549,22 @@ export class AuthService {
   }
 
   /** One statement: the session, its device and the user, joined. */
+  /**
+   * The live session of a refresh token, for a cookie-mode page that reloaded after its access
+   * token expired: it needs the session's CSRF token before it may refresh. Undefined for a
+   * rotated, revoked or expired token.
+   */
+  async liveSessionOfRefreshToken(token: string): Promise<string | undefined> {
+    const owner = await this.sessions.findByRefreshToken(token);
+    const now = this.clock.nowMs();
+    const live =
+      owner?.tokenStatus === 'active' &&
+      owner.sessionStatus === 'active' &&
+      owner.expiresAt.getTime() > now &&
+      owner.idleExpiresAt.getTime() > now;
+    return live ? owner.sessionId : undefined;
+  }
+
   async me(auth: AuthContext): Promise<{ user: UserView; session: SessionView }> {
     const current = await this.sessions.currentWithUser(auth.sessionId, auth.userId);
     if (!current) throw new AppException('unauthenticated');
