@@ -11,6 +11,10 @@ ENV SCARF_ANALYTICS=false \
     NPM_CONFIG_UPDATE_NOTIFIER=false
 # Dependencies first, so source edits do not invalidate the npm cache layer.
 COPY package.json package-lock.json ./
+# npm workspaces: npm ci needs every workspace's manifest to match the lock file.
+COPY packages/account/package.json packages/account/
+COPY packages/client/package.json packages/client/
+COPY packages/verifier/package.json packages/verifier/
 RUN npm ci
 COPY . .
 RUN npm run build \

@@ -504,6 +504,21 @@ describe('docker-compose.yml', () => {
       expect((JSON.parse(cmd) as string[]).join(' ')).toBe(pkg.scripts.start);
     });
 
+    it("copies every workspace's manifest before npm ci (npm ci needs them to match the lock)", () => {
+      const workspaces = fs
+        .readdirSync(join(ROOT, 'packages'))
+        .filter((name) => fs.existsSync(join(ROOT, 'packages', name, 'package.json')));
+      expect(workspaces.length).toBeGreaterThan(0);
+      const install = dockerfile.indexOf('\nRUN npm ci');
+      for (const name of workspaces) {
+        const copy = dockerfile.indexOf(`COPY packages/${name}/package.json packages/${name}/`);
+        expect({ name, copiedBeforeInstall: copy >= 0 && copy < install }).toEqual({
+          name,
+          copiedBeforeInstall: true,
+        });
+      }
+    });
+
     it('copies only files that exist and that .dockerignore lets through', () => {
       const ignored = dockerignoreEntries();
       const copies = [...dockerfile.matchAll(/^COPY (?!--from)(.+)$/gm)].map((m) => m[1]);
@@ -516,6 +531,8 @@ describe('docker-compose.yml', () => {
       // `nest build` compiles these; the context must carry them.
       const buildInputs = ['package.json', 'package-lock.json', 'tsconfig.json'];
       buildInputs.push('tsconfig.build.json', 'nest-cli.json', 'src', 'migrations', 'bench');
+      // bench imports test/support; the account page builds from both workspaces' sources.
+      buildInputs.push('test/support', 'examples', 'packages/account/src', 'packages/client/src');
       for (const input of buildInputs) {
         expect(`${input} ignored=${isDockerignored(input, ignored)}`).toMatch(/ignored=false$/);
       }
