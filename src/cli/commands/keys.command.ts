@@ -23,8 +23,8 @@ export class KeysRotateCommand extends CommandRunner {
     // Checked before opening the database: the answer does not depend on it.
     if (privateKeyPem || privateKeyFile) {
       throw new CliError(
-        `the signing key comes from ${privateKeyPem ? 'JWT_PRIVATE_KEY' : 'JWT_PRIVATE_KEY_FILE'}; ` +
-          'rotate it by replacing that key (keys:rotate only manages generated keys)',
+        `the signing key comes from ${privateKeyPem ? 'JWT_PRIVATE_KEY' : 'JWT_PRIVATE_KEY_FILE'}, ` +
+          'not a generated key: rotate it by replacing that key (keys:rotate only manages generated keys)',
       );
     }
     const { key, retired } = await this.runtime.withApp((app) =>
