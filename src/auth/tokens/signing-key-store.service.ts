@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AppException } from '../../common/app.exception';
@@ -37,7 +37,7 @@ export function sealContext(kid: string): string {
  * follows from the rows and the clock (SigningKeySet).
  */
 @Injectable()
-export class SigningKeyStore implements OnModuleInit {
+export class SigningKeyStore implements OnApplicationBootstrap {
   private readonly logger = new Logger(SigningKeyStore.name);
   private set: SigningKeySet = new SigningKeySet<ManagedKey>([], 'RS256');
   /** Parsed keys by kid: a reload does not unseal and parse the same key again. */
@@ -57,7 +57,8 @@ export class SigningKeyStore implements OnModuleInit {
     return Boolean(this.config.jwt.privateKeyPem || this.config.jwt.privateKeyFile);
   }
 
-  async onModuleInit(): Promise<void> {
+  /** At bootstrap, not module init: migrations (MigrationsOnStart) must have run first. */
+  async onApplicationBootstrap(): Promise<void> {
     const { algorithm, privateKeyPem, privateKeyFile } = this.config.jwt;
     if (this.isStatic) {
       const pem = privateKeyPem ?? readFileSync(resolve(privateKeyFile ?? ''), 'utf8');
