@@ -6,7 +6,7 @@
  * shared embedded database for two processes. Time-based steps use the ManualClock in-process.
  */
 import { randomBytes, generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -194,6 +194,53 @@ describe.each(['ES256', 'PS256', 'EdDSA'] as const)('JWT_ALGORITHM=%s', (alg) =>
       expect(res.body.code).toBe('token_invalid');
     }
   });
+});
+
+describe('upgrade from key files in DATA_DIR/keys', () => {
+  it('imports them at first start, so tokens they signed stay valid', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tessera-legacy-keys-'));
+    try {
+      const older = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+      const newer = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+      mkdirSync(join(dataDir, 'keys'), { recursive: true });
+      const pem = (key: typeof older) => key.export({ format: 'pem', type: 'pkcs8' }).toString();
+      writeFileSync(join(dataDir, 'keys', '2026-01-01T00-00-00-000Z.pem'), pem(older));
+      writeFileSync(join(dataDir, 'keys', '2026-02-01T00-00-00-000Z.pem'), pem(newer));
+      const instance = await spawnInstance({
+        env: { DATA_DIR: dataDir, JWT_PRIVATE_KEY: '', JWT_ALGORITHM: 'ES256' },
+        readyTimeoutMs: 90_000,
+      });
+      try {
+        const jwks = (await (
+          await fetch(`${instance.baseUrl}/.well-known/jwks.json`)
+        ).json()) as JSONWebKeySet;
+        expect(jwks.keys).toHaveLength(2);
+        const email = uniqueEmail('legacy');
+        await fetch(`${instance.baseUrl}/auth/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email, password: PASSWORD }),
+        });
+        const res = await fetch(`${instance.baseUrl}/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email, password: PASSWORD }),
+        });
+        const { accessToken } = (await res.json()) as { accessToken: string };
+        // The newest file signs, as it did before the upgrade.
+        const newerJwk = createLocalJWKSet(jwks);
+        await jwtVerify(accessToken, newerJwk);
+        const expectedKid = jwks.keys.find(
+          (key) => key.x === (newer.export({ format: 'jwk' }) as { x: string }).x,
+        )?.kid;
+        expect(kidOf(accessToken)).toBe(expectedKid);
+      } finally {
+        await instance.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 const server = serverUrl();
