@@ -320,11 +320,13 @@ withServer('key rotation across two instances (PostgreSQL)', () => {
     const signFrom = Date.parse(signFromText);
 
     // The bus tells both instances at once (the 30 s refresh is only the backstop).
+    const rotatedAt = Date.now();
     await eventually(
       async () => ((await jwksKids(b)).includes(newKid) ? true : undefined),
       5000,
       'B publishes the new key',
     );
+    console.log(`B published the new kid ${Date.now() - rotatedAt} ms after the CLI exited`);
     expect((await jwksKids(a)).sort()).toEqual([oldKid, newKid].sort());
     // Before signFrom B still signs with the old key (the CLI start leaves seconds of the 8 s).
     const early = await loginAt(b, email);

@@ -43,6 +43,8 @@ export class SigningKeyStore implements OnApplicationBootstrap {
   /** Parsed keys by kid: a reload does not unseal and parse the same key again. */
   private readonly parsed = new Map<string, SigningKey>();
   private readonly unopened = new Set<string>();
+  /** Reloads may overlap (bus message, refresh tick): only the latest one started is applied. */
+  private reloads = 0;
 
   constructor(
     private readonly config: AppConfig,
@@ -100,7 +102,9 @@ export class SigningKeyStore implements OnApplicationBootstrap {
   /** Re-reads the table (no-op for a static key). */
   async reload(tx?: Tx): Promise<void> {
     if (this.isStatic) return;
+    const reload = ++this.reloads;
     const rows = await this.repository.all(tx);
+    if (reload !== this.reloads) return;
     const keys = rows
       .map((row) => this.toManaged(row))
       .filter((key): key is ManagedKey => key !== undefined);
