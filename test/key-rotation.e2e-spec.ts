@@ -84,6 +84,20 @@ describe('key rotation on one instance (ManualClock)', () => {
     // Last token the old key can sign: at the switch, living ACCESS_TOKEN_TTL, plus 30 s leeway.
     expect(retireAfter - Date.parse(rotated.body.key.signFrom)).toBe(15 * MINUTE + 30_000);
 
+    // Audited, with the admin as actor.
+    await t.flushEvents();
+    const audit = await t.http
+      .get('/admin/audit')
+      .query({ type: 'keys.rotated', limit: 10 })
+      .set(...bearer(admin.accessToken))
+      .expect(200);
+    expect(audit.body.items).toEqual([
+      expect.objectContaining({
+        type: 'keys.rotated',
+        data: expect.objectContaining({ kid: newKid, retiredKids: [oldKid], actorId: id }),
+      }),
+    ]);
+
     // Published at once, but not signing yet.
     const published = await t.http.get('/.well-known/jwks.json').expect(200);
     expect(published.body.keys.map((key: { kid: string }) => key.kid).sort()).toEqual(
