@@ -59,9 +59,9 @@ function encodeSegment(value: unknown): string {
 }
 
 /**
- * Claims jsonwebtoken does not insist on: `exp` and `iat` must be numbers, `iat` not in the
- * future, and the lifetime no longer than any this service can have issued (a token minted with
- * a leaked key or a bug must not outlive the revocation horizon).
+ * Times every token must carry: `exp` and `iat` numbers, `iat` not in the future, and the
+ * lifetime no longer than any this service can have issued (a token minted with a leaked key or
+ * a bug must not outlive the revocation horizon).
  */
 function hasSoundTimes(claims: AccessClaims, nowSeconds: number): boolean {
   const { iat, exp } = claims as { iat: unknown; exp: unknown };
