@@ -8,7 +8,7 @@ import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { Client } from 'pg';
 import { createApp, type TesseraApp } from '../src/app.factory';
-import { generatePrivateKeyPem } from '../src/auth/tokens/signing-keys';
+import { generatePrivateKeyPemSync } from '../src/auth/tokens/signing-keys';
 import { JsonLogger } from '../src/common/json-logger';
 import { type AppConfig, loadConfig } from '../src/config/app-config';
 
@@ -42,7 +42,7 @@ let signingKey: string | undefined;
 
 /** One RSA key per benchmark process (generating a 3072-bit key takes a second or more). */
 function benchSigningKey(): string {
-  signingKey ??= process.env.TESSERA_TEST_SIGNING_KEY ?? generatePrivateKeyPem('RS256');
+  signingKey ??= process.env.TESSERA_TEST_SIGNING_KEY ?? generatePrivateKeyPemSync('RS256');
   return signingKey;
 }
 

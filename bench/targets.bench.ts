@@ -20,7 +20,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
-import { generatePrivateKeyPem } from '../src/auth/tokens/signing-keys';
+import { generatePrivateKeyPemSync } from '../src/auth/tokens/signing-keys';
 import { ARGON2_PARAMS } from '../src/users/password-hasher.service';
 import {
   CONNECTIONS,
@@ -521,7 +521,7 @@ export async function main(argv: readonly string[]): Promise<Record<string, stri
   );
 
   const env = {
-    JWT_PRIVATE_KEY: process.env.TESSERA_TEST_SIGNING_KEY ?? generatePrivateKeyPem('RS256'),
+    JWT_PRIVATE_KEY: process.env.TESSERA_TEST_SIGNING_KEY ?? generatePrivateKeyPemSync('RS256'),
     MAX_SESSIONS_PER_USER: String(LIST_SESSIONS),
     // Tokens made at setup must outlive the run.
     ACCESS_TOKEN_TTL: '60m',

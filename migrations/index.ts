@@ -8,6 +8,7 @@ import { LoginProtection1764000600000 } from './1764000600000-login-protection';
 import { KeyedAuditChain1764000700000 } from './1764000700000-keyed-audit-chain';
 import { SealedWebhookSecrets1764000710000 } from './1764000710000-sealed-webhook-secrets';
 import { OutboxClaimOwner1764100200000 } from './1764100200000-outbox-claim-owner';
+import { SigningKeys1764100500000 } from './1764100500000-signing-keys';
 
 /** Every migration in order. The only way the schema changes (synchronize is off). */
 export const MIGRATIONS: Function[] = [
@@ -21,4 +22,5 @@ export const MIGRATIONS: Function[] = [
   KeyedAuditChain1764000700000,
   SealedWebhookSecrets1764000710000,
   OutboxClaimOwner1764100200000,
+  SigningKeys1764100500000,
 ];

@@ -6,7 +6,6 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import { AppModule } from './app.module';
 import { docsAdminOnly } from './auth/guards/docs-access.middleware';
-import { ensureKeyDirectory, keyDirectory } from './auth/tokens/signing-keys';
 import type { AlertingModuleOptions } from './alerting/alerting.module';
 import type { AuthModuleOptions } from './auth/auth.module';
 import type { SessionsModuleOptions } from './sessions/sessions.module';
@@ -57,20 +56,12 @@ async function openEmbedded(
   );
 }
 
-/** A generated key (no JWT_PRIVATE_KEY/_FILE) lives in DATA_DIR; the key store loads it. */
-async function ensureGeneratedKey(config: AppConfig): Promise<void> {
-  const { privateKeyPem, privateKeyFile, algorithm } = config.jwt;
-  if (privateKeyPem || privateKeyFile || config.embeddedInMemory) return;
-  await ensureKeyDirectory(keyDirectory(config.dataDir), algorithm);
-}
-
 /** Builds the whole application; shared by main.ts, the tests and the benchmarks. */
 export async function createApp(
   config: AppConfig,
   options: CreateAppOptions = {},
 ): Promise<TesseraApp> {
-  // On a first start both take seconds: generate the signing key while the database opens.
-  const [embedded] = await Promise.all([openEmbedded(config, options), ensureGeneratedKey(config)]);
+  const embedded = await openEmbedded(config, options);
   const logger = options.logger ?? new JsonLogger(config.logLevel);
   try {
     const dataSource = buildDataSourceOptions({

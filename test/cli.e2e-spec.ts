@@ -153,7 +153,7 @@ describe('operator CLI', () => {
     expectFailure(badFrom, /^error: --from: last tuesday is not an ISO-8601/);
     // The server's exit status for a bad environment (EX_CONFIG).
     expectFailure(badConfig, /^error: invalid configuration: SESSION_IDLE_TIMEOUT/, 78);
-    expectFailure(keyFromEnv, /JWT_PRIVATE_KEY, not from DATA_DIR/);
+    expectFailure(keyFromEnv, /JWT_PRIVATE_KEY, not a generated key/);
   });
 
   it('creates an admin, manages sessions and roles, and audits it all with the CLI as actor', async () => {
@@ -415,12 +415,15 @@ describe('operator CLI', () => {
     });
   });
 
-  it('rotates the generated signing key in DATA_DIR/keys', async () => {
-    const keys = join(env.DATA_DIR, 'keys');
-    const before = existsSync(keys) ? readdirSync(keys).length : 0;
-    const rotated = await cli(['keys:rotate'], { JWT_PRIVATE_KEY: '', JWT_ALGORITHM: 'ES256' });
-    expect(rotated).toMatchObject({ status: 0, stderr: '' });
-    expect(rotated.stdout).toMatch(/^new ES256 signing key \S+ written to /);
-    expect(readdirSync(keys)).toHaveLength(before + 1);
+  it('rotates the generated signing key in the database', async () => {
+    const generated = { JWT_PRIVATE_KEY: '', JWT_ALGORITHM: 'ES256' };
+    const first = await cli(['keys:rotate'], generated);
+    expect(first).toMatchObject({ status: 0, stderr: '' });
+    expect(first.stdout).toMatch(/^new ES256 signing key \S+ published; it signs from \S+/);
+    const second = await cli(['keys:rotate'], generated);
+    expect(second).toMatchObject({ status: 0, stderr: '' });
+    // The key the first rotation added is now replaced, with a retirement time.
+    const firstKid = /signing key (\S+) published/.exec(first.stdout)?.[1] ?? '';
+    expect(second.stdout).toContain(`${firstKid} verifies until `);
   });
 });

@@ -40,7 +40,8 @@ describe('the server as a user starts it (embedded database, no DATABASE_URL)', 
       api: first.baseUrl.replace('127.0.0.1', '127.0.0.1'),
       docs: `${first.baseUrl}/docs`,
     });
-    expect(readdirSync(join(dataDir, 'keys')).filter((f) => f.endsWith('.pem'))).toHaveLength(1);
+    // The generated signing key lives in the database, sealed: no private key file is written.
+    expect(readdirSync(join(dataDir, 'keys')).filter((f) => f.endsWith('.pem'))).toHaveLength(0);
 
     expect(
       (

@@ -1,6 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { JwtModule, JwtSecretRequestType } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -36,6 +35,11 @@ import { RevocationFeed } from './oauth/revocation-feed.service';
 import { ServiceCredentials } from './oauth/service-credentials';
 import { WellKnownController } from './tokens/well-known.controller';
 import { ForwardAuthController } from './gateway/forward-auth.controller';
+import { KeyRotationService } from './tokens/key-rotation.service';
+import { SigningKeyEntity } from './tokens/signing-key.entity';
+import { SigningKeyRefresher } from './tokens/signing-key-refresher.service';
+import { SigningKeyRepository } from './tokens/signing-key.repository';
+import { SigningKeysController } from './tokens/signing-keys.controller';
 
 export interface AuthModuleOptions {
   /**
@@ -56,19 +60,6 @@ export interface AuthModuleDeps {
   mfa: DynamicModule;
 }
 
-function decodeKid(token: unknown): unknown {
-  if (typeof token !== 'string') return undefined;
-  try {
-    return (
-      JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')) as {
-        kid?: unknown;
-      }
-    ).kid;
-  } catch {
-    return undefined;
-  }
-}
-
 @Module({})
 export class AuthModule {
   static forRoot(options: AuthModuleOptions, deps: AuthModuleDeps): DynamicModule {
@@ -84,19 +75,8 @@ export class AuthModule {
           LoginProtectionEntity,
           PasswordResetTokenEntity,
           ServerSecretEntity,
+          SigningKeyEntity,
         ]),
-        JwtModule.registerAsync({
-          extraProviders: [SigningKeyStore],
-          inject: [SigningKeyStore],
-          // Keys are KeyObjects (a PEM string would be re-parsed on every verify). `kid` from
-          // the unverified header only selects among our own keys.
-          useFactory: (keys: SigningKeyStore) => ({
-            secretOrKeyProvider: (type: JwtSecretRequestType, token: unknown) =>
-              type === JwtSecretRequestType.SIGN
-                ? keys.active.privateKey
-                : (keys.find(decodeKid(token))?.publicKey ?? keys.active.publicKey),
-          }),
-        }),
         ThrottlerModule.forRootAsync({
           inject: [AppConfig],
           useFactory: (config: AppConfig) => ({
@@ -113,6 +93,7 @@ export class AuthModule {
         OAuthController,
         ForwardAuthController,
         RevocationFeedController,
+        SigningKeysController,
       ],
       providers: [
         AuthService,
@@ -122,6 +103,9 @@ export class AuthModule {
         ServiceCredentials,
         AccessTokenService,
         SigningKeyStore,
+        SigningKeyRepository,
+        SigningKeyRefresher,
+        KeyRotationService,
         CsrfService,
         LoginProtectionService,
         LoginProtectionRepository,
@@ -142,7 +126,13 @@ export class AuthModule {
         // Then step-up (RFC 9470), which reads the claims the access-token guard verified.
         { provide: APP_GUARD, useClass: FreshAuthGuard },
       ],
-      exports: [AccessTokenService, SigningKeyStore, LoginProtectionService, AuthService],
+      exports: [
+        AccessTokenService,
+        SigningKeyStore,
+        KeyRotationService,
+        LoginProtectionService,
+        AuthService,
+      ],
     };
   }
 }

@@ -5,11 +5,9 @@ import { resolve } from 'node:path';
 import { parseKeyText } from '../common/secret-box';
 import { formatDuration, parseDuration } from './duration';
 
-/**
- * EdDSA, which the contract allows, is not offered: @nestjs/jwt signs through jsonwebtoken,
- * which has no EdDSA. See docs/security.md.
- */
-export type JwtAlgorithm = 'RS256' | 'ES256' | 'PS256';
+/** EdDSA is Ed25519. Tokens are signed and verified with node:crypto (docs/security.md). */
+export type JwtAlgorithm = 'RS256' | 'ES256' | 'PS256' | 'EdDSA';
+export const JWT_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'ES256', 'PS256', 'EdDSA'];
 export type DocsAccess = 'public' | 'admin' | 'off';
 export type MetricsAccess = 'public' | 'token' | 'off';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -50,6 +48,11 @@ export class AppConfig {
     readonly algorithm: JwtAlgorithm;
     readonly privateKeyPem?: string;
     readonly privateKeyFile?: string;
+    /**
+     * JWT_KEY_ACTIVATION_DELAY: a rotated-in key is published in the JWKS at once but signs only
+     * after this delay, so verifiers that cache the JWKS have fetched it before they meet it.
+     */
+    readonly keyActivationDelayMs: number;
   };
   readonly accessTokenTtlMs!: number;
   readonly session!: {
@@ -569,7 +572,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jwt: {
       issuer: r.string('JWT_ISSUER', 'tessera'),
       audience: r.string('JWT_AUDIENCE', 'tessera-api'),
-      algorithm: r.oneOf<JwtAlgorithm>('JWT_ALGORITHM', 'RS256', ['RS256', 'ES256', 'PS256']),
+      algorithm: r.oneOf<JwtAlgorithm>('JWT_ALGORITHM', 'RS256', [...JWT_ALGORITHMS]),
+      keyActivationDelayMs: r.duration('JWT_KEY_ACTIVATION_DELAY', '5m', 0, DAY),
       ...parseJwtKeys(r),
     },
     accessTokenTtlMs,

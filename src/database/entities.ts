@@ -9,6 +9,7 @@ import { AuditRecordEntity } from '../audit/audit-record.entity';
 import { LoginProtectionEntity } from '../auth/throttling/login-protection.entity';
 import { PasswordResetTokenEntity } from '../auth/passwords/password-reset-token.entity';
 import { ServerSecretEntity } from '../auth/browser/server-secret.entity';
+import { SigningKeyEntity } from '../auth/tokens/signing-key.entity';
 import { DeviceEntity } from '../devices/device.entity';
 import { OutboxEventEntity } from '../events/outbox-event.entity';
 import { RelayInstanceEntity } from '../events/relay-instance.entity';
@@ -30,6 +31,7 @@ export const ENTITIES: Function[] = [
   LoginProtectionEntity,
   PasswordResetTokenEntity,
   ServerSecretEntity,
+  SigningKeyEntity,
   DeviceEntity,
   SessionEntity,
   RefreshTokenEntity,

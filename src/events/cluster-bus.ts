@@ -22,10 +22,17 @@ export interface UserEventMessage {
   data: unknown;
 }
 
+/** The signing keys changed (a rotation): every instance re-reads them. */
+export interface SigningKeysMessage {
+  /** The new key. */
+  kid: string;
+}
+
 /** Each channel and the message it carries: a wrong channel or payload fails to compile. */
 export interface ClusterMessageMap {
   session_ended: SessionEndedMessage;
   user_event: UserEventMessage;
+  signing_keys: SigningKeysMessage;
 }
 
 export type ClusterChannel = keyof ClusterMessageMap;
@@ -61,7 +68,12 @@ export const CLUSTER_MESSAGE_GUARDS: {
     optionalString(value.sessionId) &&
     optionalString(value.deviceId) &&
     'data' in value,
+  signing_keys: (value): value is SigningKeysMessage =>
+    isObject(value) && typeof value.kid === 'string' && value.kid.length <= 64,
 };
+
+/** Every channel, for the transports to listen on. */
+export const CLUSTER_CHANNELS = Object.keys(CLUSTER_MESSAGE_GUARDS) as readonly ClusterChannel[];
 
 export type ClusterHandler<C extends ClusterChannel = ClusterChannel> = (
   message: ClusterMessageMap[C],

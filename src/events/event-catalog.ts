@@ -84,6 +84,14 @@ export interface EventDataMap {
   'webhook.created': { webhookId: string; url: string; minSeverity: string; actorId: string };
   'webhook.deleted': { webhookId: string; actorId: string };
   'alert.status_changed': { alertId: string; from: string; to: string; actorId: string };
+  /** A new access-token signing key (issue 14): published now, signing from `signFrom`. */
+  'keys.rotated': {
+    kid: string;
+    alg: string;
+    signFrom: string;
+    retiredKids: string[];
+    actorId: string;
+  };
 }
 
 export type EventType = keyof EventDataMap;

@@ -1,11 +1,11 @@
 import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Client } from 'pg';
-import { ClusterBus, type ClusterChannel } from './cluster-bus';
+import { CLUSTER_CHANNELS, ClusterBus, type ClusterChannel } from './cluster-bus';
 import { pgNotifyRepository } from './pg-notify.repository';
 import type { Tx } from './transaction-runner.service';
 import { describeError } from '../common/describe-error';
 
-const CHANNELS: readonly ClusterChannel[] = ['session_ended', 'user_event'];
+const CHANNELS: readonly ClusterChannel[] = CLUSTER_CHANNELS;
 const PREFIX = 'tessera_';
 /** The listener's heartbeat: a NOTIFY to itself that must come back, else it reconnects. */
 const PING_CHANNEL = `${PREFIX}listener_ping`;

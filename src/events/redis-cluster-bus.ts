@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
-import { ClusterBus, type ClusterChannel } from './cluster-bus';
+import { CLUSTER_CHANNELS, ClusterBus, type ClusterChannel } from './cluster-bus';
 import type { Tx } from './transaction-runner.service';
 import { describeError } from '../common/describe-error';
 
@@ -37,7 +37,7 @@ export class RedisClusterBus extends ClusterBus implements OnModuleInit, OnAppli
     this.subscriber.on('error', (error: Error) => this.logger.warn(`redis: ${error.message}`));
     this.publisher.on('error', (error: Error) => this.logger.warn(`redis: ${error.message}`));
     await Promise.all([this.publisher.connect(), this.subscriber.connect()]);
-    await this.subscriber.subscribe(`${PREFIX}session_ended`, `${PREFIX}user_event`);
+    await this.subscriber.subscribe(...CLUSTER_CHANNELS.map((channel) => `${PREFIX}${channel}`));
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -33,6 +33,8 @@ export interface TestAppOptions {
   /** Use this database URL as is (no scratch database), e.g. to share one between apps. */
   databaseUrl?: string;
   logs?: string[];
+  /** Keys generated into signing_keys (rotatable) instead of the suite's shared static key. */
+  generatedSigningKeys?: boolean;
 }
 
 /**
@@ -55,7 +57,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     embeddedInMemory: !databaseUrl,
     jwt: {
       ...base.jwt,
-      privateKeyPem: base.jwt.privateKeyPem ?? process.env.TESSERA_TEST_SIGNING_KEY,
+      privateKeyPem:
+        base.jwt.privateKeyPem ??
+        (options.generatedSigningKeys ? undefined : process.env.TESSERA_TEST_SIGNING_KEY),
     },
   };
   const clock = new ManualClock(Date.now());

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import { AppException } from '../../common/app.exception';
 import { Clock } from '../../common/clock';
 import { ACCESS_TOKEN_TTL_MAX_MS, AppConfig } from '../../config/app-config';
 import { SigningKeyStore } from './signing-key-store.service';
+import { signJws, verifyJws } from './signing-keys';
 
 export interface AccessClaims {
   iss: string;
@@ -39,25 +39,29 @@ const CLOCK_TOLERANCE_SECONDS = 5;
 // ~1 kB per entry (the token string is the key): about 10 MB at most.
 const CACHE_LIMIT = 10_000;
 
-function decodeHeader(token: string): Record<string, unknown> | undefined {
-  const dot = token.indexOf('.');
-  if (dot <= 0) return undefined;
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/** A JSON object from a base64url segment, or undefined. */
+function decodeSegment(segment: string): Record<string, unknown> | undefined {
+  if (!BASE64URL.test(segment)) return undefined;
   try {
-    const header: unknown = JSON.parse(
-      Buffer.from(token.slice(0, dot), 'base64url').toString('utf8'),
-    );
-    return typeof header === 'object' && header !== null
-      ? (header as Record<string, unknown>)
+    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
       : undefined;
   } catch {
     return undefined;
   }
 }
 
+function encodeSegment(value: unknown): string {
+  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+}
+
 /**
- * Claims jsonwebtoken does not insist on: `exp` and `iat` must be numbers, `iat` not in the
- * future, and the lifetime no longer than any this service can have issued (a token minted with
- * a leaked key or a bug must not outlive the revocation horizon).
+ * Times every token must carry: `exp` and `iat` numbers, `iat` not in the future, and the
+ * lifetime no longer than any this service can have issued (a token minted with a leaked key or
+ * a bug must not outlive the revocation horizon).
  */
 function hasSoundTimes(claims: AccessClaims, nowSeconds: number): boolean {
   const { iat, exp } = claims as { iat: unknown; exp: unknown };
@@ -72,22 +76,34 @@ function hasSoundTimes(claims: AccessClaims, nowSeconds: number): boolean {
   );
 }
 
-function decodePayload(token: string): AccessClaims {
-  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as AccessClaims;
+/** The claims this service issues, each of the type it issues. */
+function hasContractShape(claims: AccessClaims): boolean {
+  return (
+    typeof claims.sid === 'string' &&
+    typeof claims.sub === 'string' &&
+    Array.isArray(claims.roles) &&
+    typeof claims.auth_time === 'number' &&
+    Array.isArray(claims.amr) &&
+    claims.amr.every((value) => typeof value === 'string')
+  );
+}
+
+function hasAudience(aud: unknown, audience: string): boolean {
+  return aud === audience || (Array.isArray(aud) && aud.includes(audience));
 }
 
 /**
- * Issues and verifies access tokens (RFC 9068 `at+jwt`). Verification pins the algorithm,
- * issuer and audience; the header's `kid` only selects among our own keys, and `jku`, `x5u`,
- * `jwk` and `x5c` are never looked at. Verified tokens are cached until their `exp` because an
- * RSA verify costs more than the rest of a request; expiry is still checked on every call.
+ * Issues and verifies access tokens (RFC 9068 `at+jwt`) with node:crypto (RS256, PS256, ES256,
+ * EdDSA). Verification pins the algorithm to the key's own, the issuer and the audience; the
+ * header's `kid` only selects among our own keys, and `jku`, `x5u`, `jwk` and `x5c` are never
+ * looked at. Verified tokens are cached until their `exp` because a signature check costs more
+ * than the rest of a request; expiry is still checked on every call.
  */
 @Injectable()
 export class AccessTokenService {
   private readonly cache = new Map<string, AccessClaims>();
 
   constructor(
-    private readonly jwt: JwtService,
     private readonly keys: SigningKeyStore,
     private readonly clock: Clock,
     private readonly config: AppConfig,
@@ -123,11 +139,10 @@ export class AccessTokenService {
       auth_time: Math.floor(input.authTime.getTime() / 1000),
       amr: [...input.amr],
     };
-    const token = this.jwt.sign(claims, {
-      algorithm: key.alg,
-      keyid: key.kid,
-      header: { alg: key.alg, typ: ACCESS_TOKEN_TYPE, kid: key.kid },
-    });
+    if (!key.privateKey) throw new AppException('internal_error', 'No usable signing key');
+    const header = { alg: key.alg, typ: ACCESS_TOKEN_TYPE, kid: key.kid };
+    const signingInput = `${encodeSegment(header)}.${encodeSegment(claims)}`;
+    const token = `${signingInput}.${signJws(key.alg, key.privateKey, signingInput)}`;
     return { token, expiresAt: new Date(exp * 1000), expiresIn: exp - iat };
   }
 
@@ -139,41 +154,43 @@ export class AccessTokenService {
         ? { ok: true, claims: cached }
         : { ok: false, code: 'token_expired', claims: cached };
     }
-    const header = decodeHeader(token);
-    if (!header || header.typ !== ACCESS_TOKEN_TYPE || !this.keys.find(header.kid)) {
+    const claims = this.verifySignature(token);
+    if (!claims || !this.hasSoundClaims(claims, nowSeconds)) {
       return { ok: false, code: 'token_invalid' };
     }
-    try {
-      const claims = this.jwt.verify<AccessClaims>(token, {
-        algorithms: [this.config.jwt.algorithm],
-        issuer: this.config.jwt.issuer,
-        audience: this.config.jwt.audience,
-        clockTimestamp: Math.floor(nowSeconds),
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      });
-      if (
-        typeof claims.sid !== 'string' ||
-        typeof claims.sub !== 'string' ||
-        !Array.isArray(claims.roles) ||
-        !hasSoundTimes(claims, nowSeconds) ||
-        typeof claims.auth_time !== 'number' ||
-        !Array.isArray(claims.amr) ||
-        !claims.amr.every((value) => typeof value === 'string')
-      ) {
-        return { ok: false, code: 'token_invalid' };
-      }
-      this.remember(token, claims);
-      return { ok: true, claims };
-    } catch (error) {
-      // jsonwebtoken checks the signature before expiry, so an expired token's claims are genuine.
-      if (error instanceof Error && error.name === 'TokenExpiredError') {
-        const claims = decodePayload(token);
-        return hasSoundTimes(claims, nowSeconds)
-          ? { ok: false, code: 'token_expired', claims }
-          : { ok: false, code: 'token_invalid' };
-      }
-      return { ok: false, code: 'token_invalid' };
+    // The signature is checked before expiry, so an expired token's claims are genuine.
+    if (claims.exp + CLOCK_TOLERANCE_SECONDS <= nowSeconds) {
+      return { ok: false, code: 'token_expired', claims };
     }
+    this.remember(token, claims);
+    return { ok: true, claims };
+  }
+
+  /** The payload of a token one of our keys signed, with the key's own algorithm. */
+  private verifySignature(token: string): AccessClaims | undefined {
+    const parts = token.split('.');
+    if (parts.length !== 3) return undefined;
+    const [headerPart, payloadPart, signature] = parts;
+    const header = decodeSegment(headerPart);
+    if (!header || header.typ !== ACCESS_TOKEN_TYPE) return undefined;
+    const key = this.keys.find(header.kid);
+    if (!key || header.alg !== key.alg || !BASE64URL.test(signature)) return undefined;
+    if (!verifyJws(key.alg, key.publicKey, `${headerPart}.${payloadPart}`, signature)) {
+      return undefined;
+    }
+    return decodeSegment(payloadPart) as AccessClaims | undefined;
+  }
+
+  private hasSoundClaims(claims: AccessClaims, nowSeconds: number): boolean {
+    const { nbf } = claims as { nbf?: unknown };
+    return (
+      claims.iss === this.config.jwt.issuer &&
+      hasAudience(claims.aud, this.config.jwt.audience) &&
+      (nbf === undefined ||
+        (typeof nbf === 'number' && nbf <= nowSeconds + CLOCK_TOLERANCE_SECONDS)) &&
+      hasSoundTimes(claims, nowSeconds) &&
+      hasContractShape(claims)
+    );
   }
 
   /** Verifies or throws the contract's 401. */
