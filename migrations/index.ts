@@ -7,6 +7,7 @@ import { SessionAuthContext1764000500000 } from './1764000500000-session-auth-co
 import { LoginProtection1764000600000 } from './1764000600000-login-protection';
 import { KeyedAuditChain1764000700000 } from './1764000700000-keyed-audit-chain';
 import { SealedWebhookSecrets1764000710000 } from './1764000710000-sealed-webhook-secrets';
+import { DpopBinding1764100600000 } from './1764100600000-dpop-binding';
 
 /** Every migration in order. The only way the schema changes (synchronize is off). */
 export const MIGRATIONS: Function[] = [
@@ -19,4 +20,5 @@ export const MIGRATIONS: Function[] = [
   LoginProtection1764000600000,
   KeyedAuditChain1764000700000,
   SealedWebhookSecrets1764000710000,
+  DpopBinding1764100600000,
 ];

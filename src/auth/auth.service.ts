@@ -38,6 +38,8 @@ import { describeError } from '../common/describe-error';
 
 export interface SessionTokens {
   accessToken: string;
+  /** `DPoP` when the session is bound to a client key (RFC 9449), else `Bearer`. */
+  tokenType: 'Bearer' | 'DPoP';
   accessExpiresAt: Date;
   refreshToken: string;
   /** When the refresh token stops working without activity (idle or absolute deadline). */
@@ -58,6 +60,8 @@ export interface LoginInput {
   mintDeviceCookie: boolean;
   /** The transport the login asked for; the second step (mfaToken) answers in the same one. */
   transport: MfaTransport;
+  /** DPoP (RFC 9449): the key thumbprint of the login's verified proof; binds the session. */
+  dpopJkt?: string;
 }
 
 /** A user id no account has (the nil UUID), for statements run only to cost the same. */
@@ -71,6 +75,7 @@ export interface SignedIn {
 /** A step-up's new access token (the refresh token and session are unchanged). */
 export interface SteppedUp {
   accessToken: string;
+  tokenType: 'Bearer' | 'DPoP';
   accessExpiresAt: Date;
   expiresIn: number;
 }
@@ -272,6 +277,7 @@ export class AuthService {
       amr,
       ip: meta.ip,
       userAgent: meta.userAgent,
+      dpopJkt: input.dpopJkt,
     });
     await tx.record(
       'auth.login.succeeded',
@@ -401,6 +407,7 @@ export class AuthService {
     const access = this.issueAccess(session, user);
     return {
       accessToken: access.token,
+      tokenType: session.dpopJkt ? 'DPoP' : 'Bearer',
       accessExpiresAt: access.expiresAt,
       expiresIn: access.expiresIn,
     };
@@ -486,7 +493,12 @@ export class AuthService {
   /** Rotates the refresh token. Cookie mode passes the presented X-CSRF-Token to be checked. */
   async refresh(
     refreshToken: string,
-    meta: RequestMeta & { clientDeviceId?: string; cookieCsrfToken?: string | null },
+    meta: RequestMeta & {
+      clientDeviceId?: string;
+      cookieCsrfToken?: string | null;
+      /** The key thumbprint of the refresh's verified DPoP proof, if it sent one. */
+      dpopJkt?: string;
+    },
   ): Promise<SessionTokens> {
     const { cookieCsrfToken, ...context } = meta;
     const csrfCheck =
@@ -509,6 +521,7 @@ export class AuthService {
       notAfter: [session.expiresAt, session.idleExpiresAt],
       authTime: session.authTime,
       amr: session.amr,
+      dpopJkt: session.dpopJkt,
     });
   }
 
@@ -525,6 +538,7 @@ export class AuthService {
     const nowMs = this.clock.nowMs();
     return {
       accessToken: access.token,
+      tokenType: session.dpopJkt ? 'DPoP' : 'Bearer',
       accessExpiresAt: access.expiresAt,
       refreshToken,
       refreshExpiresAt,

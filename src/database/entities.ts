@@ -9,6 +9,7 @@ import { AuditRecordEntity } from '../audit/audit-record.entity';
 import { LoginProtectionEntity } from '../auth/throttling/login-protection.entity';
 import { PasswordResetTokenEntity } from '../auth/passwords/password-reset-token.entity';
 import { ServerSecretEntity } from '../auth/browser/server-secret.entity';
+import { DpopProofJtiEntity } from '../auth/dpop/dpop-proof-jti.entity';
 import { DeviceEntity } from '../devices/device.entity';
 import { OutboxEventEntity } from '../events/outbox-event.entity';
 import { MfaLoginTokenEntity } from '../mfa/mfa-login-token.entity';
@@ -46,4 +47,5 @@ export const ENTITIES: Function[] = [
   WebAuthnCredentialEntity,
   WebAuthnChallengeEntity,
   MfaLoginTokenEntity,
+  DpopProofJtiEntity,
 ];

@@ -19,6 +19,8 @@ export interface AccessClaims {
   auth_time: number;
   /** How (RFC 8176 values: pwd, otp, hwk, swk, user, mfa). */
   amr: string[];
+  /** DPoP (RFC 9449 §6.1): the thumbprint of the key the token is bound to. */
+  cnf?: { jkt: string };
 }
 
 export interface IssuedAccessToken {
@@ -72,6 +74,17 @@ function hasSoundTimes(claims: AccessClaims, nowSeconds: number): boolean {
   );
 }
 
+/** `cnf`, when present, must name a key thumbprint: a malformed binding is not "unbound". */
+function hasSoundConfirmation(claims: AccessClaims): boolean {
+  const cnf = claims.cnf as unknown;
+  if (cnf === undefined) return true;
+  return (
+    typeof cnf === 'object' &&
+    cnf !== null &&
+    typeof (cnf as Record<string, unknown>).jkt === 'string'
+  );
+}
+
 function decodePayload(token: string): AccessClaims {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as AccessClaims;
 }
@@ -101,6 +114,8 @@ export class AccessTokenService {
     /** The session's authentication context, carried unchanged through refreshes. */
     authTime: Date;
     amr: readonly string[];
+    /** A DPoP-bound session's key thumbprint: the token carries it as cnf.jkt. */
+    dpopJkt?: string | null;
   }): IssuedAccessToken {
     const nowMs = this.clock.nowMs();
     const iat = Math.floor(nowMs / 1000);
@@ -122,6 +137,7 @@ export class AccessTokenService {
       roles: [...input.roles],
       auth_time: Math.floor(input.authTime.getTime() / 1000),
       amr: [...input.amr],
+      ...(input.dpopJkt ? { cnf: { jkt: input.dpopJkt } } : {}),
     };
     const token = this.jwt.sign(claims, {
       algorithm: key.alg,
@@ -158,7 +174,8 @@ export class AccessTokenService {
         !hasSoundTimes(claims, nowSeconds) ||
         typeof claims.auth_time !== 'number' ||
         !Array.isArray(claims.amr) ||
-        !claims.amr.every((value) => typeof value === 'string')
+        !claims.amr.every((value) => typeof value === 'string') ||
+        !hasSoundConfirmation(claims)
       ) {
         return { ok: false, code: 'token_invalid' };
       }
