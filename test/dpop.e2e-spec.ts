@@ -10,6 +10,8 @@ import {
 import { accessTokenHash } from '../src/auth/dpop/dpop-proof.verifier';
 import { PASSWORD, register, uniqueEmail } from './support/auth-client';
 import { createTestApp, type TestApp } from './support/test-app';
+import { serverUrl } from './support/test-database';
+import { createHash } from 'node:crypto';
 
 const PUBLIC_URL = 'https://auth.example.test';
 const USER_AGENT = 'TesseraDpopTest/1.0';
@@ -225,6 +227,54 @@ describe('DPoP-bound tokens (RFC 9449)', () => {
     t.clock.advance(61_000);
     const res = await refresh(refreshToken, stale).expect(400);
     expect(res.body.code).toBe('invalid_dpop_proof');
+  });
+
+  it('remembers token-endpoint proofs in the shared store (dpop_proof_jtis without Redis)', async () => {
+    const key = await newKey();
+    const { refreshToken } = await boundLogin(key);
+    const jti = randomUUID();
+    const signed = await new SignJWT({
+      htm: 'POST',
+      htu: `${PUBLIC_URL}/auth/refresh`,
+      jti,
+      nonce: await nonce(),
+    })
+      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.publicJwk })
+      .setIssuedAt(Math.floor(t.clock.nowMs() / 1000))
+      .sign(key.privateKey);
+    await refresh(refreshToken, signed).expect(200);
+    const hash = createHash('sha256').update(`${key.jkt}\u0000${jti}`).digest('hex');
+    const rows = await t.dataSource.query<unknown[]>(
+      'SELECT 1 FROM dpop_proof_jtis WHERE jti_hash = $1',
+      [hash],
+    );
+    expect(rows).toHaveLength(1);
+  });
+
+  // Two instances on one PostgreSQL database (the embedded database is private to its app).
+  const describeOnServer = serverUrl() ? describe : describe.skip;
+  describeOnServer('across instances', () => {
+    it('refuses a proof replayed at another instance', async () => {
+      const other = await createTestApp({
+        env: { PUBLIC_URL, REFRESH_REUSE_GRACE: '0s' },
+        databaseUrl: t.config.databaseUrl,
+      });
+      try {
+        const key = await newKey();
+        const { refreshToken } = await boundLogin(key);
+        const good = await proof(key, { htm: 'POST', path: '/auth/refresh', nonce: await nonce() });
+        const rotated = await refresh(refreshToken, good).expect(200);
+        const replayed = await other.http
+          .post('/auth/refresh')
+          .set('User-Agent', USER_AGENT)
+          .set('DPoP', good)
+          .send({ refreshToken: rotated.body.refreshToken as string })
+          .expect(400);
+        expect(replayed.body.code).toBe('invalid_dpop_proof');
+      } finally {
+        await other.close();
+      }
+    });
   });
 
   it('advertises the proof algorithms in the metadata', async () => {
