@@ -11,6 +11,7 @@ import { accessTokenHash } from '../src/auth/dpop/dpop-proof.verifier';
 import { PASSWORD, register, uniqueEmail } from './support/auth-client';
 import { createTestApp, type TestApp } from './support/test-app';
 import { serverUrl } from './support/test-database';
+import * as oauth from 'oauth4webapi';
 import { createHash } from 'node:crypto';
 
 const PUBLIC_URL = 'https://auth.example.test';
@@ -75,6 +76,23 @@ describe('DPoP-bound tokens (RFC 9449)', () => {
       .expect(200);
     expect(res.body.tokenType).toBe('DPoP');
     return res.body as { accessToken: string; refreshToken: string };
+  }
+
+  /** oauth4webapi's fetch, answered by the app in process (PUBLIC_URL is not listened on). */
+  async function viaApp(
+    url: string,
+    options: oauth.CustomFetchOptions<string, unknown>,
+  ): Promise<Response> {
+    const req = t.http.post(new URL(url).pathname);
+    for (const [name, value] of Object.entries(options.headers)) req.set(name, value);
+    // The session's user agent (a drastic change is refused as a suspected hijack).
+    req.set('User-Agent', USER_AGENT);
+    const res = await req.send(String(options.body));
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(res.headers as Record<string, unknown>)) {
+      if (typeof value === 'string') headers.set(name, value);
+    }
+    return new Response(res.text, { status: res.status, headers });
   }
 
   function refresh(refreshToken: string, dpop?: string): ReturnType<TestApp['http']['post']> {
@@ -275,6 +293,52 @@ describe('DPoP-bound tokens (RFC 9449)', () => {
         await other.close();
       }
     });
+  });
+
+  it('interoperates with oauth4webapi: a DPoP refresh at /oauth/token, retried on use_dpop_nonce', async () => {
+    const pair = await generateKeyPair('ES256');
+    const publicJwk = await exportJWK(pair.publicKey);
+    const key: ClientKey = {
+      privateKey: pair.privateKey,
+      publicJwk,
+      jkt: await calculateJwkThumbprint(publicJwk),
+    };
+    let { refreshToken } = await boundLogin(key);
+    const as: oauth.AuthorizationServer = {
+      issuer: PUBLIC_URL,
+      token_endpoint: `${PUBLIC_URL}/oauth/token`,
+    };
+    // The server's (manual) clock may be ahead of this process's: tell the client.
+    const client: oauth.Client = {
+      client_id: 'dpop-interop',
+      [oauth.clockSkew]: Math.round((t.clock.nowMs() - Date.now()) / 1000),
+    };
+    const dpop = oauth.DPoP(client, pair);
+    let nonceRetries = 0;
+    let granted: oauth.TokenEndpointResponse | undefined;
+    for (let attempt = 0; attempt < 2 && !granted; attempt += 1) {
+      const response = await oauth.refreshTokenGrantRequest(
+        as,
+        client,
+        oauth.None(),
+        refreshToken,
+        {
+          DPoP: dpop,
+          [oauth.customFetch]: viaApp,
+        },
+      );
+      try {
+        granted = await oauth.processRefreshTokenResponse(as, client, response);
+      } catch (error) {
+        if (!oauth.isDPoPNonceError(error)) throw error;
+        nonceRetries += 1;
+      }
+    }
+    expect(nonceRetries).toBe(1);
+    expect(granted?.token_type).toBe('dpop');
+    expect(decodeJwt(granted?.access_token ?? '').cnf).toEqual({ jkt: key.jkt });
+    refreshToken = granted?.refresh_token ?? '';
+    expect(refreshToken).not.toBe('');
   });
 
   it('advertises the proof algorithms in the metadata', async () => {
