@@ -269,32 +269,6 @@ describe('DPoP-bound tokens (RFC 9449)', () => {
     expect(rows).toHaveLength(1);
   });
 
-  // Two instances on one PostgreSQL database (the embedded database is private to its app).
-  const describeOnServer = serverUrl() ? describe : describe.skip;
-  describeOnServer('across instances', () => {
-    it('refuses a proof replayed at another instance', async () => {
-      const other = await createTestApp({
-        env: { PUBLIC_URL, REFRESH_REUSE_GRACE: '0s' },
-        databaseUrl: t.config.databaseUrl,
-      });
-      try {
-        const key = await newKey();
-        const { refreshToken } = await boundLogin(key);
-        const good = await proof(key, { htm: 'POST', path: '/auth/refresh', nonce: await nonce() });
-        const rotated = await refresh(refreshToken, good).expect(200);
-        const replayed = await other.http
-          .post('/auth/refresh')
-          .set('User-Agent', USER_AGENT)
-          .set('DPoP', good)
-          .send({ refreshToken: rotated.body.refreshToken as string })
-          .expect(400);
-        expect(replayed.body.code).toBe('invalid_dpop_proof');
-      } finally {
-        await other.close();
-      }
-    });
-  });
-
   it('interoperates with oauth4webapi: a DPoP refresh at /oauth/token, retried on use_dpop_nonce', async () => {
     const pair = await generateKeyPair('ES256');
     const publicJwk = await exportJWK(pair.publicKey);
@@ -349,5 +323,31 @@ describe('DPoP-bound tokens (RFC 9449)', () => {
       'RS256',
       'PS256',
     ]);
+  });
+
+  // Two instances on one PostgreSQL database (the embedded database is private to its app).
+  const describeOnServer = serverUrl() ? describe : describe.skip;
+  describeOnServer('across instances', () => {
+    it('refuses a proof replayed at another instance', async () => {
+      const other = await createTestApp({
+        env: { PUBLIC_URL, REFRESH_REUSE_GRACE: '0s' },
+        databaseUrl: t.config.databaseUrl,
+      });
+      try {
+        const key = await newKey();
+        const { refreshToken } = await boundLogin(key);
+        const good = await proof(key, { htm: 'POST', path: '/auth/refresh', nonce: await nonce() });
+        const rotated = await refresh(refreshToken, good).expect(200);
+        const replayed = await other.http
+          .post('/auth/refresh')
+          .set('User-Agent', USER_AGENT)
+          .set('DPoP', good)
+          .send({ refreshToken: rotated.body.refreshToken as string })
+          .expect(400);
+        expect(replayed.body.code).toBe('invalid_dpop_proof');
+      } finally {
+        await other.close();
+      }
+    });
   });
 });

@@ -167,10 +167,12 @@ export class AuthController {
   @ApiProblemResponses(400, 'mfa_invalid', 'mfa_token_invalid', 413, 'account_locked', 429)
   async verifyMfa(
     @Body() dto: MfaVerifyDto,
+    @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
     @ClientMeta() meta: RequestMeta,
   ): Promise<TokenResponseDto> {
-    return this.respondSignedIn(res, await this.auth.verifyMfa(dto, meta));
+    const dpopJkt = await this.dpopProof(req, res);
+    return this.respondSignedIn(res, await this.auth.verifyMfa({ ...dto, dpopJkt }, meta));
   }
 
   @OptionalAuth()
@@ -233,8 +235,13 @@ export class AuthController {
     @Res({ passthrough: true }) res: Response,
     @ClientMeta() meta: RequestMeta,
   ): Promise<PasskeyVerifyResponseDto> {
+    const dpopJkt = await this.dpopProof(req, res);
     const outcome = await this.auth.verifyPasskey(
-      { response: dto.response, mfaToken: dto.mfaToken, login: this.loginInput(req, dto) },
+      {
+        response: dto.response,
+        mfaToken: dto.mfaToken,
+        login: { ...this.loginInput(req, dto), dpopJkt },
+      },
       dto.mfaToken ? undefined : req.auth,
       meta,
     );

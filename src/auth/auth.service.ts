@@ -300,14 +300,14 @@ export class AuthService {
    * is spent too.
    */
   async verifyMfa(
-    input: { mfaToken: string; method: CodeMethod; code: string },
+    input: { mfaToken: string; method: CodeMethod; code: string; dpopJkt?: string },
     meta: RequestMeta,
   ): Promise<SignedIn> {
     const pending = await this.mfaTokens.peek(input.mfaToken);
     const amr = await this.countingFailures(input.mfaToken, pending, meta, () =>
       this.mfa.verifySecondFactor(pending.userId, input.method, input.code, meta),
     );
-    return this.completeSecondStep(input.mfaToken, pending, amr, meta);
+    return this.completeSecondStep(input.mfaToken, pending, amr, meta, input.dpopJkt);
   }
 
   /**
@@ -344,7 +344,13 @@ export class AuthService {
         this.mfa.verifyPasskey(input.response, expectation, meta),
       );
       return {
-        signedIn: await this.completeSecondStep(input.mfaToken, pending, verified.amr, meta),
+        signedIn: await this.completeSecondStep(
+          input.mfaToken,
+          pending,
+          verified.amr,
+          meta,
+          input.login.dpopJkt,
+        ),
       };
     }
     const verified = await this.mfa.verifyPasskey(input.response, expectation, meta);
@@ -466,6 +472,8 @@ export class AuthService {
     pending: MfaLoginContext,
     secondFactorAmr: readonly AmrValue[],
     meta: RequestMeta,
+    /** The second step's DPoP proof binds the session (the password step's is not carried). */
+    dpopJkt?: string,
   ): Promise<SignedIn> {
     const cookieMode = pending.transport === 'cookie';
     const login: LoginInput = {
@@ -477,6 +485,7 @@ export class AuthService {
       },
       mintDeviceCookie: cookieMode && !pending.device?.id,
       transport: pending.transport,
+      dpopJkt,
     };
     const amr = combinedAmr(pending.firstFactorAmr, secondFactorAmr);
     const started = await this.transactions.run(async (tx) => {
