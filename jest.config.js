@@ -15,7 +15,7 @@ const common = {
   // Nest 12 ships ESM; these must be transformed to CommonJS for Jest on Node 20 (so must
   // otplib's @scure/base and nested @noble/hashes, which are ESM only).
   transformIgnorePatterns: [
-    '/node_modules/(?!(@nestjs|@standard-schema|file-type|load-esm|jose|@scure|@noble|@otplib)/)',
+    '/node_modules/(?!(@nestjs|@standard-schema|file-type|load-esm|jose|oauth4webapi|@scure|@noble|@otplib)/)',
   ],
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],

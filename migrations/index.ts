@@ -9,6 +9,7 @@ import { KeyedAuditChain1764000700000 } from './1764000700000-keyed-audit-chain'
 import { SealedWebhookSecrets1764000710000 } from './1764000710000-sealed-webhook-secrets';
 import { OutboxClaimOwner1764100200000 } from './1764100200000-outbox-claim-owner';
 import { SigningKeys1764100500000 } from './1764100500000-signing-keys';
+import { DpopBinding1764100600000 } from './1764100600000-dpop-binding';
 
 /** Every migration in order. The only way the schema changes (synchronize is off). */
 export const MIGRATIONS: Function[] = [
@@ -23,4 +24,5 @@ export const MIGRATIONS: Function[] = [
   SealedWebhookSecrets1764000710000,
   OutboxClaimOwner1764100200000,
   SigningKeys1764100500000,
+  DpopBinding1764100600000,
 ];

@@ -50,6 +50,7 @@ import { CsrfResponseDto, MeResponseDto, TokenResponseDto } from './dto/token-re
 import { CsrfService } from './browser/csrf.service';
 import { RegisterResponseDto } from './dto/user-view.dto';
 import { LocalAuthGuard } from './guards/local-auth.guard';
+import { DPOP_NONCE_HEADER, DpopService } from './dpop/dpop.service';
 
 /** Response headers of login and refresh (both transports). */
 const TOKEN_HEADERS = {
@@ -97,6 +98,7 @@ export class AuthController {
     private readonly auth: AuthService,
     private readonly config: AppConfig,
     private readonly csrf: CsrfService,
+    private readonly dpop: DpopService,
   ) {
     this.transport = new AuthTransport(config);
   }
@@ -142,7 +144,8 @@ export class AuthController {
     @Res({ passthrough: true }) res: Response,
     @ClientMeta() meta: RequestMeta,
   ): Promise<TokenResponseDto> {
-    const input = this.loginInput(req, dto);
+    const dpopJkt = await this.dpopProof(req, res);
+    const input = { ...this.loginInput(req, dto), dpopJkt };
     const tokens = await this.auth.login(req.user, input, meta);
     return this.transport.respond(res, tokens, input.transport === 'cookie');
   }
@@ -165,10 +168,12 @@ export class AuthController {
   @ApiProblemResponses(400, 'mfa_invalid', 'mfa_token_invalid', 413, 'account_locked', 429)
   async verifyMfa(
     @Body() dto: MfaVerifyDto,
+    @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
     @ClientMeta() meta: RequestMeta,
   ): Promise<TokenResponseDto> {
-    return this.respondSignedIn(res, await this.auth.verifyMfa(dto, meta));
+    const dpopJkt = await this.dpopProof(req, res);
+    return this.respondSignedIn(res, await this.auth.verifyMfa({ ...dto, dpopJkt }, meta));
   }
 
   @OptionalAuth()
@@ -231,8 +236,13 @@ export class AuthController {
     @Res({ passthrough: true }) res: Response,
     @ClientMeta() meta: RequestMeta,
   ): Promise<PasskeyVerifyResponseDto> {
+    const dpopJkt = await this.dpopProof(req, res);
     const outcome = await this.auth.verifyPasskey(
-      { response: dto.response, mfaToken: dto.mfaToken, login: this.loginInput(req, dto) },
+      {
+        response: dto.response,
+        mfaToken: dto.mfaToken,
+        login: { ...this.loginInput(req, dto), dpopJkt },
+      },
       dto.mfaToken ? undefined : req.auth,
       meta,
     );
@@ -300,6 +310,12 @@ export class AuthController {
     };
   }
 
+  /** Every token endpoint answer carries a fresh nonce; a proof sent must be valid (RFC 9449). */
+  private async dpopProof(req: Request, res: Response): Promise<string | undefined> {
+    res.setHeader(DPOP_NONCE_HEADER, this.dpop.freshNonce());
+    return this.dpop.atTokenEndpoint(req);
+  }
+
   private respondSignedIn(res: Response, signedIn: SignedIn): TokenResponseDto {
     return this.transport.respond(res, signedIn.tokens, signedIn.cookieMode);
   }
@@ -310,7 +326,7 @@ export class AuthController {
     cookieMode: boolean,
   ): ReauthResponseDto {
     res.setHeader('Cache-Control', 'no-store');
-    const common = { tokenType: 'Bearer' as const, expiresIn: steppedUp.expiresIn };
+    const common = { tokenType: steppedUp.tokenType, expiresIn: steppedUp.expiresIn };
     if (!cookieMode) return { accessToken: steppedUp.accessToken, ...common };
     this.transport.cookies.setAccess(res, steppedUp);
     return common;
@@ -350,6 +366,7 @@ export class AuthController {
     @Res({ passthrough: true }) res: Response,
     @ClientMeta() meta: RequestMeta,
   ): Promise<TokenResponseDto> {
+    const dpopJkt = await this.dpopProof(req, res);
     const cookieToken = this.transport.cookies.refresh(req);
     const refreshToken = dto.refreshToken ?? cookieToken;
     if (!refreshToken)
@@ -360,6 +377,7 @@ export class AuthController {
       // Browsers prove their device with the device cookie, apps with deviceId.
       clientDeviceId: dto.deviceId ?? this.transport.cookies.device(req),
       cookieCsrfToken: cookieMode ? (req.header('x-csrf-token') ?? null) : undefined,
+      dpopJkt,
     });
     return this.transport.respond(res, tokens, cookieMode);
   }

@@ -19,6 +19,8 @@ import { LoginProtectionService } from './throttling/login-protection.service';
 import { LoginProtectionRepository } from './throttling/login-protection.repository';
 import { PasswordResetTokenRepository } from './passwords/password-reset-token.repository';
 import { ServerSecretRepository } from './browser/server-secret.repository';
+import { DpopProofJtiRepository } from './dpop/dpop-proof-jti.repository';
+import { DpopService } from './dpop/dpop.service';
 import { PasswordResetNotifier } from './passwords/password-reset-notifier';
 import { defaultPasswordResetNotifier } from './passwords/email-password-reset-notifier';
 import { PasswordResetTokenEntity } from './passwords/password-reset-token.entity';
@@ -107,6 +109,8 @@ export class AuthModule {
         SigningKeyRefresher,
         KeyRotationService,
         CsrfService,
+        DpopService,
+        DpopProofJtiRepository,
         LoginProtectionService,
         LoginProtectionRepository,
         PasswordResetTokenRepository,

@@ -38,6 +38,8 @@ import { describeError } from '../common/describe-error';
 
 export interface SessionTokens {
   accessToken: string;
+  /** `DPoP` when the session is bound to a client key (RFC 9449), else `Bearer`. */
+  tokenType: 'Bearer' | 'DPoP';
   accessExpiresAt: Date;
   refreshToken: string;
   /** When the refresh token stops working without activity (idle or absolute deadline). */
@@ -58,6 +60,8 @@ export interface LoginInput {
   mintDeviceCookie: boolean;
   /** The transport the login asked for; the second step (mfaToken) answers in the same one. */
   transport: MfaTransport;
+  /** DPoP (RFC 9449): the key thumbprint of the login's verified proof; binds the session. */
+  dpopJkt?: string;
 }
 
 /** A user id no account has (the nil UUID), for statements run only to cost the same. */
@@ -71,6 +75,7 @@ export interface SignedIn {
 /** A step-up's new access token (the refresh token and session are unchanged). */
 export interface SteppedUp {
   accessToken: string;
+  tokenType: 'Bearer' | 'DPoP';
   accessExpiresAt: Date;
   expiresIn: number;
 }
@@ -272,6 +277,7 @@ export class AuthService {
       amr,
       ip: meta.ip,
       userAgent: meta.userAgent,
+      dpopJkt: input.dpopJkt,
     });
     await tx.record(
       'auth.login.succeeded',
@@ -294,14 +300,14 @@ export class AuthService {
    * is spent too.
    */
   async verifyMfa(
-    input: { mfaToken: string; method: CodeMethod; code: string },
+    input: { mfaToken: string; method: CodeMethod; code: string; dpopJkt?: string },
     meta: RequestMeta,
   ): Promise<SignedIn> {
     const pending = await this.mfaTokens.peek(input.mfaToken);
     const amr = await this.countingFailures(input.mfaToken, pending, meta, () =>
       this.mfa.verifySecondFactor(pending.userId, input.method, input.code, meta),
     );
-    return this.completeSecondStep(input.mfaToken, pending, amr, meta);
+    return this.completeSecondStep(input.mfaToken, pending, amr, meta, input.dpopJkt);
   }
 
   /**
@@ -338,7 +344,13 @@ export class AuthService {
         this.mfa.verifyPasskey(input.response, expectation, meta),
       );
       return {
-        signedIn: await this.completeSecondStep(input.mfaToken, pending, verified.amr, meta),
+        signedIn: await this.completeSecondStep(
+          input.mfaToken,
+          pending,
+          verified.amr,
+          meta,
+          input.login.dpopJkt,
+        ),
       };
     }
     const verified = await this.mfa.verifyPasskey(input.response, expectation, meta);
@@ -401,6 +413,7 @@ export class AuthService {
     const access = this.issueAccess(session, user);
     return {
       accessToken: access.token,
+      tokenType: session.dpopJkt ? 'DPoP' : 'Bearer',
       accessExpiresAt: access.expiresAt,
       expiresIn: access.expiresIn,
     };
@@ -459,6 +472,8 @@ export class AuthService {
     pending: MfaLoginContext,
     secondFactorAmr: readonly AmrValue[],
     meta: RequestMeta,
+    /** The second step's DPoP proof binds the session (the password step's is not carried). */
+    dpopJkt?: string,
   ): Promise<SignedIn> {
     const cookieMode = pending.transport === 'cookie';
     const login: LoginInput = {
@@ -470,6 +485,7 @@ export class AuthService {
       },
       mintDeviceCookie: cookieMode && !pending.device?.id,
       transport: pending.transport,
+      dpopJkt,
     };
     const amr = combinedAmr(pending.firstFactorAmr, secondFactorAmr);
     const started = await this.transactions.run(async (tx) => {
@@ -486,7 +502,12 @@ export class AuthService {
   /** Rotates the refresh token. Cookie mode passes the presented X-CSRF-Token to be checked. */
   async refresh(
     refreshToken: string,
-    meta: RequestMeta & { clientDeviceId?: string; cookieCsrfToken?: string | null },
+    meta: RequestMeta & {
+      clientDeviceId?: string;
+      cookieCsrfToken?: string | null;
+      /** The key thumbprint of the refresh's verified DPoP proof, if it sent one. */
+      dpopJkt?: string;
+    },
   ): Promise<SessionTokens> {
     const { cookieCsrfToken, ...context } = meta;
     const csrfCheck =
@@ -509,6 +530,7 @@ export class AuthService {
       notAfter: [session.expiresAt, session.idleExpiresAt],
       authTime: session.authTime,
       amr: session.amr,
+      dpopJkt: session.dpopJkt,
     });
   }
 
@@ -525,6 +547,7 @@ export class AuthService {
     const nowMs = this.clock.nowMs();
     return {
       accessToken: access.token,
+      tokenType: session.dpopJkt ? 'DPoP' : 'Bearer',
       accessExpiresAt: access.expiresAt,
       refreshToken,
       refreshExpiresAt,

@@ -18,7 +18,12 @@ export class AppException extends Error {
       retryAfterSeconds?: number;
       headers?: Record<string, string>;
       /** On OAuth endpoints: the RFC 6749 §5.2 error, answered with status 400. */
-      rfc6749Error?: 'invalid_grant' | 'invalid_request' | 'unsupported_grant_type';
+      rfc6749Error?:
+        | 'invalid_grant'
+        | 'invalid_request'
+        | 'unsupported_grant_type'
+        | 'invalid_dpop_proof'
+        | 'use_dpop_nonce';
       /** RFC 9457 extension members added to the problem body (e.g. mfa_required's mfaToken). */
       members?: Record<string, unknown>;
     } = {},

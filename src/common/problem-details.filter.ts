@@ -91,6 +91,19 @@ function bodyParserProblem(error: unknown): ProblemDetails | undefined {
   }
 }
 
+/**
+ * An OAuth error (it has `error`) for a client that asks for plain JSON and not problem+json:
+ * RFC 6749 §5.2 answers application/json, and OAuth libraries (oauth4webapi) insist on it.
+ * The body is the same problem document either way.
+ */
+function oauthContentType(problem: object, req: Request): string | undefined {
+  if (!('error' in problem)) return undefined;
+  const accept = req.header('accept') ?? '';
+  return accept.includes('application/json') && !accept.includes('problem+json')
+    ? 'application/json'
+    : undefined;
+}
+
 @Catch()
 @Injectable()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -99,10 +112,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const res = http.getResponse<Response>();
+    const req = http.getRequest<Request>();
     const { problem, headers } = toProblem(exception);
     // Refusals (403, invalid tokens, 429) are audited in per-minute aggregates.
-    this.denials?.note(problem.code, http.getRequest<Request>().ip);
-    sendProblem(res, problem, headers);
+    this.denials?.note(problem.code, req.ip);
+    sendProblem(res, problem, headers, oauthContentType(problem, req));
   }
 }
 

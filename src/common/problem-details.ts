@@ -40,8 +40,9 @@ export function sendProblem(
   res: Response,
   problem: ProblemDetails,
   headers: Record<string, string> = {},
+  contentType: string = PROBLEM_CONTENT_TYPE,
 ): void {
   if (res.headersSent) return;
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  res.status(problem.status).type(contentType).send(JSON.stringify(problem));
 }

@@ -123,6 +123,8 @@ export class AppConfig {
   };
   /** Where users reach Tessera (PUBLIC_URL); the WebAuthn defaults derive from it. */
   readonly publicUrl!: string;
+  /** DPoP (RFC 9449): how far a proof's `iat` may be from now, either way (DPOP_PROOF_LEEWAY). */
+  readonly dpopProofLeewayMs!: number;
   readonly webauthn!: {
     /** The relying-party id: a registrable domain the origins belong to (no scheme, no port). */
     readonly rpId: string;
@@ -641,6 +643,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     publicUrl,
     webauthn: parseWebAuthn(r, publicUrl),
+    dpopProofLeewayMs: r.duration('DPOP_PROOF_LEEWAY', '60s', 1000, 5 * MINUTE),
     mfa: { issuer: r.string('MFA_ISSUER', 'Tessera') },
     encryptionKeyFile: parseEncryptionKeyFile(r),
   };

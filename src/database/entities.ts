@@ -10,6 +10,7 @@ import { LoginProtectionEntity } from '../auth/throttling/login-protection.entit
 import { PasswordResetTokenEntity } from '../auth/passwords/password-reset-token.entity';
 import { ServerSecretEntity } from '../auth/browser/server-secret.entity';
 import { SigningKeyEntity } from '../auth/tokens/signing-key.entity';
+import { DpopProofJtiEntity } from '../auth/dpop/dpop-proof-jti.entity';
 import { DeviceEntity } from '../devices/device.entity';
 import { OutboxEventEntity } from '../events/outbox-event.entity';
 import { RelayInstanceEntity } from '../events/relay-instance.entity';
@@ -50,4 +51,5 @@ export const ENTITIES: Function[] = [
   WebAuthnCredentialEntity,
   WebAuthnChallengeEntity,
   MfaLoginTokenEntity,
+  DpopProofJtiEntity,
 ];

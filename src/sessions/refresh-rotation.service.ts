@@ -27,6 +27,8 @@ export interface RefreshRequest {
   clientDeviceId?: string;
   /** Cookie mode: the CSRF check for the token's session, made before anything rotates. */
   csrfCheck?: (sessionId: string) => boolean;
+  /** DPoP (RFC 9449): the key thumbprint of a verified proof sent with the refresh. */
+  dpopJkt?: string;
 }
 
 export interface RotatedSession {
@@ -43,6 +45,20 @@ type Outcome = { ok: RotatedSession } | { fail: AppException };
 
 const invalid = (): AppException =>
   new AppException('refresh_token_invalid', 'The refresh token is not valid');
+
+/**
+ * A session bound to a key (RFC 9449) refreshes only with a proof from that key. Checked before
+ * anything rotates, so a stolen bound token is useless and its owner keeps the session.
+ */
+function dpopRefusal(session: SessionEntity, request: RefreshRequest): AppException | undefined {
+  if (!session.dpopJkt || session.dpopJkt === request.dpopJkt) return undefined;
+  return new AppException(
+    'invalid_dpop_proof',
+    request.dpopJkt
+      ? 'The DPoP proof is not signed with the key this session is bound to'
+      : 'This refresh token is DPoP-bound: send a DPoP proof',
+  );
+}
 
 /** The session entity part of a rotation row. */
 function sessionOf(row: RotationRow): SessionEntity {
@@ -65,6 +81,7 @@ function sessionOf(row: RotationRow): SessionEntity {
     endedBy: row.endedBy,
     authTime: new Date(row.authTime),
     amr: row.amr,
+    dpopJkt: row.dpopJkt ?? null,
   };
 }
 
@@ -144,6 +161,8 @@ export class RefreshRotationService {
       idleExpiresAt,
       ip,
       userAgent,
+      // A refresh with a proof binds a session that was not bound yet (never rebinds).
+      dpopJkt: session.dpopJkt ?? request.dpopJkt ?? null,
     });
     if (generation === undefined) {
       // Rotated by a racing refresh while this one waited for the session lock.
@@ -159,6 +178,7 @@ export class RefreshRotationService {
       refreshGeneration: generation,
       ip,
       userAgent,
+      dpopJkt: session.dpopJkt ?? request.dpopJkt ?? null,
     };
     return { ok: this.rotated(updated, row, successor, false) };
   }
@@ -191,6 +211,8 @@ export class RefreshRotationService {
   ): Promise<AppException | undefined> {
     const ended = await this.checkLive(tx, session);
     if (ended) return ended;
+    const unbound = dpopRefusal(session, request);
+    if (unbound) return unbound;
     if (request.csrfCheck && !request.csrfCheck(session.id)) {
       return new AppException('csrf_failed', 'Send the csrfToken from login as X-CSRF-Token');
     }
@@ -253,6 +275,8 @@ export class RefreshRotationService {
     if (!(await this.tokens.isActive(tx, hashToken(successor)))) return undefined;
     const ended = await this.checkLive(tx, session);
     if (ended) return { fail: ended };
+    const unbound = dpopRefusal(session, request);
+    if (unbound) return { fail: unbound };
     if (row.user_locked) return { fail: invalid() };
     return { ok: this.rotated(session, row, successor, true) };
   }

@@ -35,7 +35,8 @@ const SESSION_COLUMNS = `s.id AS "id", s.user_id AS "userId", s.device_id AS "de
   s.idle_timeout_seconds AS "idleTimeoutSeconds", s.idle_expires_at AS "idleExpiresAt",
   s.expires_at AS "expiresAt", s.ip AS "ip", s.user_agent AS "userAgent",
   s.refresh_generation AS "refreshGeneration", s.ended_at AS "endedAt", s.end_reason AS "endReason",
-  s.ended_by AS "endedBy", s.auth_time AS "authTime", s.amr AS "amr"`;
+  s.ended_by AS "endedBy", s.auth_time AS "authTime", s.amr AS "amr",
+  s.dpop_jkt AS "dpopJkt"`;
 
 /** The device columns a rotation needs (hijack check, the session view). */
 export interface RotationDeviceColumns {
@@ -67,6 +68,8 @@ export interface Rotation {
   idleExpiresAt: Date;
   ip: string | null;
   userAgent: string | null;
+  /** The session's DPoP key thumbprint after the rotation (a proof may bind it now). */
+  dpopJkt: string | null;
 }
 
 /** The refresh_tokens table (only hashes are stored). */
@@ -130,7 +133,7 @@ export class RefreshTokenRepository {
        touched AS (
          UPDATE sessions s
             SET last_active_at = $2, idle_expires_at = $5, refresh_generation = won.generation + 1,
-                ip = $6, user_agent = $7
+                ip = $6, user_agent = $7, dpop_jkt = $8
            FROM won WHERE s.id = won.session_id
          RETURNING s.id)
        SELECT generation FROM successor`,
@@ -142,6 +145,7 @@ export class RefreshTokenRepository {
         rotation.idleExpiresAt,
         rotation.ip,
         rotation.userAgent,
+        rotation.dpopJkt,
       ],
     );
     return row ? Number(row.generation) : undefined;

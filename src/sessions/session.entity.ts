@@ -83,4 +83,8 @@ export class SessionEntity {
   /** How the user authenticated (RFC 8176 values, e.g. pwd, otp, mfa); step-ups add to it. */
   @Column({ type: 'text', array: true, default: () => "'{pwd}'" })
   amr!: string[];
+
+  /** DPoP (RFC 9449): the thumbprint of the key the session's tokens are bound to, if any. */
+  @Column({ name: 'dpop_jkt', type: 'varchar', length: 64, nullable: true })
+  dpopJkt!: string | null;
 }

@@ -111,8 +111,8 @@ export class SessionRepository {
       `WITH s AS (
          INSERT INTO sessions (id, user_id, device_id, status, remember_me, created_at, last_active_at,
                                idle_timeout_seconds, idle_expires_at, expires_at, ip, user_agent,
-                               refresh_generation, auth_time, amr)
-              VALUES ($1, $2, $3, 'active', $4, $5, $5, $6, $7, $8, $9, $10, 0, $5, $11::text[])
+                               refresh_generation, auth_time, amr, dpop_jkt)
+              VALUES ($1, $2, $3, 'active', $4, $5, $5, $6, $7, $8, $9, $10, 0, $5, $11::text[], $13)
            RETURNING id)
        INSERT INTO refresh_tokens (session_id, token_hash, generation, status, created_at)
             SELECT id, $12, 0, 'active', $5 FROM s`,
@@ -129,6 +129,7 @@ export class SessionRepository {
         session.userAgent,
         session.amr,
         tokenHash,
+        session.dpopJkt,
       ],
     );
   }

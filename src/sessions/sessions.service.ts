@@ -28,6 +28,8 @@ export interface NewSession {
   amr: readonly string[];
   ip?: string;
   userAgent?: string;
+  /** DPoP (RFC 9449): the thumbprint of the key the login's proof was signed with. */
+  dpopJkt?: string;
 }
 
 export interface IssuedSession {
@@ -85,6 +87,7 @@ export class SessionsService {
       endedBy: null,
       authTime: now,
       amr: [...input.amr],
+      dpopJkt: input.dpopJkt ?? null,
     });
     const refreshToken = newOpaqueToken();
     await this.sessions.insertWithFirstToken(tx, session, hashToken(refreshToken));

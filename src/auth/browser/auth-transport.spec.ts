@@ -32,6 +32,7 @@ function makeRequest(headers: Record<string, string>): Request {
 function makeTokens(overrides: Partial<SessionTokens> = {}): SessionTokens {
   return {
     accessToken: 'access.jwt',
+    tokenType: 'Bearer',
     accessExpiresAt: new Date('2026-11-26T12:15:00Z'),
     refreshToken: 'refresh-opaque',
     refreshExpiresAt: new Date('2026-11-26T12:30:00Z'),

@@ -24,7 +24,7 @@ export class AuthTransport {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Pragma', 'no-cache');
     const common = {
-      tokenType: 'Bearer' as const,
+      tokenType: tokens.tokenType,
       expiresIn: tokens.expiresIn,
       refreshExpiresIn: tokens.refreshExpiresIn,
       session: tokens.session,

@@ -126,8 +126,8 @@ export class ReauthResponseDto {
   })
   accessToken?: string;
 
-  @ApiProperty({ enum: ['Bearer'], example: 'Bearer' })
-  tokenType!: 'Bearer';
+  @ApiProperty({ enum: ['Bearer', 'DPoP'], example: 'Bearer' })
+  tokenType!: 'Bearer' | 'DPoP';
 
   @ApiProperty({ description: 'Seconds until the access token expires', example: 900 })
   expiresIn!: number;

@@ -30,8 +30,12 @@ export class TokenResponseDto {
   })
   csrfToken?: string;
 
-  @ApiProperty({ enum: ['Bearer'], example: 'Bearer' })
-  tokenType!: 'Bearer';
+  @ApiProperty({
+    enum: ['Bearer', 'DPoP'],
+    example: 'Bearer',
+    description: 'DPoP when the login or refresh sent a DPoP proof (RFC 9449)',
+  })
+  tokenType!: 'Bearer' | 'DPoP';
 
   /** Seconds until the access token expires. */
   @ApiProperty({ description: 'Seconds until the access token expires', example: 900 })

@@ -71,4 +71,11 @@ export class AuthorizationServerMetadataDto {
 
   @ApiProperty({ type: [String], example: ['RS256'] })
   token_endpoint_auth_signing_alg_values_supported!: string[];
+
+  @ApiProperty({
+    type: [String],
+    example: ['ES256', 'EdDSA', 'RS256', 'PS256'],
+    description: 'Algorithms accepted for DPoP proofs (RFC 9449 §5.1)',
+  })
+  dpop_signing_alg_values_supported!: string[];
 }

@@ -10,7 +10,11 @@ import { SessionExpiryService } from '../../sessions/session-expiry.service';
 import { AccessTokenService } from '../tokens/access-token.service';
 import { AuthCookies } from '../browser/auth-cookies';
 import { CsrfService } from '../browser/csrf.service';
-import { CSRF_ON_ORIGINAL_METHOD, claimedMethods } from './original-method';
+import { DpopService } from '../dpop/dpop.service';
+import type { AccessClaims } from '../tokens/access-token.service';
+import { CSRF_ON_ORIGINAL_METHOD, claimedMethods, originalTarget } from './original-method';
+
+type Scheme = 'bearer' | 'dpop' | 'cookie';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -30,6 +34,7 @@ export class AccessTokenGuard implements CanActivate {
     private readonly activity: ActivityTracker,
     private readonly expiry: SessionExpiryService,
     private readonly csrf: CsrfService,
+    private readonly dpop: DpopService,
     config: AppConfig,
   ) {
     this.cookies = new AuthCookies(config);
@@ -43,11 +48,11 @@ export class AccessTokenGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     if (isPublic) {
       if (this.reflector.get<boolean>(OPTIONAL_AUTH, context.getHandler())) {
-        await this.authenticate(request, this.isUnsafe(context, request)).catch(() => undefined);
+        await this.authenticate(request, context).catch(() => undefined);
       }
       return true;
     }
-    await this.authenticate(request, this.isUnsafe(context, request));
+    await this.authenticate(request, context);
     return true;
   }
 
@@ -60,8 +65,13 @@ export class AccessTokenGuard implements CanActivate {
   }
 
   /** Sets request.auth from a valid token, or throws the contract's 401 (or csrf_failed). */
-  private async authenticate(request: AuthenticatedRequest, unsafe: boolean): Promise<void> {
-    const { token, transport } = this.extract(request);
+  private async authenticate(
+    request: AuthenticatedRequest,
+    context: ExecutionContext,
+  ): Promise<void> {
+    const unsafe = this.isUnsafe(context, request);
+    const { token, scheme } = this.extract(request);
+    const transport = scheme === 'cookie' ? 'cookie' : 'bearer';
     if (!token) {
       // A browser still holding the refresh cookie lost only its access cookie (one set before
       // the access cookie outlived its token): it should refresh, not sign in again.
@@ -79,6 +89,7 @@ export class AccessTokenGuard implements CanActivate {
     const { claims } = result;
     const ended = this.revocations.statusOf(claims.sid);
     if (ended) throw new AppException(ended === 'revoked' ? 'session_revoked' : 'session_expired');
+    await this.checkBinding(request, context, { token, scheme, claims });
     if (transport === 'cookie' && unsafe) {
       if (!this.csrf.verify(claims.sid, request.header('x-csrf-token'))) {
         throw new AppException('csrf_failed', 'Send the csrfToken from login as X-CSRF-Token');
@@ -97,17 +108,53 @@ export class AccessTokenGuard implements CanActivate {
     };
   }
 
-  private extract(request: AuthenticatedRequest): {
-    token?: string;
-    transport: 'bearer' | 'cookie';
-  } {
+  private extract(request: AuthenticatedRequest): { token?: string; scheme: Scheme } {
     const header = request.header('authorization');
     if (header) {
-      const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(header);
-      if (!match) throw new AppException('token_invalid', 'Use "Authorization: Bearer <token>"');
-      return { token: match[1], transport: 'bearer' };
+      const match = /^(Bearer|DPoP) ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(header);
+      if (!match) {
+        throw new AppException(
+          'token_invalid',
+          'Use "Authorization: Bearer <token>" or "DPoP <token>"',
+        );
+      }
+      return { token: match[2], scheme: match[1] === 'DPoP' ? 'dpop' : 'bearer' };
     }
-    return { token: this.cookies.access(request), transport: 'cookie' };
+    return { token: this.cookies.access(request), scheme: 'cookie' };
+  }
+
+  /**
+   * DPoP (RFC 9449 §7): a key-bound token (cnf.jkt) is accepted only with a proof of that key
+   * for this request, never as a Bearer token; the DPoP scheme with an unbound token is refused
+   * too. The proof check is in memory (no query; see DpopService on replay across instances).
+   */
+  private async checkBinding(
+    request: AuthenticatedRequest,
+    context: ExecutionContext,
+    presented: { token: string; scheme: Scheme; claims: AccessClaims },
+  ): Promise<void> {
+    const jkt = presented.claims.cnf?.jkt;
+    if (!jkt) {
+      if (presented.scheme !== 'dpop') return;
+      throw new AppException('token_invalid', 'This access token is not DPoP-bound: use Bearer');
+    }
+    if (presented.scheme === 'bearer') {
+      throw this.dpop.resourceError({
+        code: 'invalid_dpop_proof',
+        detail: 'This access token is DPoP-bound: send "Authorization: DPoP <token>" and a proof',
+      });
+    }
+    const original = this.reflector.get<boolean>(CSRF_ON_ORIGINAL_METHOD, context.getHandler())
+      ? originalTarget(request)
+      : undefined;
+    await this.dpop.atResource({
+      method: original?.method ?? request.method,
+      path: request.originalUrl,
+      absoluteUrl: original?.url,
+      proof: request.header('dpop'),
+      accessToken: presented.token,
+      jkt,
+    });
   }
 
   /** An expired token whose session has ended says so, so the client signs in instead of refreshing. */

@@ -30,3 +30,19 @@ export function claimedMethods(request: Request): string[] {
   }
   return methods;
 }
+
+/**
+ * The client's original request as a gateway names it (for a DPoP proof's htm and htu):
+ * nginx sends X-Original-Method and X-Original-URL, Traefik X-Forwarded-Method, -Proto, -Host
+ * and -Uri. Undefined when the gateway named no method or no complete URL.
+ */
+export function originalTarget(request: Request): { method: string; url: string } | undefined {
+  const method = request.header('x-forwarded-method') ?? request.header('x-original-method');
+  const original = request.header('x-original-url');
+  const proto = request.header('x-forwarded-proto');
+  const host = request.header('x-forwarded-host');
+  const uri = request.header('x-forwarded-uri');
+  const url = original ?? (proto && host && uri ? `${proto}://${host}${uri}` : undefined);
+  if (!method || !url) return undefined;
+  return { method: method.trim().toUpperCase(), url };
+}

@@ -1,4 +1,4 @@
-import { Body, Controller, Header, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConsumes,
@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import { ApiProblemResponses } from '../../common/api-problem.decorator';
 import { PROBLEM_CONTENT_TYPE } from '../../common/problem-details';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { AppException } from '../../common/app.exception';
 import { ClientMeta, type RequestMeta } from '../../common/auth-context';
 import { Public } from '../../common/public.decorator';
@@ -24,6 +24,7 @@ import {
   OAuthTokenResponseDto,
 } from '../dto/oauth-response.dto';
 import { Roles } from '../../common/roles.decorator';
+import { DPOP_NONCE_HEADER, DpopService } from '../dpop/dpop.service';
 import { GrantTypeGuard } from './grant-type.guard';
 import { type Introspection, OAuthService } from './oauth.service';
 
@@ -47,6 +48,7 @@ export class OAuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly oauth: OAuthService,
+    private readonly dpop: DpopService,
   ) {}
 
   @Public()
@@ -120,12 +122,16 @@ export class OAuthController {
   async token(
     @Body() dto: OAuthTokenDto,
     @ClientMeta() meta: RequestMeta,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
   ): Promise<Record<string, unknown>> {
+    res.setHeader(DPOP_NONCE_HEADER, this.dpop.freshNonce());
+    const dpopJkt = await this.dpop.atTokenEndpoint(req);
     try {
-      const tokens = await this.auth.refresh(dto.refresh_token, meta);
+      const tokens = await this.auth.refresh(dto.refresh_token, { ...meta, dpopJkt });
       return {
         access_token: tokens.accessToken,
-        token_type: 'Bearer',
+        token_type: tokens.tokenType,
         expires_in: tokens.expiresIn,
         refresh_token: tokens.refreshToken,
       };
@@ -137,7 +143,7 @@ export class OAuthController {
       ) {
         throw new AppException(error.code, error.detail, {
           ...error.extras,
-          rfc6749Error: 'invalid_grant',
+          rfc6749Error: error.code === 'invalid_dpop_proof' ? error.code : 'invalid_grant',
         });
       }
       throw error;

@@ -19,6 +19,8 @@ export interface AccessClaims {
   auth_time: number;
   /** How (RFC 8176 values: pwd, otp, hwk, swk, user, mfa). */
   amr: string[];
+  /** DPoP (RFC 9449 §6.1): the thumbprint of the key the token is bound to. */
+  cnf?: { jkt: string };
 }
 
 export interface IssuedAccessToken {
@@ -84,12 +86,24 @@ function hasContractShape(claims: AccessClaims): boolean {
     Array.isArray(claims.roles) &&
     typeof claims.auth_time === 'number' &&
     Array.isArray(claims.amr) &&
-    claims.amr.every((value) => typeof value === 'string')
+    claims.amr.every((value) => typeof value === 'string') &&
+    hasSoundConfirmation(claims)
   );
 }
 
 function hasAudience(aud: unknown, audience: string): boolean {
   return aud === audience || (Array.isArray(aud) && aud.includes(audience));
+}
+
+/** `cnf`, when present, must name a key thumbprint: a malformed binding is not "unbound". */
+function hasSoundConfirmation(claims: AccessClaims): boolean {
+  const cnf = claims.cnf as unknown;
+  if (cnf === undefined) return true;
+  return (
+    typeof cnf === 'object' &&
+    cnf !== null &&
+    typeof (cnf as Record<string, unknown>).jkt === 'string'
+  );
 }
 
 /**
@@ -117,6 +131,8 @@ export class AccessTokenService {
     /** The session's authentication context, carried unchanged through refreshes. */
     authTime: Date;
     amr: readonly string[];
+    /** A DPoP-bound session's key thumbprint: the token carries it as cnf.jkt. */
+    dpopJkt?: string | null;
   }): IssuedAccessToken {
     const nowMs = this.clock.nowMs();
     const iat = Math.floor(nowMs / 1000);
@@ -138,6 +154,7 @@ export class AccessTokenService {
       roles: [...input.roles],
       auth_time: Math.floor(input.authTime.getTime() / 1000),
       amr: [...input.amr],
+      ...(input.dpopJkt ? { cnf: { jkt: input.dpopJkt } } : {}),
     };
     if (!key.privateKey) throw new AppException('internal_error', 'No usable signing key');
     const header = { alg: key.alg, typ: ACCESS_TOKEN_TYPE, kid: key.kid };

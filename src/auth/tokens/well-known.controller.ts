@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../common/public.decorator';
 import { AppConfig } from '../../config/app-config';
 import { AuthorizationServerMetadataDto, JwksResponseDto } from '../dto/well-known-response.dto';
+import { DPOP_ALGORITHMS } from '../dpop/dpop-proof.verifier';
 import { SigningKeyStore } from './signing-key-store.service';
 
 @ApiTags('operations')
@@ -42,6 +43,7 @@ export class WellKnownController {
       token_endpoint_auth_methods_supported: ['none'],
       response_types_supported: [],
       token_endpoint_auth_signing_alg_values_supported: [this.config.jwt.algorithm],
+      dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
     };
   }
 }
