@@ -427,7 +427,7 @@ export interface paths {
     };
     /**
      * The current session's CSRF token (cookie mode)
-     * @description For a page that reloaded and lost the csrfToken from login: the same token, which stays valid for the whole session. With a bearer token the answer is {"csrfToken": null}: header mode needs no CSRF token.
+     * @description For a page that reloaded and lost the csrfToken from login: the same token, which stays valid for the whole session. The refresh cookie alone is enough, so a page whose access token expired meanwhile can still refresh. With a bearer token the answer is {"csrfToken": null}: header mode needs no CSRF token.
      */
     get: operations['auth_csrf_token'];
     put?: never;
@@ -617,6 +617,40 @@ export interface paths {
     get: operations['oauth_stream'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/keys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Access-token signing keys and their state (no private parts) */
+    get: operations['admin_keys_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/keys/rotate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Rotate the signing key: the new key is published now and signs after JWT_KEY_ACTIVATION_DELAY; the old one verifies until its last token has expired */
+    post: operations['admin_keys_rotate'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1069,6 +1103,8 @@ export interface components {
         | 'mfa_invalid'
         | 'mfa_token_invalid'
         | 'step_up_required'
+        | 'invalid_dpop_proof'
+        | 'use_dpop_nonce'
         | 'csrf_failed'
         | 'forbidden'
         | 'mfa_enrollment_required'
@@ -1581,10 +1617,11 @@ export interface components {
        */
       csrfToken?: string;
       /**
+       * @description DPoP when the login or refresh sent a DPoP proof (RFC 9449)
        * @example Bearer
        * @enum {string}
        */
-      tokenType: 'Bearer';
+      tokenType: 'Bearer' | 'DPoP';
       /**
        * @description Seconds until the access token expires
        * @example 900
@@ -1712,10 +1749,11 @@ export interface components {
        */
       csrfToken?: string;
       /**
+       * @description DPoP when the login or refresh sent a DPoP proof (RFC 9449)
        * @example Bearer
        * @enum {string}
        */
-      tokenType?: 'Bearer';
+      tokenType?: 'Bearer' | 'DPoP';
       /**
        * @description Seconds until the access token expires
        * @example 900
@@ -1757,7 +1795,7 @@ export interface components {
        * @example Bearer
        * @enum {string}
        */
-      tokenType: 'Bearer';
+      tokenType: 'Bearer' | 'DPoP';
       /**
        * @description Seconds until the access token expires
        * @example 900
@@ -1900,6 +1938,16 @@ export interface components {
        *     ]
        */
       token_endpoint_auth_signing_alg_values_supported: string[];
+      /**
+       * @description Algorithms accepted for DPoP proofs (RFC 9449 §5.1)
+       * @example [
+       *       "ES256",
+       *       "EdDSA",
+       *       "RS256",
+       *       "PS256"
+       *     ]
+       */
+      dpop_signing_alg_values_supported: string[];
     };
     OAuthProblemDetailsDto: {
       /**
@@ -1938,6 +1986,8 @@ export interface components {
         | 'mfa_invalid'
         | 'mfa_token_invalid'
         | 'step_up_required'
+        | 'invalid_dpop_proof'
+        | 'use_dpop_nonce'
         | 'csrf_failed'
         | 'forbidden'
         | 'mfa_enrollment_required'
@@ -2092,6 +2142,42 @@ export interface components {
        *     ]
        */
       amr?: string[];
+    };
+    SigningKeyDto: {
+      /** @description Key id (RFC 7638 thumbprint), the JWT `kid` */
+      kid: string;
+      /** @enum {string} */
+      alg: 'RS256' | 'ES256' | 'PS256' | 'EdDSA';
+      /**
+       * @description pending: in the JWKS, not signing yet · active: signs new tokens · verifying: replaced, its tokens still verify · retired: out of the JWKS
+       * @enum {string}
+       */
+      state: 'pending' | 'active' | 'verifying' | 'retired';
+      /**
+       * Format: date-time
+       * @description Created and published in the JWKS
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description Signs from this time (when newest)
+       */
+      signFrom: string;
+      /**
+       * Format: date-time
+       * @description Leaves the JWKS after this time; null while it may still sign
+       */
+      retireAfter: string | null;
+    };
+    SigningKeyListDto: {
+      /** @description Newest first */
+      items: components['schemas']['SigningKeyDto'][];
+    };
+    RotationResultDto: {
+      /** @description The new key */
+      key: components['schemas']['SigningKeyDto'];
+      /** @description The keys it replaces, with their retirement */
+      retired: components['schemas']['SigningKeyDto'][];
     };
     LivenessDto: {
       /**
@@ -5337,6 +5423,137 @@ export interface operations {
             status?: 404;
             /** @enum {unknown} */
             code?: 'not_found';
+          };
+        };
+      };
+    };
+  };
+  admin_keys_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SigningKeyListDto'];
+        };
+      };
+      /**
+       * @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired)
+       *
+       *     Not signed in (problem+json, code unauthenticated/token_*\/session_*)
+       */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired';
+          };
+        };
+      };
+      /**
+       * @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required)
+       *
+       *     Not an admin (problem+json, code forbidden)
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
+          };
+        };
+      };
+    };
+  };
+  admin_keys_rotate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RotationResultDto'];
+        };
+      };
+      /** @description The request is not valid (code validation_failed) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 400;
+            /** @enum {unknown} */
+            code?: 'validation_failed';
+          };
+        };
+      };
+      /** @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired | step_up_required) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired'
+              | 'step_up_required';
+          };
+        };
+      };
+      /**
+       * @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required)
+       *
+       *     Not an admin (problem+json, code forbidden)
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
           };
         };
       };
