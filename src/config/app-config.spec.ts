@@ -127,6 +127,7 @@ describe('loadConfig', () => {
       '/health/live',
       '/health/ready',
       '/metrics',
+      '/auth/verify',
     ]);
     expect(loadConfig({ ACCESS_LOG_SKIP: 'none' }).accessLogSkipPaths).toEqual([]);
     expect(loadConfig({ ACCESS_LOG_SKIP: '/metrics, /x' }).accessLogSkipPaths).toEqual([

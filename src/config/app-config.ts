@@ -335,7 +335,8 @@ function parseDatabaseUrl(reader: EnvReader): string | undefined {
   return undefined;
 }
 
-const DEFAULT_ACCESS_LOG_SKIP = '/health/live,/health/ready,/metrics';
+// /auth/verify: a gateway calls it once per proxied request and logs that request itself.
+const DEFAULT_ACCESS_LOG_SKIP = '/health/live,/health/ready,/metrics,/auth/verify';
 
 function parseAccessLogSkip(reader: EnvReader): string[] {
   const text = reader.string('ACCESS_LOG_SKIP', DEFAULT_ACCESS_LOG_SKIP);
