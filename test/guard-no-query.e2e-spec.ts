@@ -19,50 +19,23 @@
  * from memory.
  */
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
-import { currentRequestId } from '../src/common/request-context';
 import { bearer, login, signedInUser } from './support/auth-client';
+import { QueryCounter } from './support/query-counter';
 import { createTestApp, type TestApp } from './support/test-app';
 
-type QueryFn = (...args: unknown[]) => unknown;
-
-const queriesByRequest = new Map<string, string[]>();
-const clientPrototype = Client.prototype as unknown as { query: QueryFn };
-const originalQuery = clientPrototype.query;
-
-function queryText(first: unknown): string {
-  if (typeof first === 'string') return first;
-  if (typeof first === 'object' && first !== null && 'text' in first) return String(first.text);
-  return String(first);
-}
-
-function installCounter(): void {
-  clientPrototype.query = function countedQuery(this: unknown, ...args: unknown[]): unknown {
-    const requestId = currentRequestId();
-    if (requestId)
-      queriesByRequest.set(requestId, [
-        ...(queriesByRequest.get(requestId) ?? []),
-        queryText(args[0]),
-      ]);
-    return originalQuery.apply(this, args);
-  };
-}
-
-function uninstallCounter(): void {
-  clientPrototype.query = originalQuery;
-}
+const counter = new QueryCounter();
 
 describe('the access-token guard does no database query', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    installCounter();
+    counter.install();
     t = await createTestApp();
   });
 
   afterAll(async () => {
     await t.close();
-    uninstallCounter();
+    counter.uninstall();
   });
 
   /** Sends the request under a fresh X-Request-Id and returns it with the queries it caused. */
@@ -76,7 +49,7 @@ describe('the access-token guard does no database query', () => {
     if (token) req = req.set(...bearer(token));
     const res = await req;
     expect(res.headers['x-request-id']).toBe(requestId);
-    return { status: res.status, body: res.body, queries: queriesByRequest.get(requestId) ?? [] };
+    return { status: res.status, body: res.body, queries: counter.queriesOf(requestId) };
   }
 
   it('sees the queries of a handler that reads the database (positive control)', async () => {

@@ -4,14 +4,12 @@
  * since /auth/me reads the database on every call (no cache), it is never stale: a role
  * change, a display-name change or a revocation shows on the very next call.
  *
- * Counting works as in guard-no-query.e2e-spec.ts: pg's Client.prototype.query is wrapped and
+ * Counting (test/support/query-counter.ts): pg's Client.prototype.query is wrapped and
  * each query attributed to the request id the app keeps in AsyncLocalStorage. The outbox relay
  * is stopped in the counting suite: it is kicked at commit from inside the request and would
  * otherwise count its own (asynchronous, after-the-response) statements as the request's.
  */
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
-import { currentRequestId } from '../src/common/request-context';
 import { OutboxRelay } from '../src/events/outbox-relay.service';
 import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import {
@@ -23,36 +21,10 @@ import {
   type TokenBody,
   uniqueEmail,
 } from './support/auth-client';
+import { QueryCounter } from './support/query-counter';
 import { createTestApp, type TestApp } from './support/test-app';
 
-type QueryFn = (...args: unknown[]) => unknown;
-
-const queriesByRequest = new Map<string, string[]>();
-const clientPrototype = Client.prototype as unknown as { query: QueryFn };
-const originalQuery = clientPrototype.query;
-
-function queryText(first: unknown): string {
-  if (typeof first === 'string') return first;
-  if (typeof first === 'object' && first !== null && 'text' in first) return String(first.text);
-  return String(first);
-}
-
-function installCounter(): void {
-  clientPrototype.query = function countedQuery(this: unknown, ...args: unknown[]): unknown {
-    const requestId = currentRequestId();
-    if (requestId) {
-      queriesByRequest.set(requestId, [
-        ...(queriesByRequest.get(requestId) ?? []),
-        queryText(args[0]).replace(/\s+/g, ' ').trim(),
-      ]);
-    }
-    return originalQuery.apply(this, args);
-  };
-}
-
-function uninstallCounter(): void {
-  clientPrototype.query = originalQuery;
-}
+const counter = new QueryCounter();
 
 /** Statements that are not a round trip of their own worth counting apart. */
 const isTransactionControl = (sql: string): boolean =>
@@ -62,7 +34,7 @@ describe('hot paths: statements per request', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    installCounter();
+    counter.install();
     t = await createTestApp();
     // See the header: the relay's after-commit work would be attributed to the request.
     await t.app.get(OutboxRelay).beforeApplicationShutdown();
@@ -70,7 +42,7 @@ describe('hot paths: statements per request', () => {
 
   afterAll(async () => {
     await t.close();
-    uninstallCounter();
+    counter.uninstall();
   });
 
   async function counted(
@@ -84,7 +56,7 @@ describe('hot paths: statements per request', () => {
     if (options.userAgent) req = req.set('User-Agent', options.userAgent);
     const res = options.body ? await req.send(options.body) : await req;
     expect(res.headers['x-request-id']).toBe(requestId);
-    return { status: res.status, body: res.body, queries: queriesByRequest.get(requestId) ?? [] };
+    return { status: res.status, body: res.body, queries: counter.queriesOf(requestId) };
   }
 
   it('GET /auth/me costs exactly one statement and still answers user and session', async () => {
