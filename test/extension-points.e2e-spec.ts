@@ -1,9 +1,6 @@
+import { AdminShortSessions } from '../examples/custom-policy/admin-short-sessions.policy';
 import { loadConfig } from '../src/config/app-config';
-import {
-  ConfiguredSessionPolicy,
-  SessionPolicy,
-  type SessionTimeouts,
-} from '../src/sessions/session-policy';
+import { ConfiguredSessionPolicy } from '../src/sessions/session-policy';
 import { TransactionRunner } from '../src/events/transaction-runner.service';
 import {
   NistPasswordPolicy,
@@ -22,29 +19,6 @@ const expiresAt = (tokens: { session: object }): string =>
   (tokens.session as { expiresAt: string }).expiresAt;
 const HOUR = 60 * MINUTE;
 
-/**
- * The README example: administrators get short sessions (1 h absolute, at most 2 at a time);
- * everyone else keeps the configured policy, which this one wraps.
- */
-class AdminShortSessionsPolicy extends SessionPolicy {
-  constructor(private readonly base: SessionPolicy) {
-    super();
-  }
-
-  timeoutsFor(input: { rememberMe: boolean; roles: readonly string[] }): SessionTimeouts {
-    const timeouts = this.base.timeoutsFor(input);
-    if (!input.roles.includes('admin')) return timeouts;
-    return {
-      idleTimeoutMs: Math.min(timeouts.idleTimeoutMs, HOUR),
-      absoluteTimeoutMs: Math.min(timeouts.absoluteTimeoutMs, HOUR),
-    };
-  }
-
-  maxActiveSessions(input: { roles: readonly string[] }): number {
-    return input.roles.includes('admin') ? 2 : this.base.maxActiveSessions(input);
-  }
-}
-
 /** A stricter password policy: the NIST rules plus a 12-character minimum. */
 class LongPasswordPolicy extends PasswordPolicy {
   private readonly nist = new NistPasswordPolicy(12);
@@ -60,7 +34,7 @@ describe('extension points', () => {
   beforeAll(async () => {
     t = await createTestApp({
       sessions: {
-        policy: new AdminShortSessionsPolicy(new ConfiguredSessionPolicy(loadConfig({}))),
+        policy: new AdminShortSessions(new ConfiguredSessionPolicy(loadConfig({}))),
       },
       auth: { passwordPolicy: new LongPasswordPolicy() },
     });
