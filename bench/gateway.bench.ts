@@ -14,7 +14,6 @@
  * redis://127.0.0.1:6379 when it answers, and the OS's nginx. Prints figures; asserts nothing.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import {
   ensureNginx,
@@ -35,6 +34,7 @@ import {
   BENCH_PASSWORD,
   type SignedIn,
 } from './support';
+import { redisAnswers } from '../test/support/redis-probe';
 
 const REVOCATION_ROUNDS = 100;
 const THROUGHPUT_ROUNDS = 3;
@@ -79,20 +79,6 @@ async function startServer(env: Record<string, string>): Promise<Server> {
   }
   await stop();
   throw new Error('server not ready in time');
-}
-
-function redisAnswers(): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect(6379, '127.0.0.1');
-    const finish = (ok: boolean): void => {
-      socket.destroy();
-      done(ok);
-    };
-    socket.setTimeout(1000, () => finish(false));
-    socket.once('error', () => finish(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (chunk) => finish(chunk.toString().startsWith('+PONG')));
-  });
 }
 
 /** Closed-loop load for `seconds`: CONCURRENCY requests in flight. Returns requests per second. */

@@ -11,7 +11,6 @@
  * refuses), so every verdict through nginx comes from B, while the test still revokes on A
  * directly. B's guard reads no database, so only the cluster bus can tell it.
  */
-import { connect } from 'node:net';
 import {
   type EchoedRequest,
   type EchoUpstream,
@@ -24,6 +23,7 @@ import { startSharedPglite } from './support/shared-pglite';
 import { spawnInstance, type Instance } from './support/spawn-instance';
 import { TcpProxy } from './support/tcp-proxy';
 import { createScratchDatabase, type ScratchDatabase, serverUrl } from './support/test-database';
+import { redisAnswers } from './support/redis-probe';
 
 const PASSWORD = 'correct horse battery staple';
 /** This suite's Redis database number (rate-limit keys); pub/sub channels ignore it. */
@@ -62,20 +62,6 @@ async function call(
     }
   }
   return { status: res.status, headers: res.headers, body };
-}
-
-function redisAnswers(): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect(6379, '127.0.0.1');
-    const finish = (ok: boolean): void => {
-      socket.destroy();
-      done(ok);
-    };
-    socket.setTimeout(1000, () => finish(false));
-    socket.once('error', () => finish(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (chunk) => finish(chunk.toString().startsWith('+PONG')));
-  });
 }
 
 function elapsedMs(since: bigint): number {
