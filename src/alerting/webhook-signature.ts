@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { constantTimeEqual } from '../common/constant-time';
 
 export const SIGNATURE_HEADER = 'X-Tessera-Signature';
 export const TIMESTAMP_HEADER = 'X-Tessera-Timestamp';
@@ -24,5 +25,5 @@ export function verifyWebhookSignature(
     return false;
   const expected = Buffer.from(signWebhook(secret, timestamp, body));
   const given = Buffer.from(header.signature);
-  return expected.length === given.length && timingSafeEqual(expected, given);
+  return constantTimeEqual(expected, given);
 }

@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { constantTimeEqual } from '../common/constant-time';
 
 /** The chain's anchor before the first record (and after a purge with no checkpoint). */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -110,5 +111,5 @@ export function keyedMarkerMac(key: Buffer, marker: KeyedMarkerFields): string {
 export function macEquals(a: string, b: string): boolean {
   const left = Buffer.from(a, 'hex');
   const right = Buffer.from(b, 'hex');
-  return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
+  return left.length > 0 && constantTimeEqual(left, right);
 }

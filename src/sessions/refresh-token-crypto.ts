@@ -1,17 +1,12 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  hkdfSync,
-  randomBytes,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { constantTimeEqual } from '../common/constant-time';
 import { hashToken } from '../common/opaque-token';
 
 /** Constant-time comparison of a presented secret with a stored hash of it. */
 export function matchesHash(token: string, expectedHash: string): boolean {
   const actual = Buffer.from(hashToken(token), 'hex');
   const expected = Buffer.from(expectedHash, 'hex');
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  return constantTimeEqual(actual, expected);
 }
 
 function sealingKey(token: string): Buffer {

@@ -1,5 +1,6 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { constantTimeEqual } from '../../common/constant-time';
 import { TransactionRunner } from '../../events/transaction-runner.service';
 import { ServerSecretRepository } from './server-secret.repository';
 
@@ -34,6 +35,6 @@ export class CsrfService implements OnApplicationBootstrap {
     if (!presented) return false;
     const expected = Buffer.from(this.tokenFor(sessionId));
     const actual = Buffer.from(presented);
-    return actual.length === expected.length && timingSafeEqual(actual, expected);
+    return constantTimeEqual(actual, expected);
   }
 }

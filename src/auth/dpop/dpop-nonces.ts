@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { constantTimeEqual } from '../../common/constant-time';
 import type { Clock } from '../../common/clock';
 
 /** A nonce stays good for the window it was issued in and the next one: 5 to 10 minutes. */
@@ -23,7 +24,7 @@ export class DpopNonces {
     return [window, window - 1].some((candidate) => {
       const expected = Buffer.from(this.nonceFor(candidate));
       const actual = Buffer.from(nonce);
-      return actual.length === expected.length && timingSafeEqual(actual, expected);
+      return constantTimeEqual(actual, expected);
     });
   }
 
