@@ -11,6 +11,7 @@ const {
   existsSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -52,6 +53,23 @@ function sleep(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/** True when the lock's owner wrote its pid and has since died (a killed build). */
+function ownerIsDead() {
+  let pid;
+  try {
+    pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+  } catch {
+    return false; // the owner has made the directory but not yet written its pid
+  }
+  if (!Number.isSafeInteger(pid)) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return error.code !== 'EPERM';
+  }
+}
+
 /** Takes the build lock (mkdir is atomic); a lock older than the timeout is left by a dead run. */
 function withLock(work) {
   mkdirSync(join(lock, '..'), { recursive: true });
@@ -63,7 +81,7 @@ function withLock(work) {
     } catch (error) {
       if (error.code !== 'EEXIST') throw error;
       const age = existsSync(lock) ? Date.now() - statSync(lock).mtimeMs : 0;
-      if (age > LOCK_TIMEOUT_MS || Date.now() > deadline)
+      if (age > LOCK_TIMEOUT_MS || ownerIsDead() || Date.now() > deadline)
         rmSync(lock, { recursive: true, force: true });
     }
   }

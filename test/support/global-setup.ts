@@ -1,19 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..', '..');
 /** What `nest build` compiles (tsconfig.build.json), plus the files that change its output. */
 const BUILD_INPUTS = [
+  'package.json',
   'src',
   'migrations',
   'bench',
@@ -73,27 +66,11 @@ export function waitWhileBuilding(timeoutMs = BUILD_TIMEOUT_MS): void {
   }
 }
 
-function withBuildLock(work: () => void): void {
-  mkdirSync(join(BUILD_LOCK, '..'), { recursive: true });
-  const deadline = Date.now() + BUILD_TIMEOUT_MS;
-  for (;;) {
-    try {
-      mkdirSync(BUILD_LOCK);
-      writeFileSync(join(BUILD_LOCK, 'pid'), String(process.pid));
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for ${BUILD_LOCK}`, { cause: error });
-      }
-      if (lockHeld()) sleepSync(200);
-    }
-  }
-  try {
-    work();
-  } finally {
-    rmSync(BUILD_LOCK, { recursive: true, force: true });
-  }
+/** dist is current when it is newer than every build input; then building again changes nothing. */
+function distIsCurrent(): boolean {
+  if (!existsSync(BUILD_OUTPUT)) return false;
+  const builtAt = statSync(BUILD_OUTPUT).mtimeMs;
+  return BUILD_INPUTS.every((input) => newestMtimeMs(join(ROOT, input)) < builtAt);
 }
 
 function newestMtimeMs(path: string): number {
@@ -106,39 +83,21 @@ function newestMtimeMs(path: string): number {
   return newest;
 }
 
-/** dist is current when it is newer than every build input; then building again changes nothing. */
-function distIsCurrent(): boolean {
-  if (!existsSync(BUILD_OUTPUT)) return false;
-  const builtAt = statSync(BUILD_OUTPUT).mtimeMs;
-  return BUILD_INPUTS.every((input) => newestMtimeMs(join(ROOT, input)) < builtAt);
-}
-
 /**
  * Suites that spawn the real server (`node dist/src/main.js`) or CLI (`node dist/src/cli.js`)
- * need the compiled output. Building once here costs ~8 s; skipped when dist is already newer
- * than the sources (nest build empties dist first, so needless rebuilds would also race with
- * other test runs that are executing from it), or always with TESSERA_SKIP_BUILD=1. Builds
- * from concurrent runs in one checkout are serialised by BUILD_LOCK.
+ * need the compiled output. The build is the same one `npm start` and `npm run cli` use
+ * (scripts/build-if-stale.js): a no-op while dist is newer than the sources, serialised across
+ * concurrent runs by BUILD_LOCK, and it leaves the `tessera` bin executable. Skipped with
+ * TESSERA_SKIP_BUILD=1.
  */
 function buildOnce(): void {
   if (process.env.TESSERA_SKIP_BUILD === '1' || distIsCurrent()) return;
-  // Another run may have built (or be building) the same sources: check again under the lock.
-  withBuildLock(() => {
-    if (!distIsCurrent()) build();
-  });
-}
-
-function build(): void {
   try {
-    execFileSync(
-      process.execPath,
-      [join(ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build'],
-      {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: BUILD_TIMEOUT_MS,
-      },
-    );
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-if-stale.js')], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 2 * BUILD_TIMEOUT_MS,
+    });
   } catch (error) {
     const failure = error as { stdout?: Buffer; stderr?: Buffer; message: string };
     const output = `${failure.stdout?.toString() ?? ''}${failure.stderr?.toString() ?? ''}`.trim();
