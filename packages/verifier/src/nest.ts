@@ -6,7 +6,7 @@ import {
   Injectable,
 } from '@nestjs/common';
 import { VerifierError } from './errors';
-import { refusalHeaders, verifyAuthorization } from './http-answer';
+import { PROBLEM_CONTENT_TYPE, refusalHeaders, verifyAuthorization } from './http-answer';
 import type { TesseraClaims, Verifier } from './verifier';
 
 /** The injection token under which TesseraAuthGuard finds the application's Verifier. */
@@ -40,7 +40,10 @@ export class TesseraAuthGuard implements CanActivate {
     } catch (error) {
       if (!(error instanceof VerifierError)) throw error;
       const response = http.getResponse<HeaderSink>();
-      for (const [name, value] of Object.entries(refusalHeaders(error))) {
+      // Nest's exception filter serialises the body with the adapter's json(), which keeps a
+      // Content-Type already set: the refusal goes out as problem details, as documented.
+      const headers = { ...refusalHeaders(error), 'Content-Type': PROBLEM_CONTENT_TYPE };
+      for (const [name, value] of Object.entries(headers)) {
         if (response.setHeader) response.setHeader(name, value);
         else response.header?.(name, value);
       }
