@@ -11,6 +11,7 @@ import { OutboxClaimOwner1764100200000 } from './1764100200000-outbox-claim-owne
 import { SigningKeys1764100500000 } from './1764100500000-signing-keys';
 import { DpopBinding1764100600000 } from './1764100600000-dpop-binding';
 
+import { HousekeepingIndexes1764200300000 } from './1764200300000-housekeeping-indexes';
 /** Every migration in order. The only way the schema changes (synchronize is off). */
 export const MIGRATIONS: Function[] = [
   CoreSchema1764000000000,
@@ -25,4 +26,5 @@ export const MIGRATIONS: Function[] = [
   OutboxClaimOwner1764100200000,
   SigningKeys1764100500000,
   DpopBinding1764100600000,
+  HousekeepingIndexes1764200300000,
 ];

@@ -8,6 +8,8 @@ import { Clock } from '../common/clock';
 import type { PasswordPolicy } from '../users/password-policy';
 import { AccessTokenGuard } from './guards/access-token.guard';
 import { AccessTokenService } from './tokens/access-token.service';
+import { LoginProtectionPruner } from './throttling/login-protection-pruner.service';
+import { PasswordResetTokenPruner } from './passwords/password-reset-token-pruner.service';
 import { AuthThrottlerGuard, authThrottlers } from './throttling/auth-throttler.guard';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -113,7 +115,9 @@ export class AuthModule {
         DpopProofJtiRepository,
         LoginProtectionService,
         LoginProtectionRepository,
+        LoginProtectionPruner,
         PasswordResetTokenRepository,
+        PasswordResetTokenPruner,
         ServerSecretRepository,
         LocalStrategy,
         LocalAuthGuard,

@@ -88,6 +88,8 @@ export class AppConfig {
   /** CORS_MAX_AGE: how long a browser may cache a preflight answer (Access-Control-Max-Age). */
   readonly corsMaxAgeSeconds!: number;
   readonly auditRetentionMs!: number;
+  /** OUTBOX_RETENTION: how long published outbox events are kept (for inspection) before deletion. */
+  readonly outboxRetentionMs!: number;
   readonly logLevel!: LogLevel;
   /** ACCESS_LOG_SKIP: paths that write no access line (probes, scrapes); `none` logs them all. */
   readonly accessLogSkipPaths!: readonly string[];
@@ -611,6 +613,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     // Chromium caps preflight caching at 2 h, Firefox at 24 h: anything longer is ignored.
     corsMaxAgeSeconds: r.duration('CORS_MAX_AGE', '10m', 0, DAY) / 1000,
     auditRetentionMs: r.duration('AUDIT_RETENTION', '90d', DAY, 3650 * DAY),
+    outboxRetentionMs: r.duration('OUTBOX_RETENTION', '7d', 60 * MINUTE, 3650 * DAY),
     logLevel: r.oneOf<LogLevel>('LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error']),
     accessLogSkipPaths: parseAccessLogSkip(r),
     trustProxy: parseTrustProxy(r),

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { ClusterBus, LocalClusterBus } from './cluster-bus';
+import { OutboxPruner } from './outbox-pruner.service';
 import { OutboxRelay } from './outbox-relay.service';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxStats } from './outbox-stats.service';
@@ -29,6 +30,7 @@ function clusterBusFor(config: AppConfig): ClusterBus {
 @Module({
   providers: [
     OutboxRelay,
+    OutboxPruner,
     OutboxRepository,
     OutboxStats,
     RelayHeartbeat,

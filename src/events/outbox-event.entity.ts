@@ -8,6 +8,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Entity({ name: 'outbox_events' })
 @Index('ix_outbox_events_unpublished', ['seq'], { where: 'published_at IS NULL' })
 @Index('ux_outbox_events_seq', ['seq'], { unique: true })
+@Index('ix_outbox_events_published', ['publishedAt'], { where: 'published_at IS NOT NULL' })
 export class OutboxEventEntity {
   @PrimaryColumn('uuid', { primaryKeyConstraintName: 'pk_outbox_events' })
   id!: string;

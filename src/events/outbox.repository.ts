@@ -62,11 +62,12 @@ export class OutboxRepository {
     return rows.sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq)));
   }
 
+  /** Publication time comes from the application clock, like every other timestamp it writes. */
   async markPublished(tx: Tx, ids: readonly string[]): Promise<void> {
     await tx.manager.query(
-      `UPDATE outbox_events SET published_at = now(), claimed_until = NULL, claimed_by = NULL
+      `UPDATE outbox_events SET published_at = $2, claimed_until = NULL, claimed_by = NULL
         WHERE id = ANY($1::uuid[])`,
-      [ids],
+      [ids, tx.now()],
     );
   }
 
@@ -95,6 +96,18 @@ export class OutboxRepository {
       `DELETE FROM outbox_relay_instances WHERE last_seen < now() - make_interval(secs => $1)`,
       [silentSeconds],
     );
+  }
+
+  /** Deletes up to `limit` events published before `cutoff`; returns how many. */
+  async deletePublishedBefore(tx: Tx, cutoff: Date, limit: number): Promise<number> {
+    const rows = await queryReturning<{ id: string }>(
+      tx.manager,
+      `DELETE FROM outbox_events WHERE id IN (
+         SELECT id FROM outbox_events WHERE published_at < $1 LIMIT ${Number(limit)})
+       RETURNING id`,
+      [cutoff],
+    );
+    return rows.length;
   }
 
   async countPending(): Promise<number> {

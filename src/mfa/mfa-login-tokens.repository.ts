@@ -74,10 +74,12 @@ export class MfaLoginTokensRepository {
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
-  async purgeExpired(tx: Tx, before: Date): Promise<number> {
+  async purgeExpired(tx: Tx, before: Date, limit: number): Promise<number> {
     const rows = await queryReturning<{ id: string }>(
       tx.manager,
-      'DELETE FROM mfa_login_tokens WHERE expires_at < $1 RETURNING id',
+      `DELETE FROM mfa_login_tokens WHERE id IN (
+         SELECT id FROM mfa_login_tokens WHERE expires_at < $1 LIMIT ${Number(limit)})
+       RETURNING id`,
       [before],
     );
     return rows.length;

@@ -101,8 +101,8 @@ export class MfaTokenService {
   }
 
   /** Housekeeping: deletes tokens that expired before `before` (spent or not). */
-  purgeExpired(tx: Tx, before: Date): Promise<number> {
-    return this.repository.purgeExpired(tx, before);
+  purgeExpired(tx: Tx, before: Date, limit: number): Promise<number> {
+    return this.repository.purgeExpired(tx, before, limit);
   }
 
   /**

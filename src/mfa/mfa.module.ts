@@ -3,6 +3,7 @@ import { MePasskeysController } from './me-passkeys.controller';
 import { MeMfaController } from './me-mfa.controller';
 import { MfaLoginTokensRepository } from './mfa-login-tokens.repository';
 import { MfaTokenService } from './mfa-token.service';
+import { MfaExpiryPruner } from './mfa-expiry-pruner.service';
 import { MfaService } from './mfa.service';
 import { MyPasskeysService } from './my-passkeys.service';
 import { PasskeysService } from './passkeys.service';
@@ -44,6 +45,7 @@ export class MfaModule {
         MfaTokenService,
         MfaService,
         MyPasskeysService,
+        MfaExpiryPruner,
       ],
       exports: [MfaService, MfaTokenService, TotpService, RecoveryCodesService, PasskeysService],
     };

@@ -280,17 +280,6 @@ export class MfaService {
     await tx.record('mfa.disabled', context, { method: 'all', actorId });
   }
 
-  /**
-   * Deletes expired WebAuthn challenges and mfaTokens (both are worthless once expired). For a
-   * periodic job; the rows are small and few, so one statement each is enough.
-   */
-  async purgeExpired(now: Date): Promise<{ challenges: number; mfaTokens: number }> {
-    return this.transactions.run(async (tx) => ({
-      challenges: await this.passkeys.purgeChallenges(tx, now),
-      mfaTokens: await this.tokens.purgeExpired(tx, now),
-    }));
-  }
-
   private async dropOrphanedRecoveryCodes(tx: Tx, userId: string): Promise<void> {
     if (!(await this.hasSecondFactor(userId, tx))) await this.recoveryCodes.removeAll(tx, userId);
   }

@@ -245,8 +245,8 @@ export class PasskeysService {
   }
 
   /** Housekeeping: deletes challenges that expired before `before` (spent or not). */
-  purgeChallenges(tx: Tx, before: Date): Promise<number> {
-    return this.repository.purgeChallenges(tx, before);
+  purgeChallenges(tx: Tx, before: Date, limit: number): Promise<number> {
+    return this.repository.purgeChallenges(tx, before, limit);
   }
 
   /**

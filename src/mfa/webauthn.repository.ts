@@ -49,10 +49,12 @@ export class WebAuthnRepository {
   }
 
   /** Housekeeping: challenges are worthless once expired or spent. */
-  async purgeChallenges(tx: Tx, before: Date): Promise<number> {
+  async purgeChallenges(tx: Tx, before: Date, limit: number): Promise<number> {
     const rows = await queryReturning<{ id: string }>(
       tx.manager,
-      'DELETE FROM webauthn_challenges WHERE expires_at < $1 RETURNING id',
+      `DELETE FROM webauthn_challenges WHERE id IN (
+         SELECT id FROM webauthn_challenges WHERE expires_at < $1 LIMIT ${Number(limit)})
+       RETURNING id`,
       [before],
     );
     return rows.length;

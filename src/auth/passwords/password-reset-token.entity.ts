@@ -4,6 +4,7 @@ import { UserEntity } from '../../users/user.entity';
 /** A single-use, short-lived password reset token; only its SHA-256 is stored. */
 @Entity({ name: 'password_reset_tokens' })
 @Index('ix_password_reset_tokens_user', ['userId'])
+@Index('ix_password_reset_tokens_expires', ['expiresAt'])
 @Index('ux_password_reset_tokens_hash', ['tokenHash'], { unique: true })
 export class PasswordResetTokenEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_password_reset_tokens' })

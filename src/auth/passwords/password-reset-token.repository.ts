@@ -24,6 +24,18 @@ export class PasswordResetTokenRepository {
     });
   }
 
+  /** Deletes up to `limit` tokens that expired before `now` (used or not, they are worthless). */
+  async deleteExpired(tx: Tx, now: Date, limit: number): Promise<number> {
+    const rows = await queryReturning<{ id: string }>(
+      tx.manager,
+      `DELETE FROM password_reset_tokens WHERE id IN (
+         SELECT id FROM password_reset_tokens WHERE expires_at < $1 LIMIT ${Number(limit)})
+       RETURNING id`,
+      [now],
+    );
+    return rows.length;
+  }
+
   /** Uses the token if it is unused and unexpired (exactly once); returns its user id. */
   async claim(tx: Tx, tokenHash: string): Promise<string | undefined> {
     const [claimed] = await queryReturning<{ user_id: string }>(

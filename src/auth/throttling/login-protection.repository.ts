@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { queryReturning } from '../../database/query-returning';
 import type { Tx } from '../../events/transaction-runner.service';
 
 export interface ProtectionCounter {
@@ -62,6 +63,19 @@ export class LoginProtectionRepository {
       `DELETE FROM login_protection WHERE account_key = $1 AND scope IN (${list})`,
       [accountKey, ...scopes],
     );
+  }
+
+  /** Deletes up to `limit` counters whose last failure is before `cutoff` (fully decayed). */
+  async deleteDecayed(tx: Tx, cutoff: Date, limit: number): Promise<number> {
+    const rows = await queryReturning<{ scope: string }>(
+      tx.manager,
+      `DELETE FROM login_protection WHERE (account_key, scope) IN (
+         SELECT account_key, scope FROM login_protection
+          WHERE last_failure_at < $1 LIMIT ${Number(limit)})
+       RETURNING scope`,
+      [cutoff],
+    );
+    return rows.length;
   }
 
   /** Clears every counter of an account (admin or CLI unlock, password reset). */

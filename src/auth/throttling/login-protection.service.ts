@@ -154,7 +154,8 @@ export class LoginProtectionService {
     return key.device ?? key.network;
   }
 
-  private get decayMs(): number {
+  /** After this long without a failure a counter counts nothing (and may be deleted). */
+  get decayMs(): number {
     return this.config.login.lockoutMs * 2;
   }
 
