@@ -1,3 +1,4 @@
+import { deleteBatch } from '../database/delete-batch';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -100,14 +101,12 @@ export class OutboxRepository {
 
   /** Deletes up to `limit` events published before `cutoff`; returns how many. */
   async deletePublishedBefore(tx: Tx, cutoff: Date, limit: number): Promise<number> {
-    const rows = await queryReturning<{ id: string }>(
-      tx.manager,
-      `DELETE FROM outbox_events WHERE id IN (
-         SELECT id FROM outbox_events WHERE published_at < $1 LIMIT ${Number(limit)})
-       RETURNING id`,
-      [cutoff],
-    );
-    return rows.length;
+    return deleteBatch(tx.manager, {
+      table: 'outbox_events',
+      where: 'published_at < $1',
+      params: [cutoff],
+      limit,
+    });
   }
 
   async countPending(): Promise<number> {

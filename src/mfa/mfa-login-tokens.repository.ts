@@ -1,3 +1,4 @@
+import { deleteBatch } from '../database/delete-batch';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, MoreThan } from 'typeorm';
@@ -75,13 +76,11 @@ export class MfaLoginTokensRepository {
   }
 
   async purgeExpired(tx: Tx, before: Date, limit: number): Promise<number> {
-    const rows = await queryReturning<{ id: string }>(
-      tx.manager,
-      `DELETE FROM mfa_login_tokens WHERE id IN (
-         SELECT id FROM mfa_login_tokens WHERE expires_at < $1 LIMIT ${Number(limit)})
-       RETURNING id`,
-      [before],
-    );
-    return rows.length;
+    return deleteBatch(tx.manager, {
+      table: 'mfa_login_tokens',
+      where: 'expires_at < $1',
+      params: [before],
+      limit,
+    });
   }
 }

@@ -1,3 +1,4 @@
+import { deleteBatch } from '../database/delete-batch';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -50,14 +51,12 @@ export class WebAuthnRepository {
 
   /** Housekeeping: challenges are worthless once expired or spent. */
   async purgeChallenges(tx: Tx, before: Date, limit: number): Promise<number> {
-    const rows = await queryReturning<{ id: string }>(
-      tx.manager,
-      `DELETE FROM webauthn_challenges WHERE id IN (
-         SELECT id FROM webauthn_challenges WHERE expires_at < $1 LIMIT ${Number(limit)})
-       RETURNING id`,
-      [before],
-    );
-    return rows.length;
+    return deleteBatch(tx.manager, {
+      table: 'webauthn_challenges',
+      where: 'expires_at < $1',
+      params: [before],
+      limit,
+    });
   }
 
   async insertCredential(tx: Tx, credential: NewCredential): Promise<void> {

@@ -1,3 +1,4 @@
+import { deleteBatch } from '../../database/delete-batch';
 import { Injectable } from '@nestjs/common';
 import { queryReturning } from '../../database/query-returning';
 import type { Tx } from '../../events/transaction-runner.service';
@@ -26,14 +27,12 @@ export class PasswordResetTokenRepository {
 
   /** Deletes up to `limit` tokens that expired before `now` (used or not, they are worthless). */
   async deleteExpired(tx: Tx, now: Date, limit: number): Promise<number> {
-    const rows = await queryReturning<{ id: string }>(
-      tx.manager,
-      `DELETE FROM password_reset_tokens WHERE id IN (
-         SELECT id FROM password_reset_tokens WHERE expires_at < $1 LIMIT ${Number(limit)})
-       RETURNING id`,
-      [now],
-    );
-    return rows.length;
+    return deleteBatch(tx.manager, {
+      table: 'password_reset_tokens',
+      where: 'expires_at < $1',
+      params: [now],
+      limit,
+    });
   }
 
   /** Uses the token if it is unused and unexpired (exactly once); returns its user id. */
