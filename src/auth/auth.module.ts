@@ -35,6 +35,13 @@ import { RevocationFeedController } from './oauth/revocation-feed.controller';
 import { RevocationFeedGuard } from './oauth/revocation-feed.guard';
 import { RevocationFeed } from './oauth/revocation-feed.service';
 import { ServiceCredentials } from './oauth/service-credentials';
+import { ClientAssertionJtiEntity } from './oauth/client-assertion-jti.entity';
+import { ServiceClientAuthenticator } from './oauth/service-client-authenticator';
+import { ServiceClientEntity } from './oauth/service-client.entity';
+import { ServiceClientGuard } from './oauth/service-client.guard';
+import { ServiceClientRepository } from './oauth/service-client.repository';
+import { ServiceClientsController } from './oauth/service-clients.controller';
+import { ServiceClientsService } from './oauth/service-clients.service';
 import { WellKnownController } from './tokens/well-known.controller';
 import { ForwardAuthController } from './gateway/forward-auth.controller';
 import { KeyRotationService } from './tokens/key-rotation.service';
@@ -78,6 +85,8 @@ export class AuthModule {
           PasswordResetTokenEntity,
           ServerSecretEntity,
           SigningKeyEntity,
+          ServiceClientEntity,
+          ClientAssertionJtiEntity,
         ]),
         ThrottlerModule.forRootAsync({
           inject: [AppConfig],
@@ -96,6 +105,7 @@ export class AuthModule {
         ForwardAuthController,
         RevocationFeedController,
         SigningKeysController,
+        ServiceClientsController,
       ],
       providers: [
         AuthService,
@@ -103,6 +113,12 @@ export class AuthModule {
         RevocationFeed,
         RevocationFeedGuard,
         ServiceCredentials,
+        ServiceClientRepository,
+        ServiceClientAuthenticator,
+        ServiceClientsService,
+        ServiceClientGuard,
+        // Also injectable: ServiceClientGuard checks an admin's roles the same way.
+        RolesGuard,
         AccessTokenService,
         SigningKeyStore,
         SigningKeyRepository,
@@ -136,6 +152,13 @@ export class AuthModule {
         KeyRotationService,
         LoginProtectionService,
         AuthService,
+        // For service routes in other modules (RequireServiceScope) and the CLI.
+        ServiceClientAuthenticator,
+        ServiceClientGuard,
+        ServiceClientRepository,
+        ServiceCredentials,
+        ServiceClientsService,
+        RolesGuard,
       ],
     };
   }
