@@ -302,6 +302,20 @@ describe('service clients (issue 14)', () => {
       .set(...bearer(admin.accessToken))
       .expect(200);
     expect(JSON.stringify(list.body)).not.toContain(client.clientId);
+ 
+    // Both audited, with the admin as actor and never the secret.
+    await t.flushEvents();
+    const audit = await t.http
+      .get('/admin/audit')
+      .query({ limit: 200 })
+      .set(...bearer(admin.accessToken))
+      .expect(200);
+    const mine = (audit.body.items as Array<{ type: string; data: Record<string, unknown> }>)
+      .filter((item) => item.data.clientId === client.clientId)
+      .map((item) => item.type)
+      .sort();
+    expect(mine).toEqual(['service_client.created', 'service_client.deleted']);
+    expect(JSON.stringify(audit.body)).not.toContain(client.clientSecret);
   });
 
   it('keeps user and service tokens apart: neither passes the other guard', async () => {

@@ -92,6 +92,15 @@ export interface EventDataMap {
     retiredKids: string[];
     actorId: string;
   };
+  /** A service client registered (issue 14). Never its secret nor its secret's hash. */
+  'service_client.created': {
+    clientId: string;
+    name: string;
+    scopes: string[];
+    authMethod: string;
+    actorId: string;
+  };
+  'service_client.deleted': { clientId: string; actorId: string };
 }
 
 export type EventType = keyof EventDataMap;
