@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { bearer, signedInUser } from './support/auth-client';
 import { ADMIN_SETUP_TIMEOUT_MS, type AdminSession, signedInAdmin } from './support/admin-session';
@@ -302,7 +303,7 @@ describe('service clients (issue 14)', () => {
       .set(...bearer(admin.accessToken))
       .expect(200);
     expect(JSON.stringify(list.body)).not.toContain(client.clientId);
- 
+
     // Both audited, with the admin as actor and never the secret.
     await t.flushEvents();
     const audit = await t.http
@@ -429,5 +430,37 @@ describe('service clients (issue 14)', () => {
       .set(...bearer(user.accessToken))
       .expect(401);
     expect(after.body.code).toBe('session_revoked');
+  });
+
+  it('opens the revocation feed for a client holding revocations:read, without the shared secret', async () => {
+    await t.app.listen(0, '127.0.0.1');
+    const base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    const reader = await create({ name: 'verifier', scopes: ['revocations:read'] });
+    const abort = new AbortController();
+    try {
+      const res = await fetch(`${base}/oauth/revocations`, {
+        headers: { authorization: `Bearer ${await serviceToken(reader)}` },
+        signal: abort.signal,
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const stream = res.body!.getReader();
+      let text = '';
+      while (!text.includes('event: ready')) {
+        const { value, done } = await stream.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      expect(text).toContain('event: ready');
+    } finally {
+      abort.abort();
+    }
+    // Without REVOCATION_FEED_SECRET the route does not exist for anyone else.
+    const other = await create({ name: 'no-feed', scopes: ['tokens:introspect'] });
+    await t.http
+      .get('/oauth/revocations')
+      .set(...bearer(await serviceToken(other)))
+      .expect(404);
+    await t.http.get('/oauth/revocations').expect(404);
   });
 });

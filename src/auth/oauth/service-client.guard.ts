@@ -93,7 +93,8 @@ export class ServiceClientGuard implements CanActivate {
     if (!scope) throw new Error('ServiceClientGuard needs @RequireServiceScope(scope)');
     const request = context.switchToHttp().getRequest<ServiceRequest>();
     // Applied twice (RequireServiceScope and an explicit UseGuards): authenticate once.
-    const caller = request.serviceCaller ?? (await this.caller(request, context));
+    const allowAdmin = this.reflector.get<boolean>(ADMIN_USER_ALLOWED, context.getHandler());
+    const caller = request.serviceCaller ?? (await this.callerOf(request, allowAdmin));
     if (!caller) return true; // an admin user's token on an AllowAdminUserToken route
     if (!caller.scopes.includes(scope)) {
       throw new AppException('insufficient_scope', `This needs the scope ${scope}`, {
@@ -105,9 +106,13 @@ export class ServiceClientGuard implements CanActivate {
     return true;
   }
 
-  private async caller(
+  /**
+   * The service a request authenticates as; undefined only for an admin user's token when
+   * `allowAdminUser`. Throws 401 (invalid_client, unauthenticated, token_invalid) otherwise.
+   */
+  async callerOf(
     request: ServiceRequest,
-    context: ExecutionContext,
+    allowAdminUser = false,
   ): Promise<ServiceCaller | undefined> {
     if (this.authenticator.presents(request)) {
       return this.authenticator.authenticate(request, `${this.config.publicUrl}${request.path}`);
@@ -134,7 +139,7 @@ export class ServiceClientGuard implements CanActivate {
         scopes: client.scopes.filter((scope) => granted.includes(scope)),
       };
     }
-    if (this.reflector.get<boolean>(ADMIN_USER_ALLOWED, context.getHandler())) {
+    if (allowAdminUser) {
       await this.checkAdminUser(bearer);
       return undefined;
     }
