@@ -16,6 +16,7 @@ import { AppConfig } from '../../config/app-config';
 import { RevocationView } from '../../sessions/revocation-view.service';
 import { RolesGuard } from '../guards/roles.guard';
 import { AccessTokenService } from '../tokens/access-token.service';
+import { endpointUrl } from './endpoint-url';
 import { ServiceClientAuthenticator } from './service-client-authenticator';
 import { ServiceClientRepository } from './service-client.repository';
 import { type ServiceCaller, ServiceCredentials, type ServiceScope } from './service-credentials';
@@ -115,7 +116,7 @@ export class ServiceClientGuard implements CanActivate {
     allowAdminUser = false,
   ): Promise<ServiceCaller | undefined> {
     if (this.authenticator.presents(request)) {
-      return this.authenticator.authenticate(request, `${this.config.publicUrl}${request.path}`);
+      return this.authenticator.authenticate(request, endpointUrl(this.config, request.path));
     }
     const authorization = request.header('authorization');
     const bearer = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
