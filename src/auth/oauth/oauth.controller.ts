@@ -150,6 +150,7 @@ export class OAuthController {
         token_type: tokens.tokenType,
         expires_in: tokens.expiresIn,
         refresh_token: tokens.refreshToken,
+        refresh_token_expires_in: tokens.refreshExpiresIn,
       };
     } catch (error) {
       if (

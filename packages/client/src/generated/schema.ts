@@ -2165,10 +2165,20 @@ export interface components {
        */
       expires_in: number;
       /**
-       * @description The rotated refresh token; the presented one is now spent
+       * @description refresh_token grant: the rotated refresh token; the presented one is now spent (client_credentials issues none)
        * @example rt_Q2xWbm9yZ2Z3b2xrZ2Q3c2xhZGZqYXNkZmxrag
        */
-      refresh_token: string;
+      refresh_token?: string;
+      /**
+       * @description refresh_token grant: seconds until the refresh token can no longer be used (the earlier of the session's idle and absolute deadlines; draft-ietf-oauth-refresh-token-expiration)
+       * @example 1800
+       */
+      refresh_token_expires_in?: number;
+      /**
+       * @description client_credentials: the granted scopes, space-separated
+       * @example tokens:introspect
+       */
+      scope?: string;
     };
     OAuthTokenReferenceDto: {
       /**
