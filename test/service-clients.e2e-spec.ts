@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { SecurityDenialsFlusher } from '../src/audit/security-denials-flusher';
 import { bearer, signedInUser } from './support/auth-client';
+import { drainEvents } from './support/events-helpers';
 import { ADMIN_SETUP_TIMEOUT_MS, type AdminSession, signedInAdmin } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
 
@@ -204,6 +206,15 @@ describe('service clients (issue 14)', () => {
       expect(res.headers['www-authenticate']).toMatch(/^Basic /);
       expect(res.headers['content-type']).toContain('application/problem+json');
     }
+    // Audited in aggregate, like other refusals: one security.denied per network per minute.
+    t.clock.advance(60_000);
+    await t.app.get(SecurityDenialsFlusher).flush();
+    await drainEvents(t);
+    const [denied] = await t.dataSource.query<Array<{ count: number }>>(
+      `SELECT sum((data->>'count')::int)::int AS count FROM audit_records
+        WHERE type = 'security.denied' AND data->>'kind' = 'invalid_client'`,
+    );
+    expect(denied.count).toBeGreaterThanOrEqual(attempts.length);
   });
 
   it('introspects for a service client by client auth or its bearer token; scope enforced', async () => {

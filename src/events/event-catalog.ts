@@ -75,7 +75,13 @@ export interface EventDataMap {
    * event per key per minute per instance, never one per request). No user: the key is where.
    */
   'security.denied': {
-    kind: 'forbidden' | 'csrf_failed' | 'token_invalid' | 'rate_limited';
+    kind:
+      | 'forbidden'
+      | 'csrf_failed'
+      | 'token_invalid'
+      | 'rate_limited'
+      | 'invalid_client'
+      | 'insufficient_scope';
     network: string;
     count: number;
     windowStart: string;
