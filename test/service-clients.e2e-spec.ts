@@ -206,6 +206,15 @@ describe('service clients (issue 14)', () => {
       expect(res.headers['www-authenticate']).toMatch(/^Basic /);
       expect(res.headers['content-type']).toContain('application/problem+json');
     }
+    // A refresh is a public client's, but credentials sent along are checked all the same.
+    const user = await signedInUser(t);
+    const refresh = await t.http
+      .post('/oauth/token')
+      .type('form')
+      .set(...basic(client.clientId, 'not-the-secret'))
+      .send({ grant_type: 'refresh_token', refresh_token: user.refreshToken })
+      .expect(401);
+    expect(refresh.body.error).toBe('invalid_client');
     // Audited in aggregate, like other refusals: one security.denied per network per minute.
     t.clock.advance(60_000);
     await t.app.get(SecurityDenialsFlusher).flush();

@@ -141,6 +141,8 @@ export class OAuthController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<Record<string, unknown>> {
     if (dto.grant_type === 'client_credentials') return this.clientCredentials(dto, req);
+    // Refresh is for public clients; credentials a client does send must still be right.
+    await this.authenticator.authenticate(req, this.endpoint('token'));
     res.setHeader(DPOP_NONCE_HEADER, this.dpop.freshNonce());
     const dpopJkt = await this.dpop.atTokenEndpoint(req);
     try {
