@@ -53,7 +53,11 @@ const PUBLIC_ROUTES = new Set([
 ]);
 
 /** Routes that take a service credential instead of a user's token: route → security scheme. */
-const SERVICE_ROUTES = new Map([['GET /oauth/revocations', 'revocationFeed']]);
+const SERVICE_ROUTES = new Map([
+  ['GET /oauth/revocations', 'revocationFeed,serviceToken,serviceClient'],
+  // A service client (token or Basic), or (deprecated) an admin's access token.
+  ['POST /oauth/introspect', 'bearer,serviceToken,serviceClient'],
+]);
 
 /** Successes with an empty body that are not 204 (their status is part of a standard). */
 const EMPTY_SUCCESS = new Set([
@@ -109,6 +113,9 @@ const CONTRACT_ROUTES = [
   'GET /admin/webhooks',
   'POST /admin/webhooks',
   'DELETE /admin/webhooks/{id}',
+  'GET /admin/service-clients',
+  'POST /admin/service-clients',
+  'DELETE /admin/service-clients/{clientId}',
   'GET /.well-known/jwks.json',
   'GET /.well-known/oauth-authorization-server',
   'POST /oauth/token',
@@ -177,6 +184,9 @@ const STABLE_OPERATION_IDS: Record<string, string> = {
   'GET /admin/webhooks': 'admin_webhooks_list',
   'POST /admin/webhooks': 'admin_webhooks_create',
   'DELETE /admin/webhooks/{id}': 'admin_webhooks_remove',
+  'GET /admin/service-clients': 'admin_service_clients_list',
+  'POST /admin/service-clients': 'admin_service_clients_create',
+  'DELETE /admin/service-clients/{clientId}': 'admin_service_clients_remove',
   'GET /.well-known/jwks.json': 'well_known_jwks',
   'GET /.well-known/oauth-authorization-server': 'well_known_metadata',
   'POST /oauth/token': 'oauth_token',
@@ -419,12 +429,19 @@ describe('OpenAPI document and Swagger UI', () => {
     expect(pinned).toEqual(STABLE_OPERATION_IDS);
   });
 
-  it('offers in Authorize only schemes a browser page can use (bearer tokens, no cookie scheme)', () => {
+  it('offers in Authorize only schemes a browser page can use (bearer tokens, Basic, no cookie scheme)', () => {
     const schemes = doc.components.securitySchemes ?? {};
-    expect(Object.keys(schemes).sort()).toEqual(['bearer', 'revocationFeed']);
+    expect(Object.keys(schemes).sort()).toEqual([
+      'bearer',
+      'revocationFeed',
+      'serviceClient',
+      'serviceToken',
+    ]);
     expect(Object.values(schemes).map((scheme) => scheme.in ?? scheme.scheme)).toEqual([
       'bearer',
       'bearer',
+      'bearer',
+      'basic',
     ]);
   });
 

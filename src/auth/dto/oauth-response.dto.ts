@@ -15,11 +15,27 @@ export class OAuthTokenResponseDto {
   @ApiProperty({ description: 'Seconds until the access token expires', example: 900 })
   expires_in!: number;
 
-  @ApiProperty({
-    description: 'The rotated refresh token; the presented one is now spent',
+  @ApiPropertyOptional({
+    description:
+      'refresh_token grant: the rotated refresh token; the presented one is now spent ' +
+      '(client_credentials issues none)',
     example: 'rt_Q2xWbm9yZ2Z3b2xrZ2Q3c2xhZGZqYXNkZmxrag',
   })
-  refresh_token!: string;
+  refresh_token?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'refresh_token grant: seconds until the refresh token can no longer be used (the ' +
+      "earlier of the session's idle and absolute deadlines; draft-ietf-oauth-refresh-token-expiration)",
+    example: 1800,
+  })
+  refresh_token_expires_in?: number;
+
+  @ApiPropertyOptional({
+    description: 'client_credentials: the granted scopes, space-separated',
+    example: 'tokens:introspect',
+  })
+  scope?: string;
 }
 
 /** RFC 7662 §2.2 introspection response; an inactive token answers only `{ active: false }`. */
@@ -75,6 +91,15 @@ export class IntrospectionResponseDto {
     example: ['pwd', 'otp', 'mfa'],
   })
   amr?: string[];
+
+  @ApiPropertyOptional({ description: 'Service client (client_credentials tokens)' })
+  client_id?: string;
+
+  @ApiPropertyOptional({
+    description: 'Space-separated scopes (client_credentials tokens)',
+    example: 'tokens:introspect',
+  })
+  scope?: string;
 }
 
 /**
@@ -86,8 +111,9 @@ export class OAuthProblemDetailsDto extends ProblemDetails {
   @ApiPropertyOptional({
     description:
       'RFC 6749 §5.2 error code: invalid_grant on a refused grant, unsupported_grant_type ' +
-      'for any grant_type other than refresh_token',
-    enum: ['invalid_grant', 'unsupported_grant_type'],
+      'for any grant_type other than refresh_token and client_credentials, invalid_scope for a ' +
+      'scope the client does not hold, invalid_client (401) for wrong client credentials',
+    enum: ['invalid_grant', 'unsupported_grant_type', 'invalid_scope', 'invalid_client'],
     example: 'invalid_grant',
   })
   error?: string;
