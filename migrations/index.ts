@@ -11,8 +11,8 @@ import { OutboxClaimOwner1764100200000 } from './1764100200000-outbox-claim-owne
 import { SigningKeys1764100500000 } from './1764100500000-signing-keys';
 import { DpopBinding1764100600000 } from './1764100600000-dpop-binding';
 import { ServiceClients1764200100000 } from './1764200100000-service-clients';
-
 import { HousekeepingIndexes1764200300000 } from './1764200300000-housekeeping-indexes';
+
 /** Every migration in order. The only way the schema changes (synchronize is off). */
 export const MIGRATIONS: Function[] = [
   CoreSchema1764000000000,
