@@ -10,6 +10,7 @@ import { SealedWebhookSecrets1764000710000 } from './1764000710000-sealed-webhoo
 import { OutboxClaimOwner1764100200000 } from './1764100200000-outbox-claim-owner';
 import { SigningKeys1764100500000 } from './1764100500000-signing-keys';
 import { DpopBinding1764100600000 } from './1764100600000-dpop-binding';
+import { SsfStreams1764200200000 } from './1764200200000-ssf-streams';
 
 /** Every migration in order. The only way the schema changes (synchronize is off). */
 export const MIGRATIONS: Function[] = [
@@ -25,4 +26,5 @@ export const MIGRATIONS: Function[] = [
   OutboxClaimOwner1764100200000,
   SigningKeys1764100500000,
   DpopBinding1764100600000,
+  SsfStreams1764200200000,
 ];

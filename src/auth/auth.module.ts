@@ -42,6 +42,7 @@ import { SigningKeyEntity } from './tokens/signing-key.entity';
 import { SigningKeyRefresher } from './tokens/signing-key-refresher.service';
 import { SigningKeyRepository } from './tokens/signing-key.repository';
 import { SigningKeysController } from './tokens/signing-keys.controller';
+import { JwtSigner } from './tokens/jwt-signer';
 
 export interface AuthModuleOptions {
   /**
@@ -105,6 +106,7 @@ export class AuthModule {
         ServiceCredentials,
         AccessTokenService,
         SigningKeyStore,
+        JwtSigner,
         SigningKeyRepository,
         SigningKeyRefresher,
         KeyRotationService,
@@ -133,6 +135,8 @@ export class AuthModule {
       exports: [
         AccessTokenService,
         SigningKeyStore,
+        JwtSigner,
+        ServiceCredentials,
         KeyRotationService,
         LoginProtectionService,
         AuthService,

@@ -21,6 +21,8 @@ import { WebAuthnChallengeEntity } from '../mfa/webauthn-challenge.entity';
 import { WebAuthnCredentialEntity } from '../mfa/webauthn-credential.entity';
 import { RefreshTokenEntity } from '../sessions/refresh-token.entity';
 import { SessionEntity } from '../sessions/session.entity';
+import { SsfSetEntity } from '../ssf/ssf-set.entity';
+import { SsfStreamEntity } from '../ssf/ssf-stream.entity';
 import { UserEntity } from '../users/user.entity';
 
 /**
@@ -52,4 +54,6 @@ export const ENTITIES: Function[] = [
   WebAuthnChallengeEntity,
   MfaLoginTokenEntity,
   DpopProofJtiEntity,
+  SsfStreamEntity,
+  SsfSetEntity,
 ];

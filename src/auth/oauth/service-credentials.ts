@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 
 /** What a service may do with its credential; issue 14's service clients add their own scopes. */
-export type ServiceScope = 'revocations:read';
+export type ServiceScope = 'revocations:read' | 'ssf:stream';
 
 /** A caller that is another service rather than a user. */
 export interface ServiceCaller {

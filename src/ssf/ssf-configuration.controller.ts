@@ -1,0 +1,34 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from '../common/public.decorator';
+import { AppConfig } from '../config/app-config';
+import { SsfConfigurationDto } from './dto/ssf-configuration.dto';
+import { POLL_DELIVERY, PUSH_DELIVERY } from './ssf-stream.entity';
+import { SSF_PATHS, transmitterBaseUrl } from './ssf-urls';
+
+/** SSF 1.0 §7.1 transmitter configuration metadata. */
+@ApiTags('shared-signals')
+@Public()
+@Controller('.well-known')
+export class SsfConfigurationController {
+  constructor(private readonly config: AppConfig) {}
+
+  @Get('ssf-configuration')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOperation({ summary: 'Shared Signals transmitter metadata (SSF 1.0 §7.1)' })
+  @ApiOkResponse({ type: SsfConfigurationDto })
+  configuration(): SsfConfigurationDto {
+    const base = transmitterBaseUrl(this.config);
+    return {
+      spec_version: '1_0',
+      issuer: this.config.jwt.issuer,
+      jwks_uri: `${base}/.well-known/jwks.json`,
+      delivery_methods_supported: [PUSH_DELIVERY, POLL_DELIVERY],
+      configuration_endpoint: `${base}${SSF_PATHS.configuration}`,
+      status_endpoint: `${base}${SSF_PATHS.status}`,
+      verification_endpoint: `${base}${SSF_PATHS.verification}`,
+      authorization_schemes: [{ spec_urn: 'urn:ietf:rfc:6749' }],
+      default_subjects: 'ALL',
+    };
+  }
+}
