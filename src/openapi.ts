@@ -25,6 +25,25 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       },
       'revocationFeed',
     )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: 'A service client access token (grant_type=client_credentials)',
+      },
+      'serviceToken',
+    )
+    .addBasicAuth(
+      {
+        type: 'http',
+        scheme: 'basic',
+        description:
+          'Service client authentication (client_secret_basic); client_secret_post and ' +
+          'private_key_jwt go in the form body instead',
+      },
+      'serviceClient',
+    )
     .addTag('auth', 'Registration, login, tokens and passwords')
     .addTag('sessions', "The caller's own sessions")
     .addTag('devices', "The caller's own devices")

@@ -47,6 +47,7 @@ const PUBLIC_ROUTES = new Set([
   'GET /health/ready',
   'GET /.well-known/jwks.json',
   'GET /.well-known/oauth-authorization-server',
+  'GET /.well-known/ssf-configuration',
   'GET /metrics',
   'POST /oauth/token',
   'POST /oauth/revoke',
@@ -61,6 +62,25 @@ const EMPTY_SUCCESS = new Set([
   'POST /admin/users/{id}/password-reset 202',
   'POST /oauth/revoke 200',
 ]);
+
+/** Shared Signals stream management and poll: a service client (token or Basic), scope ssf:stream. */
+const SSF_SERVICE_ROUTES = [
+  'POST /ssf/streams',
+  'GET /ssf/streams',
+  'PATCH /ssf/streams',
+  'PUT /ssf/streams',
+  'DELETE /ssf/streams',
+  'GET /ssf/streams/status',
+  'POST /ssf/streams/status',
+  'POST /ssf/streams/verify',
+  'POST /ssf/poll/{streamId}',
+];
+
+/**
+ * JSON successes whose shape a standard fixes as one of several classes: SSF 1.0 §8.1.1.2
+ * answers one stream with stream_id and an array of streams without it.
+ */
+const ONE_OF_SUCCESS = new Set(['GET /ssf/streams 200']);
 
 /** Every route of the REST contract, each of which must be in the document. */
 const CONTRACT_ROUTES = [
@@ -179,6 +199,16 @@ const STABLE_OPERATION_IDS: Record<string, string> = {
   'DELETE /admin/webhooks/{id}': 'admin_webhooks_remove',
   'GET /.well-known/jwks.json': 'well_known_jwks',
   'GET /.well-known/oauth-authorization-server': 'well_known_metadata',
+  'GET /.well-known/ssf-configuration': 'well_known_ssf_configuration',
+  'POST /ssf/streams': 'ssf_create_stream',
+  'GET /ssf/streams': 'ssf_read_streams',
+  'PATCH /ssf/streams': 'ssf_update_stream',
+  'PUT /ssf/streams': 'ssf_replace_stream',
+  'DELETE /ssf/streams': 'ssf_delete_stream',
+  'GET /ssf/streams/status': 'ssf_stream_status',
+  'POST /ssf/streams/status': 'ssf_set_stream_status',
+  'POST /ssf/streams/verify': 'ssf_verify_stream',
+  'POST /ssf/poll/{streamId}': 'ssf_poll',
   'POST /oauth/token': 'oauth_token',
   'POST /oauth/revoke': 'oauth_revoke',
   'POST /oauth/introspect': 'oauth_introspect',
@@ -419,12 +449,19 @@ describe('OpenAPI document and Swagger UI', () => {
     expect(pinned).toEqual(STABLE_OPERATION_IDS);
   });
 
-  it('offers in Authorize only schemes a browser page can use (bearer tokens, no cookie scheme)', () => {
+  it('offers in Authorize only schemes a browser page can use (bearer tokens, Basic, no cookie scheme)', () => {
     const schemes = doc.components.securitySchemes ?? {};
-    expect(Object.keys(schemes).sort()).toEqual(['bearer', 'revocationFeed']);
+    expect(Object.keys(schemes).sort()).toEqual([
+      'bearer',
+      'revocationFeed',
+      'serviceClient',
+      'serviceToken',
+    ]);
     expect(Object.values(schemes).map((scheme) => scheme.in ?? scheme.scheme)).toEqual([
       'bearer',
       'bearer',
+      'bearer',
+      'basic',
     ]);
   });
 
@@ -470,10 +507,17 @@ describe('OpenAPI document and Swagger UI', () => {
           if (!media.schema) gaps.push(`${where} ${status} ${type}: no schema`);
           if (type !== 'application/json') continue;
           // JSON bodies name a response class, so every field is documented.
-          const ref = String(media.schema?.$ref);
-          const name = ref.replace('#/components/schemas/', '');
-          if (!/^#\/components\/schemas\/\w+Dto$/.test(ref) || !schemas.has(name))
-            gaps.push(`${where} ${status}: JSON body without a response class (${ref})`);
+          const variants = ONE_OF_SUCCESS.has(`${where} ${status}`)
+            ? ((media.schema?.oneOf ?? []) as Schema[]).map(
+                (variant) => (variant.items as Schema | undefined) ?? variant,
+              )
+            : [media.schema];
+          for (const variant of variants) {
+            const ref = String(variant?.$ref);
+            const name = ref.replace('#/components/schemas/', '');
+            if (!/^#\/components\/schemas\/\w+Dto$/.test(ref) || !schemas.has(name))
+              gaps.push(`${where} ${status}: JSON body without a response class (${ref})`);
+          }
         }
       }
       for (const [status, response] of Object.entries(op.responses)) {
@@ -489,7 +533,9 @@ describe('OpenAPI document and Swagger UI', () => {
         continue;
       }
       const schemes = security.flatMap((requirement) => Object.keys(requirement));
-      const serviceScheme = SERVICE_ROUTES.get(where);
+      const serviceScheme =
+        SERVICE_ROUTES.get(where) ??
+        (SSF_SERVICE_ROUTES.includes(where) ? 'serviceToken,serviceClient' : undefined);
       if (serviceScheme !== undefined) {
         if (schemes.join() !== serviceScheme)
           gaps.push(`${where}: security should be ${serviceScheme} only (${schemes.join(', ')})`);

@@ -7,7 +7,7 @@ import { POLL_DELIVERY, PUSH_DELIVERY } from './ssf-stream.entity';
 import { SSF_PATHS, transmitterBaseUrl } from './ssf-urls';
 
 /** SSF 1.0 §7.1 transmitter configuration metadata. */
-@ApiTags('shared-signals')
+@ApiTags('operations')
 @Public()
 @Controller('.well-known')
 export class SsfConfigurationController {
@@ -17,7 +17,7 @@ export class SsfConfigurationController {
   @Header('Cache-Control', 'public, max-age=300')
   @ApiOperation({ summary: 'Shared Signals transmitter metadata (SSF 1.0 §7.1)' })
   @ApiOkResponse({ type: SsfConfigurationDto })
-  configuration(): SsfConfigurationDto {
+  ssfConfiguration(): SsfConfigurationDto {
     const base = transmitterBaseUrl(this.config);
     return {
       spec_version: '1_0',

@@ -10,10 +10,8 @@ import {
   Post,
   Put,
   Query,
-  UseGuards,
 } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiCreatedResponse,
   ApiExtraModels,
   ApiNoContentResponse,
@@ -23,14 +21,10 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import {
-  CurrentServiceCaller,
-  RequireServiceScope,
-  ServiceClientGuard,
-} from '../auth/oauth/service-client.guard';
+import { CurrentServiceCaller, RequireServiceScope } from '../auth/oauth/service-client.guard';
 import type { ServiceCaller } from '../auth/oauth/service-credentials';
 import { ApiProblemResponses } from '../common/api-problem.decorator';
-import { Public } from '../common/public.decorator';
+import { AppException } from '../common/app.exception';
 import { PollRequestDto, PollResponseDto } from './dto/poll.dto';
 import {
   OptionalStreamIdQueryDto,
@@ -48,15 +42,18 @@ import {
   SsfStreamsService,
 } from './ssf-streams.service';
 
+/** The calling client (the guard lets no request without one reach these routes). */
+function clientOf(caller: ServiceCaller | undefined): string {
+  if (!caller) throw new AppException('unauthenticated', 'A service client is required');
+  return caller.clientId;
+}
+
 /**
  * SSF 1.0 stream management (§8.1) and RFC 8936 poll, for registered service clients with the
- * `ssf:stream` scope. Public to the user-token guard: ServiceClientGuard authenticates the
- * client instead. A client sees and changes only its own streams.
+ * `ssf:stream` scope (a client_credentials access token, or the client's own authentication).
+ * A client sees and changes only its own streams.
  */
-@ApiTags('shared-signals')
-@ApiBearerAuth('bearer')
-@Public()
-@UseGuards(ServiceClientGuard)
+@ApiTags('operations')
 @RequireServiceScope('ssf:stream')
 @ApiProblemResponses(401, 403)
 @Controller('ssf')
@@ -72,11 +69,11 @@ export class SsfStreamsController {
   })
   @ApiCreatedResponse({ type: StreamConfigurationDto })
   @ApiProblemResponses(400, 413)
-  create(
-    @CurrentServiceCaller() caller: ServiceCaller,
+  createStream(
+    @CurrentServiceCaller() caller: ServiceCaller | undefined,
     @Body() dto: StreamRequestDto,
   ): Promise<StreamConfiguration> {
-    return this.streams.create(caller.clientId, dto);
+    return this.streams.create(clientOf(caller), dto);
   }
 
   @Get('streams')
@@ -93,24 +90,24 @@ export class SsfStreamsController {
     },
   })
   @ApiProblemResponses(400, 404)
-  read(
-    @CurrentServiceCaller() caller: ServiceCaller,
+  readStreams(
+    @CurrentServiceCaller() caller: ServiceCaller | undefined,
     @Query() query: OptionalStreamIdQueryDto,
   ): Promise<StreamConfiguration | StreamConfiguration[]> {
     return query.stream_id
-      ? this.streams.get(caller.clientId, query.stream_id)
-      : this.streams.list(caller.clientId);
+      ? this.streams.get(clientOf(caller), query.stream_id)
+      : this.streams.list(clientOf(caller));
   }
 
   @Patch('streams')
   @ApiOperation({ summary: 'Change the members the request names (SSF 1.0 §8.1.1.3)' })
   @ApiOkResponse({ type: StreamConfigurationDto })
   @ApiProblemResponses(400, 404, 413)
-  patch(
-    @CurrentServiceCaller() caller: ServiceCaller,
+  updateStream(
+    @CurrentServiceCaller() caller: ServiceCaller | undefined,
     @Body() dto: StreamUpdateDto,
   ): Promise<StreamConfiguration> {
-    return this.streams.update(caller.clientId, dto.stream_id, dto, 'patch');
+    return this.streams.update(clientOf(caller), dto.stream_id, dto, 'patch');
   }
 
   @Put('streams')
@@ -119,11 +116,11 @@ export class SsfStreamsController {
   })
   @ApiOkResponse({ type: StreamConfigurationDto })
   @ApiProblemResponses(400, 404, 413)
-  replace(
-    @CurrentServiceCaller() caller: ServiceCaller,
+  replaceStream(
+    @CurrentServiceCaller() caller: ServiceCaller | undefined,
     @Body() dto: StreamUpdateDto,
   ): Promise<StreamConfiguration> {
-    return this.streams.update(caller.clientId, dto.stream_id, dto, 'replace');
+    return this.streams.update(clientOf(caller), dto.stream_id, dto, 'replace');
   }
 
   @Delete('streams')
@@ -131,22 +128,22 @@ export class SsfStreamsController {
   @ApiOperation({ summary: 'Delete a stream and its undelivered SETs (SSF 1.0 §8.1.1.5)' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblemResponses(400, 404)
-  async remove(
-    @CurrentServiceCaller() caller: ServiceCaller,
+  async deleteStream(
+    @CurrentServiceCaller() caller: ServiceCaller | undefined,
     @Query() query: StreamIdQueryDto,
   ): Promise<void> {
-    await this.streams.remove(caller.clientId, query.stream_id);
+    await this.streams.remove(clientOf(caller), query.stream_id);
   }
 
   @Get('streams/status')
   @ApiOperation({ summary: "A stream's status (SSF 1.0 §8.1.2.1)" })
   @ApiOkResponse({ type: StreamStatusDto })
   @ApiProblemResponses(400, 404)
-  status(
-    @CurrentServiceCaller() caller: ServiceCaller,
+  streamStatus(
+    @CurrentServiceCaller() caller: ServiceCaller | undefined,
     @Query() query: StreamIdQueryDto,
   ): Promise<StreamStatusView> {
-    return this.streams.status(caller.clientId, query.stream_id);
+    return this.streams.status(clientOf(caller), query.stream_id);
   }
 
   @Post('streams/status')
@@ -157,11 +154,11 @@ export class SsfStreamsController {
   })
   @ApiOkResponse({ type: StreamStatusDto })
   @ApiProblemResponses(400, 404, 413)
-  setStatus(
-    @CurrentServiceCaller() caller: ServiceCaller,
+  setStreamStatus(
+    @CurrentServiceCaller() caller: ServiceCaller | undefined,
     @Body() dto: StreamStatusDto,
   ): Promise<StreamStatusView> {
-    return this.streams.setStatus(caller.clientId, dto.stream_id, dto.status, dto.reason);
+    return this.streams.setStatus(clientOf(caller), dto.stream_id, dto.status, dto.reason);
   }
 
   @Post('streams/verify')
@@ -171,11 +168,11 @@ export class SsfStreamsController {
   })
   @ApiNoContentResponse({ description: 'Queued: it is delivered like any other SET' })
   @ApiProblemResponses(400, 404, 413)
-  async verify(
-    @CurrentServiceCaller() caller: ServiceCaller,
+  async verifyStream(
+    @CurrentServiceCaller() caller: ServiceCaller | undefined,
     @Body() dto: StreamVerificationDto,
   ): Promise<void> {
-    await this.streams.verify(caller.clientId, dto.stream_id, dto.state);
+    await this.streams.verify(clientOf(caller), dto.stream_id, dto.state);
   }
 
   @Post('poll/:streamId')
@@ -188,10 +185,10 @@ export class SsfStreamsController {
   @ApiOkResponse({ type: PollResponseDto })
   @ApiProblemResponses(400, 404, 413)
   poll(
-    @CurrentServiceCaller() caller: ServiceCaller,
+    @CurrentServiceCaller() caller: ServiceCaller | undefined,
     @Param('streamId', new ParseUUIDPipe()) streamId: string,
     @Body() dto: PollRequestDto,
   ): Promise<PollAnswer> {
-    return this.polls.poll(caller.clientId, streamId, dto);
+    return this.polls.poll(clientOf(caller), streamId, dto);
   }
 }

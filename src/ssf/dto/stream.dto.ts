@@ -125,7 +125,7 @@ export class StreamUpdateDto extends StreamRequestDto {
 }
 
 export class StreamIdQueryDto {
-  @ApiProperty({ format: 'uuid', example: '9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d' })
+  @ApiProperty({ format: 'uuid' })
   @IsUUID()
   stream_id!: string;
 }
