@@ -10,6 +10,7 @@ import { SealedWebhookSecrets1764000710000 } from './1764000710000-sealed-webhoo
 import { OutboxClaimOwner1764100200000 } from './1764100200000-outbox-claim-owner';
 import { SigningKeys1764100500000 } from './1764100500000-signing-keys';
 import { DpopBinding1764100600000 } from './1764100600000-dpop-binding';
+import { ServiceClients1764200100000 } from './1764200100000-service-clients';
 import { SsfStreams1764200200000 } from './1764200200000-ssf-streams';
 
 /** Every migration in order. The only way the schema changes (synchronize is off). */
@@ -26,5 +27,6 @@ export const MIGRATIONS: Function[] = [
   OutboxClaimOwner1764100200000,
   SigningKeys1764100500000,
   DpopBinding1764100600000,
+  ServiceClients1764200100000,
   SsfStreams1764200200000,
 ];

@@ -73,7 +73,7 @@ export class AppModule {
             : undefined,
         }),
         LiveModule.forRoot({ endedSessions: sessions }),
-        SsfModule.forRoot({ auth }),
+        SsfModule.forRoot({ auth, sessions }),
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

@@ -5,7 +5,7 @@ import {
   generateKeyPairSync,
   sign as rsaSign,
 } from 'node:crypto';
-import { createLocalJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
+import { createLocalJWKSet, decodeJwt, jwtVerify, decodeProtectedHeader } from 'jose';
 import { bearer, signedInUser, type TokenBody } from './support/auth-client';
 import { createTestApp, type TestApp } from './support/test-app';
 
@@ -142,6 +142,19 @@ describe('access token verification', () => {
       .expect(200);
   });
 
+  it('refuses a service-shaped token on user routes, even signed by our key for the user audience', async () => {
+    // A client_credentials token names a client, not a session: never a user's credential.
+    await expectRefused(signRs256(header, { ...payload, client_id: 'svc_x' }, key()));
+    const { sid: _sid, roles: _roles, auth_time: _at, amr: _amr, ...serviceShape } = payload;
+    await expectRefused(
+      signRs256(
+        header,
+        { ...serviceShape, client_id: payload.sub, scope: 'tokens:introspect' },
+        key(),
+      ),
+    );
+  });
+
   it('refuses a tampered payload', async () => {
     const [h, , s] = tokens.accessToken.split('.');
     await expectRefused(`${h}.${b64({ ...payload, roles: ['user', 'admin'] })}.${s}`);
@@ -203,9 +216,16 @@ describe('access token verification', () => {
 
   it('publishes RFC 8414 metadata', async () => {
     const res = await t.http.get('/.well-known/oauth-authorization-server').expect(200);
+    // The issuer is derived from PUBLIC_URL (http://localhost:PORT by default): an absolute URL.
+    expect(t.config.jwt.issuer).toBe('http://localhost:3000');
     expect(res.body).toMatchObject({
       issuer: t.config.jwt.issuer,
-      grant_types_supported: ['refresh_token'],
+      token_endpoint: 'http://localhost:3000/oauth/token',
+      revocation_endpoint: 'http://localhost:3000/oauth/revoke',
+      introspection_endpoint: 'http://localhost:3000/oauth/introspect',
+      jwks_uri: 'http://localhost:3000/.well-known/jwks.json',
+      grant_types_supported: ['refresh_token', 'client_credentials'],
     });
+    expect(decodeJwt(tokens.accessToken).iss).toBe(t.config.jwt.issuer);
   });
 });

@@ -45,7 +45,7 @@ describe('OAuth endpoints (RFC 6749 §6, 7009, 7662)', () => {
     for (const body of [
       { grant_type: 'password', username: user.email, password: PASSWORD },
       { grant_type: 'password', refresh_token: 'x' },
-      { grant_type: 'client_credentials' },
+      { grant_type: 'authorization_code', code: 'x' },
     ]) {
       const res = await t.http.post('/oauth/token').type('form').send(body).expect(400);
       expect(res.body).toMatchObject({
@@ -59,6 +59,15 @@ describe('OAuth endpoints (RFC 6749 §6, 7009, 7662)', () => {
       .send({ grant_type: 'password', username: user.email, password: PASSWORD })
       .expect(400);
     expect(json.body.error).toBe('unsupported_grant_type');
+    // client_credentials is served, to service clients only: without client authentication
+    // it is refused as RFC 6749 §5.2 invalid_client, never granted.
+    const anonymous = await t.http
+      .post('/oauth/token')
+      .type('form')
+      .send({ grant_type: 'client_credentials' })
+      .expect(401);
+    expect(anonymous.body).toMatchObject({ code: 'invalid_client', error: 'invalid_client' });
+    expect(anonymous.body).not.toHaveProperty('access_token');
     // A malformed request stays a plain validation error.
     const missing = await t.http.post('/oauth/token').type('form').send({}).expect(400);
     expect(missing.body.code).toBe('validation_failed');

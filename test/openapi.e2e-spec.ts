@@ -54,7 +54,23 @@ const PUBLIC_ROUTES = new Set([
 ]);
 
 /** Routes that take a service credential instead of a user's token: route → security scheme. */
-const SERVICE_ROUTES = new Map([['GET /oauth/revocations', 'revocationFeed']]);
+const SERVICE_ROUTES = new Map([
+  ['GET /oauth/revocations', 'revocationFeed'],
+  // A service client (token or Basic), or (deprecated) an admin's access token.
+  ['POST /oauth/introspect', 'bearer,serviceToken,serviceClient'],
+  // Shared Signals stream management and poll: a service client with the ssf:stream scope.
+  ...[
+    'POST /ssf/streams',
+    'GET /ssf/streams',
+    'PATCH /ssf/streams',
+    'PUT /ssf/streams',
+    'DELETE /ssf/streams',
+    'GET /ssf/streams/status',
+    'POST /ssf/streams/status',
+    'POST /ssf/streams/verify',
+    'POST /ssf/poll/{streamId}',
+  ].map((route): [string, string] => [route, 'serviceToken,serviceClient']),
+]);
 
 /** Successes with an empty body that are not 204 (their status is part of a standard). */
 const EMPTY_SUCCESS = new Set([
@@ -62,19 +78,6 @@ const EMPTY_SUCCESS = new Set([
   'POST /admin/users/{id}/password-reset 202',
   'POST /oauth/revoke 200',
 ]);
-
-/** Shared Signals stream management and poll: a service client (token or Basic), scope ssf:stream. */
-const SSF_SERVICE_ROUTES = [
-  'POST /ssf/streams',
-  'GET /ssf/streams',
-  'PATCH /ssf/streams',
-  'PUT /ssf/streams',
-  'DELETE /ssf/streams',
-  'GET /ssf/streams/status',
-  'POST /ssf/streams/status',
-  'POST /ssf/streams/verify',
-  'POST /ssf/poll/{streamId}',
-];
 
 /**
  * JSON successes whose shape a standard fixes as one of several classes: SSF 1.0 §8.1.1.2
@@ -129,6 +132,9 @@ const CONTRACT_ROUTES = [
   'GET /admin/webhooks',
   'POST /admin/webhooks',
   'DELETE /admin/webhooks/{id}',
+  'GET /admin/service-clients',
+  'POST /admin/service-clients',
+  'DELETE /admin/service-clients/{clientId}',
   'GET /.well-known/jwks.json',
   'GET /.well-known/oauth-authorization-server',
   'POST /oauth/token',
@@ -197,6 +203,9 @@ const STABLE_OPERATION_IDS: Record<string, string> = {
   'GET /admin/webhooks': 'admin_webhooks_list',
   'POST /admin/webhooks': 'admin_webhooks_create',
   'DELETE /admin/webhooks/{id}': 'admin_webhooks_remove',
+  'GET /admin/service-clients': 'admin_service_clients_list',
+  'POST /admin/service-clients': 'admin_service_clients_create',
+  'DELETE /admin/service-clients/{clientId}': 'admin_service_clients_remove',
   'GET /.well-known/jwks.json': 'well_known_jwks',
   'GET /.well-known/oauth-authorization-server': 'well_known_metadata',
   'GET /.well-known/ssf-configuration': 'well_known_ssf_configuration',
@@ -533,9 +542,7 @@ describe('OpenAPI document and Swagger UI', () => {
         continue;
       }
       const schemes = security.flatMap((requirement) => Object.keys(requirement));
-      const serviceScheme =
-        SERVICE_ROUTES.get(where) ??
-        (SSF_SERVICE_ROUTES.includes(where) ? 'serviceToken,serviceClient' : undefined);
+      const serviceScheme = SERVICE_ROUTES.get(where);
       if (serviceScheme !== undefined) {
         if (schemes.join() !== serviceScheme)
           gaps.push(`${where}: security should be ${serviceScheme} only (${schemes.join(', ')})`);

@@ -194,9 +194,14 @@ describe('Shared Signals push across a server crash', () => {
       instances.push(second);
       const restartedAt = Date.now();
       const [pushed] = await receiver.waitForPushes(1, 20_000);
+      // The issuer a receiver pins: the one the transmitter's metadata names.
+      const metadata = await expectStatus(
+        call(second.baseUrl, 'GET', '/.well-known/ssf-configuration'),
+        200,
+      );
       const jwks = (base: string) => ({
         jwksUrl: `${base}/.well-known/jwks.json`,
-        issuer: 'tessera',
+        issuer: String(metadata.issuer),
         audience: clientId,
       });
       const { payload } = await verifySet(pushed.body, jwks(second.baseUrl));

@@ -10,7 +10,13 @@
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { PROJECT_ROOT, runToExit, spawnInstance, type Instance } from './support/spawn-instance';
+import {
+  PROJECT_ROOT,
+  runToExit,
+  spawnInstance,
+  TEST_PUBLIC_URL,
+  type Instance,
+} from './support/spawn-instance';
 import { createScratchDatabase, type ScratchDatabase, serverUrl } from './support/test-database';
 
 const SERVER_URL = serverUrl() ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -154,7 +160,7 @@ describe('@tessera/verifier in another process, on instance B’s revocation fee
     const admin = await login(a, adminEmail);
 
     const probeEnv = {
-      ISSUER: 'tessera',
+      ISSUER: TEST_PUBLIC_URL,
       AUDIENCE: 'tessera-api',
       FEED_BASE_URL: b.baseUrl,
       FEED_SECRET,

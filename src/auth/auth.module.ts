@@ -35,6 +35,13 @@ import { RevocationFeedController } from './oauth/revocation-feed.controller';
 import { RevocationFeedGuard } from './oauth/revocation-feed.guard';
 import { RevocationFeed } from './oauth/revocation-feed.service';
 import { ServiceCredentials } from './oauth/service-credentials';
+import { ClientAssertionJtiEntity } from './oauth/client-assertion-jti.entity';
+import { ServiceClientAuthenticator } from './oauth/service-client-authenticator';
+import { ServiceClientEntity } from './oauth/service-client.entity';
+import { ServiceClientGuard } from './oauth/service-client.guard';
+import { ServiceClientRepository } from './oauth/service-client.repository';
+import { ServiceClientsController } from './oauth/service-clients.controller';
+import { ServiceClientsService } from './oauth/service-clients.service';
 import { WellKnownController } from './tokens/well-known.controller';
 import { ForwardAuthController } from './gateway/forward-auth.controller';
 import { KeyRotationService } from './tokens/key-rotation.service';
@@ -79,6 +86,8 @@ export class AuthModule {
           PasswordResetTokenEntity,
           ServerSecretEntity,
           SigningKeyEntity,
+          ServiceClientEntity,
+          ClientAssertionJtiEntity,
         ]),
         ThrottlerModule.forRootAsync({
           inject: [AppConfig],
@@ -97,6 +106,7 @@ export class AuthModule {
         ForwardAuthController,
         RevocationFeedController,
         SigningKeysController,
+        ServiceClientsController,
       ],
       providers: [
         AuthService,
@@ -104,6 +114,12 @@ export class AuthModule {
         RevocationFeed,
         RevocationFeedGuard,
         ServiceCredentials,
+        ServiceClientRepository,
+        ServiceClientAuthenticator,
+        ServiceClientsService,
+        ServiceClientGuard,
+        // Also injectable: ServiceClientGuard checks an admin's roles the same way.
+        RolesGuard,
         AccessTokenService,
         SigningKeyStore,
         JwtSigner,
@@ -136,10 +152,16 @@ export class AuthModule {
         AccessTokenService,
         SigningKeyStore,
         JwtSigner,
-        ServiceCredentials,
         KeyRotationService,
         LoginProtectionService,
         AuthService,
+        // For service routes in other modules (RequireServiceScope) and the CLI.
+        ServiceClientAuthenticator,
+        ServiceClientGuard,
+        ServiceClientRepository,
+        ServiceCredentials,
+        ServiceClientsService,
+        RolesGuard,
       ],
     };
   }

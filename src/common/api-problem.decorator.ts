@@ -82,6 +82,8 @@ const DESCRIPTIONS: Record<ProblemStatus, string> = {
  */
 const DEFAULT_CODES: Partial<Record<ProblemStatus, ErrorCode[]>> = {
   401: ['unauthenticated', 'token_invalid', 'token_expired', 'session_revoked', 'session_expired'],
+  // insufficient_scope is a service route's; name it where it applies.
+  403: ['csrf_failed', 'forbidden', 'mfa_enrollment_required'],
 };
 
 function codesFor(status: ProblemStatus): ErrorCode[] {

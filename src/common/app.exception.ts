@@ -21,6 +21,7 @@ export class AppException extends Error {
       rfc6749Error?:
         | 'invalid_grant'
         | 'invalid_request'
+        | 'invalid_scope'
         | 'unsupported_grant_type'
         | 'invalid_dpop_proof'
         | 'use_dpop_nonce';

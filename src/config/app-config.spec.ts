@@ -99,6 +99,24 @@ describe('loadConfig', () => {
     expect(loadConfig({ ACCESS_TOKEN_TTL: '60m' }).accessTokenTtlMs).toBe(3_600_000);
   });
 
+  it('derives the issuer from PUBLIC_URL (an absolute URL) unless JWT_ISSUER is set', () => {
+    expect(loadConfig({}).jwt.issuer).toBe('http://localhost:3000');
+    expect(loadConfig({ PORT: '8080' }).jwt.issuer).toBe('http://localhost:8080');
+    expect(loadConfig({ PUBLIC_URL: 'https://auth.example.com/tessera/' }).jwt.issuer).toBe(
+      'https://auth.example.com/tessera',
+    );
+    expect(
+      loadConfig({ PUBLIC_URL: 'https://auth.example.com', JWT_ISSUER: 'tessera' }).jwt.issuer,
+    ).toBe('tessera');
+  });
+
+  it('issues service tokens for 5 minutes by default, 1-60 minutes allowed', () => {
+    expect(loadConfig({}).serviceTokenTtlMs).toBe(5 * 60_000);
+    expect(loadConfig({ SERVICE_TOKEN_TTL: '60m' }).serviceTokenTtlMs).toBe(3_600_000);
+    expect(problemsOf({ SERVICE_TOKEN_TTL: '61m' })).toHaveLength(1);
+    expect(problemsOf({ SERVICE_TOKEN_TTL: '30s' })).toHaveLength(1);
+  });
+
   it('never echoes a database URL, which may carry a password', () => {
     const [problem] = problemsOf({ DATABASE_URL: 'mysql://user:s3cret@db/x' });
     expect(problem).toContain('DATABASE_URL');

@@ -43,6 +43,10 @@ export class AppConfig {
   /** Test-only (NODE_ENV=test): the cluster bus sends nothing, as if every message were lost. */
   readonly clusterBusDropPublish!: boolean;
   readonly jwt!: {
+    /**
+     * The RFC 8414 issuer and every access token's `iss`: JWT_ISSUER, else PUBLIC_URL (origin and
+     * path, no trailing slash). An absolute URL, so OAuth clients accept the metadata.
+     */
     readonly issuer: string;
     readonly audience: string;
     readonly algorithm: JwtAlgorithm;
@@ -55,6 +59,8 @@ export class AppConfig {
     readonly keyActivationDelayMs: number;
   };
   readonly accessTokenTtlMs!: number;
+  /** SERVICE_TOKEN_TTL: lifetime of client_credentials access tokens (service clients). */
+  readonly serviceTokenTtlMs!: number;
   readonly session!: {
     readonly idleTimeoutMs: number;
     readonly rememberMeIdleTimeoutMs: number;
@@ -409,6 +415,14 @@ function parsePublicUrl(reader: EnvReader, port: number): string {
   );
 }
 
+/**
+ * JWT_ISSUER as given (an existing deployment's `tessera` keeps verifying), else PUBLIC_URL:
+ * RFC 8414 wants the issuer to be the https URL the metadata is served under.
+ */
+function parseIssuer(reader: EnvReader, publicUrl: string): string {
+  return reader.raw('JWT_ISSUER') ?? publicUrl;
+}
+
 function parseSmtpUrl(reader: EnvReader): string | undefined {
   const text = reader.raw('SMTP_URL');
   if (text === undefined) return undefined;
@@ -584,13 +598,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
       (nodeEnv === 'test' ||
         r.fail('CLUSTER_BUS_DROP_PUBLISH', 'true', 'unset outside NODE_ENV=test', false)),
     jwt: {
-      issuer: r.string('JWT_ISSUER', 'tessera'),
+      issuer: parseIssuer(r, publicUrl),
       audience: r.string('JWT_AUDIENCE', 'tessera-api'),
       algorithm: r.oneOf<JwtAlgorithm>('JWT_ALGORITHM', 'RS256', [...JWT_ALGORITHMS]),
       keyActivationDelayMs: r.duration('JWT_KEY_ACTIVATION_DELAY', '5m', 0, DAY),
       ...parseJwtKeys(r),
     },
     accessTokenTtlMs,
+    serviceTokenTtlMs: r.duration('SERVICE_TOKEN_TTL', '5m', MINUTE, ACCESS_TOKEN_TTL_MAX_MS),
     session: {
       idleTimeoutMs: r.duration('SESSION_IDLE_TIMEOUT', '30m', MINUTE, 365 * DAY),
       rememberMeIdleTimeoutMs: r.duration(

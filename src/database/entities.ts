@@ -11,6 +11,8 @@ import { PasswordResetTokenEntity } from '../auth/passwords/password-reset-token
 import { ServerSecretEntity } from '../auth/browser/server-secret.entity';
 import { SigningKeyEntity } from '../auth/tokens/signing-key.entity';
 import { DpopProofJtiEntity } from '../auth/dpop/dpop-proof-jti.entity';
+import { ClientAssertionJtiEntity } from '../auth/oauth/client-assertion-jti.entity';
+import { ServiceClientEntity } from '../auth/oauth/service-client.entity';
 import { DeviceEntity } from '../devices/device.entity';
 import { OutboxEventEntity } from '../events/outbox-event.entity';
 import { RelayInstanceEntity } from '../events/relay-instance.entity';
@@ -54,6 +56,8 @@ export const ENTITIES: Function[] = [
   WebAuthnChallengeEntity,
   MfaLoginTokenEntity,
   DpopProofJtiEntity,
+  ServiceClientEntity,
+  ClientAssertionJtiEntity,
   SsfStreamEntity,
   SsfSetEntity,
 ];

@@ -11,6 +11,11 @@ import { SsfRepository } from './ssf.repository';
 export interface SsfModuleDeps {
   /** The application's auth module: the signing keys (JwtSigner) and service-client auth. */
   auth: DynamicModule;
+  /**
+   * The sessions module: ServiceClientGuard, instantiated for this module's controller, reads
+   * its RevocationView (for the admin-token path it also serves).
+   */
+  sessions: DynamicModule;
 }
 
 /**
@@ -23,7 +28,7 @@ export class SsfModule {
   static forRoot(deps: SsfModuleDeps): DynamicModule {
     return {
       module: SsfModule,
-      imports: [deps.auth],
+      imports: [deps.auth, deps.sessions],
       controllers: [SsfConfigurationController, SsfStreamsController],
       providers: [
         SsfRepository,

@@ -22,11 +22,15 @@ import { waitWhileBuilding } from './global-setup';
 
 export const PROJECT_ROOT = resolve(__dirname, '..', '..');
 export const SERVER_SCRIPT = 'dist/src/main.js';
+/** What PUBLIC_URL (and so the token issuer) defaults to in tests: the app's own default. */
+export const TEST_PUBLIC_URL = 'http://localhost:3000';
 
 export interface SpawnInstanceOptions {
   /**
    * Environment for the child, over these defaults: HOST=127.0.0.1, PORT=0 (a free port),
-   * LOG_LEVEL=info, RATE_LIMIT_ENABLED=false, JWT_PRIVATE_KEY=the suite's shared test key
+   * LOG_LEVEL=info, RATE_LIMIT_ENABLED=false, PUBLIC_URL=TEST_PUBLIC_URL (so the instances of a
+   * test share one issuer, like a deployment's behind its load balancer, and agree with
+   * createTestApp's default), JWT_PRIVATE_KEY=the suite's shared test key
    * (unless JWT_PRIVATE_KEY_FILE is given), and DATA_DIR=a fresh temporary directory when
    * neither DATABASE_URL nor DATA_DIR is given. Nothing else is inherited from the test process
    * except PATH/HOME/TMPDIR, so a DATABASE_URL or REDIS_URL in the runner's environment never
@@ -94,6 +98,7 @@ async function childEnv(options: SpawnInstanceOptions): Promise<Record<string, s
     PORT: '0',
     LOG_LEVEL: 'info',
     RATE_LIMIT_ENABLED: 'false',
+    PUBLIC_URL: TEST_PUBLIC_URL,
   };
   for (const name of ['PATH', 'HOME', 'TMPDIR', 'SystemRoot']) {
     const value = process.env[name];

@@ -75,6 +75,15 @@ export class IntrospectionResponseDto {
     example: ['pwd', 'otp', 'mfa'],
   })
   amr?: string[];
+
+  @ApiPropertyOptional({ description: 'Service client (client_credentials tokens)' })
+  client_id?: string;
+
+  @ApiPropertyOptional({
+    description: 'Space-separated scopes (client_credentials tokens)',
+    example: 'tokens:introspect',
+  })
+  scope?: string;
 }
 
 /**
@@ -86,8 +95,9 @@ export class OAuthProblemDetailsDto extends ProblemDetails {
   @ApiPropertyOptional({
     description:
       'RFC 6749 §5.2 error code: invalid_grant on a refused grant, unsupported_grant_type ' +
-      'for any grant_type other than refresh_token',
-    enum: ['invalid_grant', 'unsupported_grant_type'],
+      'for any grant_type other than refresh_token and client_credentials, invalid_scope for a ' +
+      'scope the client does not hold, invalid_client (401) for wrong client credentials',
+    enum: ['invalid_grant', 'unsupported_grant_type', 'invalid_scope', 'invalid_client'],
     example: 'invalid_grant',
   })
   error?: string;

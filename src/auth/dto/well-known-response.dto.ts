@@ -56,11 +56,41 @@ export class AuthorizationServerMetadataDto {
   @ApiProperty({ example: 'https://auth.example.com/oauth/introspect' })
   introspection_endpoint!: string;
 
-  @ApiProperty({ type: [String], example: ['refresh_token'] })
+  @ApiProperty({ type: [String], example: ['refresh_token', 'client_credentials'] })
   grant_types_supported!: string[];
 
-  @ApiProperty({ type: [String], example: ['none'] })
+  @ApiProperty({
+    type: [String],
+    example: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    description: 'none: public clients refreshing; the others: service clients',
+  })
   token_endpoint_auth_methods_supported!: string[];
+
+  @ApiProperty({
+    type: [String],
+    example: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    description: 'none: the holder of a token revokes it',
+  })
+  revocation_endpoint_auth_methods_supported!: string[];
+
+  @ApiProperty({
+    type: [String],
+    example: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+  })
+  introspection_endpoint_auth_methods_supported!: string[];
+
+  @ApiProperty({ type: [String], example: ['RS256', 'PS256', 'ES256', 'EdDSA'] })
+  revocation_endpoint_auth_signing_alg_values_supported!: string[];
+
+  @ApiProperty({ type: [String], example: ['RS256', 'PS256', 'ES256', 'EdDSA'] })
+  introspection_endpoint_auth_signing_alg_values_supported!: string[];
+
+  @ApiProperty({
+    type: [String],
+    example: ['tokens:introspect', 'tokens:revoke', 'revocations:read', 'ssf:stream'],
+    description: 'Scopes a service client may hold',
+  })
+  scopes_supported!: string[];
 
   @ApiProperty({
     type: [String],
@@ -69,7 +99,11 @@ export class AuthorizationServerMetadataDto {
   })
   response_types_supported!: string[];
 
-  @ApiProperty({ type: [String], example: ['RS256'] })
+  @ApiProperty({
+    type: [String],
+    example: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+    description: 'Algorithms accepted for private_key_jwt client assertions (RFC 7523)',
+  })
   token_endpoint_auth_signing_alg_values_supported!: string[];
 
   @ApiProperty({

@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppException } from '../../common/app.exception';
-import type { AuthenticatedRequest } from '../../common/auth-context';
+import type { AuthContext, AuthenticatedRequest } from '../../common/auth-context';
 import type { Role } from '../../users/user.entity';
 import { UsersService } from '../../users/users.service';
 import { REQUIRED_ROLES } from '../../common/roles.decorator';
@@ -28,22 +28,23 @@ export class RolesGuard implements CanActivate {
     if (!required || required.length === 0) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     if (!request.auth) throw new AppException('unauthenticated');
-    const user = await this.users.findById(request.auth.userId);
+    await this.check(request.auth, required);
+    return true;
+  }
+
+  /** Throws unless the caller's user holds every role now (and, for admin, a second factor). */
+  async check(auth: Pick<AuthContext, 'userId' | 'amr'>, required: readonly Role[]): Promise<void> {
+    const user = await this.users.findById(auth.userId);
     if (!user || user.locked || !required.every((role) => user.roles.includes(role))) {
       throw new AppException('forbidden', 'This requires the admin role');
     }
     // ADMIN_REQUIRE_MFA: admin routes need a session created (or stepped up) with a second
     // factor. The /me/mfa* routes carry no role, so an admin can still enrol; the CLI has no guard.
-    if (
-      this.config.adminRequireMfa &&
-      required.includes('admin') &&
-      !request.auth.amr.includes('mfa')
-    ) {
+    if (this.config.adminRequireMfa && required.includes('admin') && !auth.amr.includes('mfa')) {
       throw new AppException(
         'mfa_enrollment_required',
         'Admin routes need a session signed in with a second factor; enrol one under /me/mfa',
       );
     }
-    return true;
   }
 }

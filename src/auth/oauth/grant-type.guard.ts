@@ -2,8 +2,8 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import type { Request } from 'express';
 import { AppException } from '../../common/app.exception';
 
-/** The only grant the token endpoint serves. */
-export const SUPPORTED_GRANT = 'refresh_token';
+/** The grants the token endpoint serves: refresh for users, client_credentials for services. */
+export const SUPPORTED_GRANTS: readonly string[] = ['refresh_token', 'client_credentials'];
 
 /**
  * RFC 6749 §5.2: a grant type the server does not support answers `unsupported_grant_type`
@@ -20,10 +20,19 @@ export class GrantTypeGuard implements CanActivate {
         ? (body as Record<string, unknown>).grant_type
         : undefined;
     // A missing or non-string grant_type is a malformed request: body validation reports it.
-    if (typeof grant !== 'string' || grant === '' || grant === SUPPORTED_GRANT) return true;
-    throw new AppException('validation_failed', 'Only the refresh_token grant is supported', {
-      errors: [{ field: 'grant_type', messages: ['only refresh_token is supported'] }],
-      rfc6749Error: 'unsupported_grant_type',
-    });
+    if (typeof grant !== 'string' || grant === '' || SUPPORTED_GRANTS.includes(grant)) return true;
+    throw new AppException(
+      'validation_failed',
+      'Only refresh_token and client_credentials are supported',
+      {
+        errors: [
+          {
+            field: 'grant_type',
+            messages: ['only refresh_token and client_credentials are supported'],
+          },
+        ],
+        rfc6749Error: 'unsupported_grant_type',
+      },
+    );
   }
 }

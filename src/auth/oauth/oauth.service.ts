@@ -5,6 +5,7 @@ import { TransactionRunner } from '../../events/transaction-runner.service';
 import { RevocationView } from '../../sessions/revocation-view.service';
 import { SessionsService } from '../../sessions/sessions.service';
 import { AccessTokenService } from '../tokens/access-token.service';
+import { ServiceClientRepository } from './service-client.repository';
 
 export interface Introspection {
   active: boolean;
@@ -19,6 +20,9 @@ export interface Introspection {
   roles?: string[];
   auth_time?: number;
   amr?: string[];
+  /** Service tokens (client_credentials). */
+  client_id?: string;
+  scope?: string;
 }
 
 const looksLikeJwt = (token: string): boolean => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
@@ -32,6 +36,7 @@ export class OAuthService {
     private readonly revocations: RevocationView,
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
+    private readonly clients: ServiceClientRepository,
   ) {}
 
   /** Revoking either token ends its session; an unknown token is not an error (RFC 7009 §2.2). */
@@ -46,7 +51,8 @@ export class OAuthService {
   async introspect(token: string): Promise<Introspection> {
     if (looksLikeJwt(token)) {
       const result = this.tokens.verify(token);
-      if (!result.ok || this.revocations.statusOf(result.claims.sid)) return { active: false };
+      if (!result.ok) return this.introspectService(token);
+      if (this.revocations.statusOf(result.claims.sid)) return { active: false };
       const { claims } = result;
       return {
         active: true,
@@ -76,6 +82,13 @@ export class OAuthService {
       ),
       iat: Math.floor(new Date(owner.issuedAt).getTime() / 1000),
     };
+  }
+
+  /** A client_credentials token is active while it verifies and its client is enabled. */
+  private async introspectService(token: string): Promise<Introspection> {
+    const claims = this.tokens.verifyService(token);
+    if (!claims || !(await this.clients.findActive(claims.client_id))) return { active: false };
+    return { active: true, token_type: 'access_token', ...claims };
   }
 
   private async sessionOf(token: string): Promise<string | undefined> {

@@ -2,8 +2,26 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 
-/** What a service may do with its credential; issue 14's service clients add their own scopes. */
-export type ServiceScope = 'revocations:read' | 'ssf:stream';
+/** What a service may do with its credential (a service client holds some of these). */
+export type ServiceScope =
+  'revocations:read' | 'tokens:introspect' | 'tokens:revoke' | 'ssf:stream';
+
+export const SERVICE_SCOPES: readonly ServiceScope[] = [
+  'revocations:read',
+  'tokens:introspect',
+  'tokens:revoke',
+  'ssf:stream',
+];
+
+/** How a service client authenticates (RFC 7591 token_endpoint_auth_method values). */
+export type ServiceClientAuthMethod =
+  'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+
+export const SERVICE_CLIENT_AUTH_METHODS: readonly ServiceClientAuthMethod[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+];
 
 /** A caller that is another service rather than a user. */
 export interface ServiceCaller {
@@ -18,9 +36,9 @@ interface ServiceClient extends ServiceCaller {
 const digest = (secret: string): Buffer => createHash('sha256').update(secret, 'utf8').digest();
 
 /**
- * Recognises service credentials presented as `Authorization: Bearer <secret>`. Today there is
- * one client, the shared REVOCATION_FEED_SECRET; registered service clients (issue 14) become
- * more entries here, each with its own scopes. Secrets are compared as SHA-256 digests with
+ * Recognises the static service credential presented as `Authorization: Bearer <secret>`: the
+ * shared REVOCATION_FEED_SECRET. Registered service clients are ServiceClientAuthenticator's;
+ * ServiceClientGuard accepts both. Secrets are compared as SHA-256 digests with
  * timingSafeEqual: equal lengths, and no early exit that would leak how much matched.
  */
 @Injectable()

@@ -30,6 +30,20 @@ export interface IssuedAccessToken {
   expiresIn: number;
 }
 
+/** A client_credentials access token's claims: a service client, never a user or a session. */
+export interface ServiceAccessClaims {
+  iss: string;
+  /** The issuer: service tokens are for Tessera's own service routes. */
+  aud: string;
+  sub: string;
+  client_id: string;
+  /** Space-separated scopes (RFC 9068 §2.2.3). */
+  scope: string;
+  jti: string;
+  iat: number;
+  exp: number;
+}
+
 /** The result of verifying a token: its claims, or why it was refused. */
 export type Verification =
   | { ok: true; claims: AccessClaims }
@@ -78,9 +92,13 @@ function hasSoundTimes(claims: AccessClaims, nowSeconds: number): boolean {
   );
 }
 
-/** The claims this service issues, each of the type it issues. */
+/**
+ * The claims this service issues to users, each of the type it issues. A service client's token
+ * (it has `client_id` and no session) never passes for a user's.
+ */
 function hasContractShape(claims: AccessClaims): boolean {
   return (
+    !('client_id' in claims) &&
     typeof claims.sid === 'string' &&
     typeof claims.sub === 'string' &&
     Array.isArray(claims.roles) &&
@@ -142,7 +160,6 @@ export class AccessTokenService {
       ...input.notAfter.map((d) => d.getTime()),
     );
     const exp = Math.max(iat + 1, Math.floor(expMs / 1000));
-    const key = this.keys.active;
     const claims: AccessClaims = {
       iss: this.config.jwt.issuer,
       aud: this.config.jwt.audience,
@@ -156,11 +173,55 @@ export class AccessTokenService {
       amr: [...input.amr],
       ...(input.dpopJkt ? { cnf: { jkt: input.dpopJkt } } : {}),
     };
+    const token = this.sign(claims);
+    return { token, expiresAt: new Date(exp * 1000), expiresIn: exp - iat };
+  }
+
+  /** A client_credentials token: no session, no refresh; `aud` is the issuer (RFC 9068). */
+  issueService(input: { clientId: string; scopes: readonly string[] }): IssuedAccessToken {
+    const iat = Math.floor(this.clock.nowMs() / 1000);
+    const exp = iat + Math.floor(this.config.serviceTokenTtlMs / 1000);
+    const claims: ServiceAccessClaims = {
+      iss: this.config.jwt.issuer,
+      aud: this.config.jwt.issuer,
+      sub: input.clientId,
+      client_id: input.clientId,
+      scope: input.scopes.join(' '),
+      jti: randomUUID(),
+      iat,
+      exp,
+    };
+    return { token: this.sign(claims), expiresAt: new Date(exp * 1000), expiresIn: exp - iat };
+  }
+
+  /**
+   * A service token's claims, or undefined: the same pinned signature, issuer and time checks as
+   * a user's token, the issuer as audience, and the service shape (client_id = sub, a scope, no
+   * session). Not cached: the caller reads the client from the database anyway.
+   */
+  verifyService(token: string): ServiceAccessClaims | undefined {
+    const nowSeconds = this.clock.nowMs() / 1000;
+    const claims = this.verifySignature(token) as ServiceAccessClaims | undefined;
+    if (!claims) return undefined;
+    const sound =
+      claims.iss === this.config.jwt.issuer &&
+      hasAudience(claims.aud, this.config.jwt.issuer) &&
+      typeof claims.client_id === 'string' &&
+      claims.sub === claims.client_id &&
+      typeof claims.scope === 'string' &&
+      !('sid' in claims) &&
+      (claims as { nbf?: unknown }).nbf === undefined &&
+      hasSoundTimes(claims as unknown as AccessClaims, nowSeconds) &&
+      claims.exp + CLOCK_TOLERANCE_SECONDS > nowSeconds;
+    return sound ? claims : undefined;
+  }
+
+  private sign(claims: object): string {
+    const key = this.keys.active;
     if (!key.privateKey) throw new AppException('internal_error', 'No usable signing key');
     const header = { alg: key.alg, typ: ACCESS_TOKEN_TYPE, kid: key.kid };
     const signingInput = `${encodeSegment(header)}.${encodeSegment(claims)}`;
-    const token = `${signingInput}.${signJws(key.alg, key.privateKey, signingInput)}`;
-    return { token, expiresAt: new Date(exp * 1000), expiresIn: exp - iat };
+    return `${signingInput}.${signJws(key.alg, key.privateKey, signingInput)}`;
   }
 
   verify(token: string): Verification {

@@ -4,6 +4,8 @@ import { Public } from '../../common/public.decorator';
 import { AppConfig } from '../../config/app-config';
 import { AuthorizationServerMetadataDto, JwksResponseDto } from '../dto/well-known-response.dto';
 import { DPOP_ALGORITHMS } from '../dpop/dpop-proof.verifier';
+import { CLIENT_ASSERTION_ALGORITHMS } from '../oauth/service-client-authenticator';
+import { SERVICE_SCOPES } from '../oauth/service-credentials';
 import { SigningKeyStore } from './signing-key-store.service';
 
 @ApiTags('operations')
@@ -31,18 +33,25 @@ export class WellKnownController {
   @ApiOperation({ summary: 'Authorization server metadata (RFC 8414)' })
   @ApiOkResponse({ type: AuthorizationServerMetadataDto })
   metadata(): AuthorizationServerMetadataDto {
-    const issuer = this.config.jwt.issuer;
-    const base = issuer.startsWith('http') ? issuer.replace(/\/$/, '') : '';
+    // Endpoints are where clients reach this service (PUBLIC_URL), always absolute (RFC 8414 §2).
+    const base = this.config.publicUrl;
+    const secretMethods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+    const assertionAlgorithms = [...CLIENT_ASSERTION_ALGORITHMS];
     return {
-      issuer,
+      issuer: this.config.jwt.issuer,
       jwks_uri: `${base}/.well-known/jwks.json`,
       token_endpoint: `${base}/oauth/token`,
       revocation_endpoint: `${base}/oauth/revoke`,
       introspection_endpoint: `${base}/oauth/introspect`,
-      grant_types_supported: ['refresh_token'],
-      token_endpoint_auth_methods_supported: ['none'],
+      grant_types_supported: ['refresh_token', 'client_credentials'],
+      token_endpoint_auth_methods_supported: ['none', ...secretMethods],
+      revocation_endpoint_auth_methods_supported: ['none', ...secretMethods],
+      introspection_endpoint_auth_methods_supported: secretMethods,
+      token_endpoint_auth_signing_alg_values_supported: assertionAlgorithms,
+      revocation_endpoint_auth_signing_alg_values_supported: assertionAlgorithms,
+      introspection_endpoint_auth_signing_alg_values_supported: assertionAlgorithms,
+      scopes_supported: [...SERVICE_SCOPES],
       response_types_supported: [],
-      token_endpoint_auth_signing_alg_values_supported: [this.config.jwt.algorithm],
       dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
     };
   }

@@ -536,8 +536,8 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Token endpoint (grant_type=refresh_token only; RFC 6749 §6)
-     * @description Rotates the refresh token like POST /auth/refresh. A refused grant answers 400 with problem details that also carry `error: invalid_grant` and `error_description`.
+     * Token endpoint (refresh_token, RFC 6749 §6; client_credentials, §4.4)
+     * @description refresh_token rotates the refresh token like POST /auth/refresh. A refused grant answers 400 with problem details that also carry `error: invalid_grant` and `error_description`. client_credentials: a service client (client_secret_basic, client_secret_post or private_key_jwt) gets a short-lived access token for the service routes (no refresh token); wrong client credentials answer 401 `error: invalid_client`.
      */
     post: operations['oauth_token'];
     delete?: never;
@@ -557,7 +557,7 @@ export interface paths {
     put?: never;
     /**
      * Revoke a refresh or access token, ending its session (RFC 7009)
-     * @description An unknown or already invalid token is not an error (RFC 7009 §2.2).
+     * @description The holder of a token may revoke it without client authentication (public clients). A service client with scope tokens:revoke may revoke any token it presents, authenticating as at the token endpoint; wrong client credentials answer 401 `error: invalid_client`. An unknown or already invalid token is not an error (RFC 7009 §2.2).
      */
     post: operations['oauth_revoke'];
     delete?: never;
@@ -575,7 +575,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Token introspection for resource servers (RFC 7662; admin role) */
+    /**
+     * Token introspection for resource servers (RFC 7662; service scope tokens:introspect)
+     * @description The caller is a service client with scope tokens:introspect: client authentication (client_secret_basic, client_secret_post, private_key_jwt) or its client_credentials access token as Bearer. Deprecated: an admin user access token is still accepted.
+     */
     post: operations['oauth_introspect'];
     delete?: never;
     options?: never;
@@ -652,6 +655,44 @@ export interface paths {
     /** Rotate the signing key: the new key is published now and signs after JWT_KEY_ACTIVATION_DELAY; the old one verifies until its last token has expired */
     post: operations['admin_keys_rotate'];
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/service-clients': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Enabled service clients (no secrets) */
+    get: operations['admin_service_clients_list'];
+    put?: never;
+    /**
+     * Register a service client (confidential OAuth client for service routes)
+     * @description The answer holds the client secret (secret methods) this once; it is stored hashed. private_key_jwt clients register their public JWK Set instead.
+     */
+    post: operations['admin_service_clients_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/service-clients/{clientId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Disable a service client: refused at once on every instance, its tokens too */
+    delete: operations['admin_service_clients_remove'];
     options?: never;
     head?: never;
     patch?: never;
@@ -1105,7 +1146,9 @@ export interface components {
         | 'step_up_required'
         | 'invalid_dpop_proof'
         | 'use_dpop_nonce'
+        | 'invalid_client'
         | 'csrf_failed'
+        | 'insufficient_scope'
         | 'forbidden'
         | 'mfa_enrollment_required'
         | 'not_found'
@@ -1917,24 +1960,79 @@ export interface components {
       introspection_endpoint: string;
       /**
        * @example [
-       *       "refresh_token"
+       *       "refresh_token",
+       *       "client_credentials"
        *     ]
        */
       grant_types_supported: string[];
       /**
+       * @description none: public clients refreshing; the others: service clients
        * @example [
-       *       "none"
+       *       "none",
+       *       "client_secret_basic",
+       *       "client_secret_post",
+       *       "private_key_jwt"
        *     ]
        */
       token_endpoint_auth_methods_supported: string[];
+      /**
+       * @description none: the holder of a token revokes it
+       * @example [
+       *       "none",
+       *       "client_secret_basic",
+       *       "client_secret_post",
+       *       "private_key_jwt"
+       *     ]
+       */
+      revocation_endpoint_auth_methods_supported: string[];
+      /**
+       * @example [
+       *       "client_secret_basic",
+       *       "client_secret_post",
+       *       "private_key_jwt"
+       *     ]
+       */
+      introspection_endpoint_auth_methods_supported: string[];
+      /**
+       * @example [
+       *       "RS256",
+       *       "PS256",
+       *       "ES256",
+       *       "EdDSA"
+       *     ]
+       */
+      revocation_endpoint_auth_signing_alg_values_supported: string[];
+      /**
+       * @example [
+       *       "RS256",
+       *       "PS256",
+       *       "ES256",
+       *       "EdDSA"
+       *     ]
+       */
+      introspection_endpoint_auth_signing_alg_values_supported: string[];
+      /**
+       * @description Scopes a service client may hold
+       * @example [
+       *       "tokens:introspect",
+       *       "tokens:revoke",
+       *       "revocations:read",
+       *       "ssf:stream"
+       *     ]
+       */
+      scopes_supported: string[];
       /**
        * @description None: there is no authorization endpoint
        * @example []
        */
       response_types_supported: string[];
       /**
+       * @description Algorithms accepted for private_key_jwt client assertions (RFC 7523)
        * @example [
-       *       "RS256"
+       *       "RS256",
+       *       "PS256",
+       *       "ES256",
+       *       "EdDSA"
        *     ]
        */
       token_endpoint_auth_signing_alg_values_supported: string[];
@@ -1988,7 +2086,9 @@ export interface components {
         | 'step_up_required'
         | 'invalid_dpop_proof'
         | 'use_dpop_nonce'
+        | 'invalid_client'
         | 'csrf_failed'
+        | 'insufficient_scope'
         | 'forbidden'
         | 'mfa_enrollment_required'
         | 'not_found'
@@ -2006,11 +2106,11 @@ export interface components {
        */
       requestId?: string;
       /**
-       * @description RFC 6749 §5.2 error code: invalid_grant on a refused grant, unsupported_grant_type for any grant_type other than refresh_token
+       * @description RFC 6749 §5.2 error code: invalid_grant on a refused grant, unsupported_grant_type for any grant_type other than refresh_token and client_credentials, invalid_scope for a scope the client does not hold, invalid_client (401) for wrong client credentials
        * @example invalid_grant
        * @enum {string}
        */
-      error?: 'invalid_grant' | 'unsupported_grant_type';
+      error?: 'invalid_grant' | 'unsupported_grant_type' | 'invalid_scope' | 'invalid_client';
       /**
        * @description RFC 6749 §5.2 description (the same text as `detail`); present with `error`
        * @example The refresh token was already used
@@ -2019,21 +2119,33 @@ export interface components {
     };
     OAuthTokenDto: {
       /**
-       * @example refresh_token
-       * @enum {string}
-       */
-      grant_type: 'refresh_token';
-      /**
-       * @description The refresh token from login (or the previous refresh)
-       * @example rt_Q2xWbm9yZ2Z3b2xrZ2Q3c2xhZGZqYXNkZmxrag
-       */
-      refresh_token: string;
-      /**
-       * @description Accepted and ignored (public clients)
+       * @description A public client names itself (accepted and ignored); a service client using client_secret_post sends it with client_secret
        * @example mobile-app
        */
       client_id?: string;
-      /** @description Accepted and ignored */
+      /** @description client_secret_post: the service client secret */
+      client_secret?: string;
+      /**
+       * @description private_key_jwt
+       * @enum {string}
+       */
+      client_assertion_type?: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+      /** @description private_key_jwt: a JWT signed with a key of the client JWKS (single use) */
+      client_assertion?: string;
+      /**
+       * @example refresh_token
+       * @enum {string}
+       */
+      grant_type: 'refresh_token' | 'client_credentials';
+      /**
+       * @description refresh_token grant: the refresh token from login (or the previous refresh)
+       * @example rt_Q2xWbm9yZ2Z3b2xrZ2Q3c2xhZGZqYXNkZmxrag
+       */
+      refresh_token?: string;
+      /**
+       * @description client_credentials: space-separated scopes to narrow the token to (default: all the client's); ignored for refresh_token
+       * @example tokens:introspect
+       */
       scope?: string;
     };
     OAuthTokenResponseDto: {
@@ -2060,6 +2172,20 @@ export interface components {
     };
     OAuthTokenReferenceDto: {
       /**
+       * @description A public client names itself (accepted and ignored); a service client using client_secret_post sends it with client_secret
+       * @example mobile-app
+       */
+      client_id?: string;
+      /** @description client_secret_post: the service client secret */
+      client_secret?: string;
+      /**
+       * @description private_key_jwt
+       * @enum {string}
+       */
+      client_assertion_type?: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+      /** @description private_key_jwt: a JWT signed with a key of the client JWKS (single use) */
+      client_assertion?: string;
+      /**
        * @description An access token (JWT) or a refresh token
        * @example rt_Q2xWbm9yZ2Z3b2xrZ2Q3c2xhZGZqYXNkZmxrag
        */
@@ -2069,11 +2195,6 @@ export interface components {
        * @enum {string}
        */
       token_type_hint?: 'access_token' | 'refresh_token';
-      /**
-       * @description Accepted and ignored (public clients)
-       * @example mobile-app
-       */
-      client_id?: string;
     };
     IntrospectionResponseDto: {
       /**
@@ -2142,6 +2263,13 @@ export interface components {
        *     ]
        */
       amr?: string[];
+      /** @description Service client (client_credentials tokens) */
+      client_id?: string;
+      /**
+       * @description Space-separated scopes (client_credentials tokens)
+       * @example tokens:introspect
+       */
+      scope?: string;
     };
     SigningKeyDto: {
       /** @description Key id (RFC 7638 thumbprint), the JWT `kid` */
@@ -2178,6 +2306,69 @@ export interface components {
       key: components['schemas']['SigningKeyDto'];
       /** @description The keys it replaces, with their retirement */
       retired: components['schemas']['SigningKeyDto'][];
+    };
+    CreateServiceClientDto: {
+      /**
+       * @description What the client is, for admins
+       * @example api-gateway
+       */
+      name: string;
+      /**
+       * @example [
+       *       "tokens:introspect"
+       *     ]
+       */
+      scopes: ('revocations:read' | 'tokens:introspect' | 'tokens:revoke' | 'ssf:stream')[];
+      /**
+       * @description How the client authenticates (RFC 7591). Secret methods get a generated secret, shown once; a secret client may use Basic or the form body. private_key_jwt needs `jwks`.
+       * @default client_secret_basic
+       * @enum {string}
+       */
+      tokenEndpointAuthMethod: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+      jwks?: {
+        keys: Record<string, never>[];
+      };
+    };
+    CreatedServiceClientDto: {
+      /** @example svc_Vq3mJ1pN0yXbq8Jk2cQh5A */
+      clientId: string;
+      /** @example api-gateway */
+      name: string;
+      scopes: ('revocations:read' | 'tokens:introspect' | 'tokens:revoke' | 'ssf:stream')[];
+      /** @enum {string} */
+      tokenEndpointAuthMethod: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+      /** Format: date-time */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description Last authenticated (to the minute); null if never
+       */
+      lastUsedAt: string | null;
+      /**
+       * @description Secret methods only: the client secret, shown this once (stored hashed)
+       * @example Q2xWbm9yZ2Z3b2xrZ2Q3c2xhZGZqYXNkZmxrag
+       */
+      clientSecret?: string;
+    };
+    ServiceClientDto: {
+      /** @example svc_Vq3mJ1pN0yXbq8Jk2cQh5A */
+      clientId: string;
+      /** @example api-gateway */
+      name: string;
+      scopes: ('revocations:read' | 'tokens:introspect' | 'tokens:revoke' | 'ssf:stream')[];
+      /** @enum {string} */
+      tokenEndpointAuthMethod: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+      /** Format: date-time */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description Last authenticated (to the minute); null if never
+       */
+      lastUsedAt: string | null;
+    };
+    ServiceClientListDto: {
+      /** @description Enabled clients, newest first */
+      items: components['schemas']['ServiceClientDto'][];
     };
     LivenessDto: {
       /**
@@ -5094,7 +5285,7 @@ export interface operations {
           'application/json': components['schemas']['OAuthTokenResponseDto'];
         };
       };
-      /** @description Invalid request (code validation_failed; with error unsupported_grant_type for any grant_type but refresh_token, RFC 6749 §5.2), or a refused grant (error invalid_grant; code refresh_token_invalid | refresh_token_reused | session_revoked | session_expired) */
+      /** @description Invalid request (code validation_failed; with error unsupported_grant_type for any grant_type but refresh_token and client_credentials, RFC 6749 §5.2; with error invalid_scope for a scope the client does not hold), or a refused grant (error invalid_grant; code refresh_token_invalid | refresh_token_reused | session_revoked | session_expired) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5110,6 +5301,20 @@ export interface operations {
               | 'refresh_token_reused'
               | 'session_revoked'
               | 'session_expired';
+          };
+        };
+      };
+      /** @description Not signed in, or the access token or session is no longer valid (code invalid_client) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?: 'invalid_client';
           };
         };
       };
@@ -5192,6 +5397,34 @@ export interface operations {
           };
         };
       };
+      /** @description Not signed in, or the access token or session is no longer valid (code invalid_client) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?: 'invalid_client';
+          };
+        };
+      };
+      /** @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code insufficient_scope) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'insufficient_scope';
+          };
+        };
+      };
       /** @description The request body is too large (code payload_too_large) */
       413: {
         headers: {
@@ -5259,7 +5492,7 @@ export interface operations {
           };
         };
       };
-      /** @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired) */
+      /** @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired | invalid_client) */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5274,11 +5507,12 @@ export interface operations {
               | 'token_invalid'
               | 'token_expired'
               | 'session_revoked'
-              | 'session_expired';
+              | 'session_expired'
+              | 'invalid_client';
           };
         };
       };
-      /** @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required) */
+      /** @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required | insufficient_scope) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5288,7 +5522,7 @@ export interface operations {
             /** @enum {unknown} */
             status?: 403;
             /** @enum {unknown} */
-            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
+            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required' | 'insufficient_scope';
           };
         };
       };
@@ -5554,6 +5788,216 @@ export interface operations {
             status?: 403;
             /** @enum {unknown} */
             code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
+          };
+        };
+      };
+    };
+  };
+  admin_service_clients_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ServiceClientListDto'];
+        };
+      };
+      /**
+       * @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired)
+       *
+       *     Not signed in (problem+json, code unauthenticated/token_*\/session_*)
+       */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired';
+          };
+        };
+      };
+      /**
+       * @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required)
+       *
+       *     Not an admin (problem+json, code forbidden)
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
+          };
+        };
+      };
+    };
+  };
+  admin_service_clients_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateServiceClientDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CreatedServiceClientDto'];
+        };
+      };
+      /** @description The request is not valid (code validation_failed) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 400;
+            /** @enum {unknown} */
+            code?: 'validation_failed';
+          };
+        };
+      };
+      /** @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired | step_up_required) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired'
+              | 'step_up_required';
+          };
+        };
+      };
+      /**
+       * @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required)
+       *
+       *     Not an admin (problem+json, code forbidden)
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
+          };
+        };
+      };
+    };
+  };
+  admin_service_clients_remove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        clientId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Disabled */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /**
+       * @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired)
+       *
+       *     Not signed in (problem+json, code unauthenticated/token_*\/session_*)
+       */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired';
+          };
+        };
+      };
+      /**
+       * @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required)
+       *
+       *     Not an admin (problem+json, code forbidden)
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
+          };
+        };
+      };
+      /** @description No such resource (code not_found) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 404;
+            /** @enum {unknown} */
+            code?: 'not_found';
           };
         };
       };
