@@ -13,10 +13,10 @@ export class SsfStreams1764200200000 implements MigrationInterface {
     );
     await queryRunner.query(`CREATE INDEX "ix_ssf_streams_client" ON "ssf_streams" ("client_id")`);
     await queryRunner.query(
-      `CREATE TABLE "ssf_sets" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "stream_id" uuid NOT NULL, "outbox_event_id" uuid, "jti" character varying(64) NOT NULL, "event_type" character varying(200) NOT NULL, "claims" jsonb NOT NULL, "status" character varying(16) NOT NULL DEFAULT 'pending', "attempts" integer NOT NULL DEFAULT '0', "next_attempt_at" TIMESTAMP WITH TIME ZONE NOT NULL, "claimed_by" uuid, "claimed_until" TIMESTAMP WITH TIME ZONE, "last_status_code" integer, "last_error" character varying(500), "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, "delivered_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "pk_ssf_sets" PRIMARY KEY ("id"))`,
+      `CREATE TABLE "ssf_sets" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "seq" BIGSERIAL NOT NULL, "stream_id" uuid NOT NULL, "outbox_event_id" uuid, "jti" character varying(64) NOT NULL, "event_type" character varying(200) NOT NULL, "claims" jsonb NOT NULL, "status" character varying(16) NOT NULL DEFAULT 'pending', "attempts" integer NOT NULL DEFAULT '0', "next_attempt_at" TIMESTAMP WITH TIME ZONE NOT NULL, "claimed_by" uuid, "claimed_until" TIMESTAMP WITH TIME ZONE, "last_status_code" integer, "last_error" character varying(500), "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, "delivered_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "pk_ssf_sets" PRIMARY KEY ("id"))`,
     );
     await queryRunner.query(
-      `CREATE INDEX "ix_ssf_sets_stream_pending" ON "ssf_sets" ("stream_id", "created_at") WHERE status = 'pending'`,
+      `CREATE INDEX "ix_ssf_sets_stream_pending" ON "ssf_sets" ("stream_id", "seq") WHERE status = 'pending'`,
     );
     await queryRunner.query(
       `CREATE INDEX "ix_ssf_sets_due" ON "ssf_sets" ("next_attempt_at") WHERE status = 'pending'`,

@@ -166,7 +166,10 @@ describe('Shared Signals push across a server crash', () => {
           '/ssf/streams',
           {
             events_requested: [SESSION_REVOKED],
-            delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: `http://127.0.0.1:${port}/events` },
+            delivery: {
+              method: 'urn:ietf:rfc:8935',
+              endpoint_url: `http://127.0.0.1:${port}/events`,
+            },
           },
           basic,
         ),
@@ -257,7 +260,7 @@ describe('Shared Signals push across a server crash', () => {
         [verifications[1]]: 1,
       });
       const rows = await target.query<{ jti: string; status: string; attempts: number }>(
-        `SELECT jti, status, attempts FROM ssf_sets WHERE stream_id = $1 ORDER BY created_at`,
+        `SELECT jti, status, attempts FROM ssf_sets WHERE stream_id = $1 ORDER BY seq`,
         [streamId],
       );
       expect(rows.map((row) => [row.jti, row.status])).toEqual([

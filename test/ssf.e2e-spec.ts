@@ -3,7 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { SsfPushWorker } from '../src/ssf/ssf-push.worker';
 import { type AdminSession, ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import { enrolTotp } from './support/admin-session';
-import { bearer, login, PASSWORD, register, signedInUser, uniqueEmail } from './support/auth-client';
+import {
+  bearer,
+  login,
+  PASSWORD,
+  register,
+  signedInUser,
+  uniqueEmail,
+} from './support/auth-client';
 import { drainEvents } from './support/events-helpers';
 import { SsfReceiver, verifySet } from './support/ssf-receiver';
 import { createTestApp, type TestApp } from './support/test-app';
@@ -79,7 +86,10 @@ describe('Shared Signals (SSF 1.0 transmitter, CAEP 1.0 events)', () => {
     };
   }
 
-  async function createStream(client: Client, body: Record<string, unknown>): Promise<StreamConfig> {
+  async function createStream(
+    client: Client,
+    body: Record<string, unknown>,
+  ): Promise<StreamConfig> {
     const res = await t.http.post('/ssf/streams').set('Authorization', client.auth).send(body);
     if (res.status !== 201)
       throw new Error(`stream creation: ${res.status} ${JSON.stringify(res.body)}`);
@@ -89,7 +99,7 @@ describe('Shared Signals (SSF 1.0 transmitter, CAEP 1.0 events)', () => {
   async function setRows(streamId: string): Promise<SetRow[]> {
     return t.dataSource.query<SetRow[]>(
       `SELECT jti, status, attempts, last_error, event_type FROM ssf_sets
-        WHERE stream_id = $1 ORDER BY created_at, jti`,
+        WHERE stream_id = $1 ORDER BY seq`,
       [streamId],
     );
   }
@@ -190,9 +200,15 @@ describe('Shared Signals (SSF 1.0 transmitter, CAEP 1.0 events)', () => {
     const id = created.stream_id;
     const auth = (): [string, string] => ['Authorization', alice.auth];
 
-    const one = await t.http.get(`/ssf/streams?stream_id=${id}`).set(...auth()).expect(200);
+    const one = await t.http
+      .get(`/ssf/streams?stream_id=${id}`)
+      .set(...auth())
+      .expect(200);
     expect(one.body).toEqual(created);
-    const all = await t.http.get('/ssf/streams').set(...auth()).expect(200);
+    const all = await t.http
+      .get('/ssf/streams')
+      .set(...auth())
+      .expect(200);
     expect((all.body as StreamConfig[]).map((s) => s.stream_id)).toContain(id);
 
     const patched = await t.http
@@ -210,7 +226,11 @@ describe('Shared Signals (SSF 1.0 transmitter, CAEP 1.0 events)', () => {
     const replaced = await t.http
       .put('/ssf/streams')
       .set(...auth())
-      .send({ ...(patched.body as StreamConfig), delivery: { method: POLL }, description: undefined })
+      .send({
+        ...(patched.body as StreamConfig),
+        delivery: { method: POLL },
+        description: undefined,
+      })
       .expect(200);
     expect(replaced.body).toEqual({
       ...created,
@@ -220,9 +240,18 @@ describe('Shared Signals (SSF 1.0 transmitter, CAEP 1.0 events)', () => {
       description: undefined,
     });
 
-    await t.http.delete(`/ssf/streams?stream_id=${id}`).set(...auth()).expect(204);
-    await t.http.get(`/ssf/streams?stream_id=${id}`).set(...auth()).expect(404);
-    await t.http.delete(`/ssf/streams?stream_id=${id}`).set(...auth()).expect(404);
+    await t.http
+      .delete(`/ssf/streams?stream_id=${id}`)
+      .set(...auth())
+      .expect(204);
+    await t.http
+      .get(`/ssf/streams?stream_id=${id}`)
+      .set(...auth())
+      .expect(404);
+    await t.http
+      .delete(`/ssf/streams?stream_id=${id}`)
+      .set(...auth())
+      .expect(404);
   });
 
   it('validates stream requests strictly (problem+json 400)', async () => {
@@ -258,8 +287,14 @@ describe('Shared Signals (SSF 1.0 transmitter, CAEP 1.0 events)', () => {
     });
     const id = mine.stream_id;
     const as = (client: Client): [string, string] => ['Authorization', client.auth];
-    await t.http.get(`/ssf/streams?stream_id=${id}`).set(...as(bob)).expect(404);
-    const bobs = await t.http.get('/ssf/streams').set(...as(bob)).expect(200);
+    await t.http
+      .get(`/ssf/streams?stream_id=${id}`)
+      .set(...as(bob))
+      .expect(404);
+    const bobs = await t.http
+      .get('/ssf/streams')
+      .set(...as(bob))
+      .expect(200);
     expect((bobs.body as StreamConfig[]).map((s) => s.stream_id)).not.toContain(id);
     await t.http
       .patch('/ssf/streams')
@@ -271,7 +306,10 @@ describe('Shared Signals (SSF 1.0 transmitter, CAEP 1.0 events)', () => {
       .set(...as(bob))
       .send({ stream_id: id, delivery: { method: PUSH, endpoint_url: receiver.url } })
       .expect(404);
-    await t.http.get(`/ssf/streams/status?stream_id=${id}`).set(...as(bob)).expect(404);
+    await t.http
+      .get(`/ssf/streams/status?stream_id=${id}`)
+      .set(...as(bob))
+      .expect(404);
     await t.http
       .post('/ssf/streams/status')
       .set(...as(bob))
@@ -287,17 +325,26 @@ describe('Shared Signals (SSF 1.0 transmitter, CAEP 1.0 events)', () => {
       .set(...as(bob))
       .send({ returnImmediately: true })
       .expect(404);
-    await t.http.delete(`/ssf/streams?stream_id=${id}`).set(...as(bob)).expect(404);
+    await t.http
+      .delete(`/ssf/streams?stream_id=${id}`)
+      .set(...as(bob))
+      .expect(404);
 
     // Untouched, as alice sees it.
-    const still = await t.http.get(`/ssf/streams?stream_id=${id}`).set(...as(alice)).expect(200);
+    const still = await t.http
+      .get(`/ssf/streams?stream_id=${id}`)
+      .set(...as(alice))
+      .expect(200);
     expect(still.body).toEqual(mine);
     const status = await t.http
       .get(`/ssf/streams/status?stream_id=${id}`)
       .set(...as(alice))
       .expect(200);
     expect(status.body).toEqual({ stream_id: id, status: 'enabled' });
-    await t.http.delete(`/ssf/streams?stream_id=${id}`).set(...as(alice)).expect(204);
+    await t.http
+      .delete(`/ssf/streams?stream_id=${id}`)
+      .set(...as(alice))
+      .expect(204);
   });
 
   describe('push delivery (RFC 8935)', () => {
@@ -451,7 +498,7 @@ describe('Shared Signals (SSF 1.0 transmitter, CAEP 1.0 events)', () => {
       await logout(user.accessToken);
       await deliver();
       const jti = receiver.pushes[0].jti;
-      t.clock.advance(60 * 60_000);
+      t.clock.advance(10_000); // past any retry delay (SSF_RETRY_BASE 1s)
       await worker.flush();
       expect(receiver.pushes).toHaveLength(1);
       const row = (await setRows(stream.stream_id)).find((r) => r.jti === jti);

@@ -16,10 +16,14 @@ export type SsfSetStatus = 'pending' | 'delivered' | 'acked' | 'failed';
 @Index('ux_ssf_sets_stream_event', ['streamId', 'outboxEventId'], { unique: true })
 @Index('ux_ssf_sets_jti', ['jti'], { unique: true })
 @Index('ix_ssf_sets_due', ['nextAttemptAt'], { where: "status = 'pending'" })
-@Index('ix_ssf_sets_stream_pending', ['streamId', 'createdAt'], { where: "status = 'pending'" })
+@Index('ix_ssf_sets_stream_pending', ['streamId', 'seq'], { where: "status = 'pending'" })
 export class SsfSetEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_ssf_sets' })
   id!: string;
+
+  /** Queue order: a stream's SETs go out in the order their events were published. */
+  @Column({ type: 'bigint', generated: 'increment' })
+  seq!: string;
 
   @Column({ name: 'stream_id', type: 'uuid' })
   streamId!: string;

@@ -150,7 +150,7 @@ export class SsfRepository {
                   OR (x.claimed_by IS NOT NULL AND x.claimed_by <> $1 AND NOT EXISTS (
                         SELECT 1 FROM outbox_relay_instances r
                          WHERE r.id = x.claimed_by AND r.last_seen > now() - make_interval(secs => $5))))
-           ORDER BY x.next_attempt_at, x.created_at LIMIT $4 FOR UPDATE OF x SKIP LOCKED)
+           ORDER BY x.next_attempt_at, x.seq LIMIT $4 FOR UPDATE OF x SKIP LOCKED)
         RETURNING s.id, s.stream_id, s.jti, s.claims, s.attempts, st.endpoint_url, st.authorization_header`,
       [owner, now, leaseUntil, limit, ownerTimeoutSeconds, PUSH_DELIVERY],
     );
@@ -177,7 +177,7 @@ export class SsfRepository {
   pollable(streamId: string, limit: number): Promise<Array<{ jti: string; claims: SetClaims }>> {
     return this.dataSource.query(
       `SELECT jti, claims FROM ssf_sets WHERE stream_id = $1 AND status = 'pending'
-        ORDER BY created_at, jti LIMIT $2`,
+        ORDER BY seq LIMIT $2`,
       [streamId, limit],
     );
   }
