@@ -182,20 +182,40 @@ describe('Shared Signals push across a server crash', () => {
         first.baseUrl,
         `ssf-crash-1.${process.pid}.${Date.now()}@example.com`,
       );
+      // On PostgreSQL (readable while the server runs) wait until the SET itself is committed
+      // and its first push has failed; PGlite is killed straight after the logout's commit.
+      if (!target.env.DATA_DIR) {
+        const deadline = Date.now() + 10_000;
+        while (
+          (
+            await target.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM ssf_sets WHERE stream_id = $1 AND attempts > 0`,
+              [streamId],
+            )
+          )[0].n === 0
+        ) {
+          if (Date.now() > deadline) throw new Error('the SET was never attempted');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
       await first.kill();
-      const leftover = target.env.DATA_DIR
-        ? await target.query<{ sets: number; published: number }>(
-            `SELECT (SELECT count(*)::int FROM ssf_sets WHERE stream_id = $1) AS sets,
-                    (SELECT count(*)::int FROM outbox_events WHERE type = 'session.revoked'
-                      AND payload->>'sessionId' = $2 AND published_at IS NOT NULL) AS published`,
-            [streamId, firstSession],
-          )
-        : [];
+      const [leftover] = await target.query<{
+        sets: number;
+        delivered: number;
+        published: number;
+      }>(
+        `SELECT (SELECT count(*)::int FROM ssf_sets WHERE stream_id = $1) AS sets,
+                (SELECT count(*)::int FROM ssf_sets WHERE stream_id = $1 AND status <> 'pending') AS delivered,
+                (SELECT count(*)::int FROM outbox_events WHERE type = 'session.revoked'
+                  AND payload->>'sessionId' = $2 AND published_at IS NOT NULL) AS published`,
+        [streamId, firstSession],
+      );
+      expect(leftover.delivered).toBe(0);
       await receiver.start(port);
 
+      const restartedAt = Date.now();
       const second = await spawnInstance({ env, readyTimeoutMs: BOOT_TIMEOUT_MS });
       instances.push(second);
-      const restartedAt = Date.now();
       const [pushed] = await receiver.waitForPushes(1, 20_000);
       // The issuer a receiver pins: the one the transmitter's metadata names.
       const metadata = await expectStatus(
@@ -272,8 +292,8 @@ describe('Shared Signals push across a server crash', () => {
       process.stdout.write(
         `ssf crash (${target.env.DATA_DIR ? 'PGlite' : 'PostgreSQL'}): raw POSTs per jti ` +
           `${JSON.stringify({ case1: counts[jti1], case2: counts[jti2], verifications: 2 })}; ` +
-          `case 1 state at the crash ${JSON.stringify(leftover[0] ?? 'n/a')}, pushed ` +
-          `${case1Ms} ms after the restart was ready; attempts ${JSON.stringify(rows.map((r) => r.attempts))}\n`,
+          `case 1 state at the crash ${JSON.stringify(leftover)}, pushed ` +
+          `${case1Ms} ms after the restart began; attempts ${JSON.stringify(rows.map((r) => r.attempts))}\n`,
       );
     },
     5 * BOOT_TIMEOUT_MS,
