@@ -430,18 +430,17 @@ describe('Shared Signals (SSF 1.0 transmitter, CAEP 1.0 events)', () => {
       await deliver();
 
       const changes: Array<Record<string, unknown>> = [];
+      const subjects: unknown[] = [];
       for (const push of receiver.pushes) {
         const { payload } = await verifyFor(alice, push.body);
         const events = payload.events as Record<string, Record<string, unknown>>;
-        if (events[CREDENTIAL_CHANGE]) {
-          expect(payload.sub_id).toEqual({
-            format: 'iss_sub',
-            iss: t.config.jwt.issuer,
-            sub: user.user.id,
-          });
-          changes.push(events[CREDENTIAL_CHANGE]);
-        }
+        if (!events[CREDENTIAL_CHANGE]) continue;
+        subjects.push(payload.sub_id);
+        changes.push(events[CREDENTIAL_CHANGE]);
       }
+      expect(subjects).toEqual(
+        changes.map(() => ({ format: 'iss_sub', iss: t.config.jwt.issuer, sub: user.user.id })),
+      );
       expect(changes).toEqual([
         expect.objectContaining({
           credential_type: 'password',
@@ -557,6 +556,26 @@ describe('Shared Signals (SSF 1.0 transmitter, CAEP 1.0 events)', () => {
         .expect(200);
       expect(status.body).toEqual({ stream_id: stream.stream_id, status: 'enabled' });
     });
+  });
+
+  it("stops pushing to a disabled service client's streams", async () => {
+    const carol = await serviceClient('carol-receiver');
+    const stream = await createStream(carol, {
+      events_requested: [SESSION_REVOKED],
+      delivery: { method: PUSH, endpoint_url: receiver.url },
+    });
+    await t.http
+      .delete(`/admin/service-clients/${carol.clientId}`)
+      .set(...bearer(admin.accessToken))
+      .expect(204);
+    const user = await signedInUser(t);
+    await logout(user.accessToken);
+    await deliver();
+    expect(receiver.pushes).toHaveLength(0);
+    expect(await setRows(stream.stream_id)).toEqual([
+      expect.objectContaining({ status: 'failed', last_error: 'the service client is disabled' }),
+    ]);
+    await t.http.get('/ssf/streams').set('Authorization', carol.auth).expect(401);
   });
 
   describe('poll delivery (RFC 8936)', () => {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ServiceClientRepository } from '../auth/oauth/service-client.repository';
 import { JwtSigner } from '../auth/tokens/jwt-signer';
 import { BackgroundWorker, type WorkerSchedule } from '../common/background-worker';
 import { Clock } from '../common/clock';
@@ -21,7 +22,7 @@ const CONCURRENCY = 16;
 /** How one push ended (RFC 8935 §2.2–2.4). */
 export type PushOutcome =
   | { kind: 'delivered'; statusCode: number }
-  | { kind: 'refused'; statusCode: number; error: string }
+  | { kind: 'refused'; statusCode: number | null; error: string }
   | { kind: 'retry'; statusCode: number | null; error: string };
 
 /**
@@ -69,6 +70,7 @@ export class SsfPushWorker extends BackgroundWorker {
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly box: SecretBox,
+    private readonly clients: ServiceClientRepository,
     signals: SsfSignals,
   ) {
     super(SsfPushWorker.name);
@@ -148,7 +150,10 @@ export class SsfPushWorker extends BackgroundWorker {
   }
 
   private async attempt(row: ClaimedPush, shutdown: AbortSignal): Promise<void> {
-    const outcome = await this.send(row, shutdown);
+    // A disabled client's receiver gets nothing more, though its streams are still stored.
+    const outcome: PushOutcome = (await this.clients.findActive(row.client_id))
+      ? await this.send(row, shutdown)
+      : { kind: 'refused', statusCode: null, error: 'the service client is disabled' };
     if (shutdown.aborted) return;
     if (outcome.kind === 'delivered') {
       await this.transactions.run((tx) =>

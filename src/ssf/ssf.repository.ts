@@ -20,6 +20,7 @@ export interface NewSet {
 export interface ClaimedPush {
   id: string;
   stream_id: string;
+  client_id: string;
   jti: string;
   claims: SetClaims;
   attempts: number;
@@ -151,7 +152,7 @@ export class SsfRepository {
                         SELECT 1 FROM outbox_relay_instances r
                          WHERE r.id = x.claimed_by AND r.last_seen > now() - make_interval(secs => $5))))
            ORDER BY x.next_attempt_at, x.seq LIMIT $4 FOR UPDATE OF x SKIP LOCKED)
-        RETURNING s.id, s.stream_id, s.jti, s.claims, s.attempts, st.endpoint_url, st.authorization_header`,
+        RETURNING s.id, s.stream_id, st.client_id, s.jti, s.claims, s.attempts, st.endpoint_url, st.authorization_header`,
       [owner, now, leaseUntil, limit, ownerTimeoutSeconds, PUSH_DELIVERY],
     );
   }

@@ -116,12 +116,12 @@ export class SsfReceiver {
 export async function verifySet(
   token: string,
   options: { jwksUrl: string; issuer: string; audience: string },
-): Promise<{ payload: JWTPayload & Record<string, unknown>; header: Record<string, unknown> }> {
+): Promise<{ payload: JWTPayload; header: Record<string, unknown> }> {
   const jwks = createRemoteJWKSet(new URL(options.jwksUrl));
   const { payload, protectedHeader } = await jwtVerify(token, jwks, {
     typ: 'secevent+jwt',
     issuer: options.issuer,
     audience: options.audience,
   });
-  return { payload: payload as JWTPayload & Record<string, unknown>, header: protectedHeader };
+  return { payload, header: protectedHeader };
 }
