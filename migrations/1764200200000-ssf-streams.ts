@@ -1,8 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Shared Signals (SSF 1.0) transmitter: receivers' event streams and the queue of Security
- * Event Tokens, one per (stream, lifecycle event).
+ * Shared Signals (SSF 1.0) transmitter: receivers' event streams, the queue of Security Event
+ * Tokens (one per stream and lifecycle event), and the subjects receivers removed from streams.
  */
 export class SsfStreams1764200200000 implements MigrationInterface {
   name = 'SsfStreams1764200200000';
@@ -29,9 +29,16 @@ export class SsfStreams1764200200000 implements MigrationInterface {
     await queryRunner.query(
       `ALTER TABLE "ssf_sets" ADD CONSTRAINT "fk_ssf_sets_stream" FOREIGN KEY ("stream_id") REFERENCES "ssf_streams"("id") ON DELETE CASCADE ON UPDATE NO ACTION`,
     );
+    await queryRunner.query(
+      `CREATE TABLE "ssf_subject_exclusions" ("stream_id" uuid NOT NULL, "user_id" character varying(255) NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT "pk_ssf_subject_exclusions" PRIMARY KEY ("stream_id", "user_id"))`,
+    );
+    await queryRunner.query(
+      `ALTER TABLE "ssf_subject_exclusions" ADD CONSTRAINT "fk_ssf_subject_exclusions_stream" FOREIGN KEY ("stream_id") REFERENCES "ssf_streams"("id") ON DELETE CASCADE ON UPDATE NO ACTION`,
+    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE "ssf_subject_exclusions"`);
     await queryRunner.query(`DROP TABLE "ssf_sets"`);
     await queryRunner.query(`DROP TABLE "ssf_streams"`);
   }

@@ -68,6 +68,8 @@ const SERVICE_ROUTES = new Map([
     'GET /ssf/streams/status',
     'POST /ssf/streams/status',
     'POST /ssf/streams/verify',
+    'POST /ssf/subjects/add',
+    'POST /ssf/subjects/remove',
     'POST /ssf/poll/{streamId}',
   ].map((route): [string, string] => [route, 'serviceToken,serviceClient']),
 ]);
@@ -77,6 +79,8 @@ const EMPTY_SUCCESS = new Set([
   'POST /auth/password/forgot 202',
   'POST /admin/users/{id}/password-reset 202',
   'POST /oauth/revoke 200',
+  // SSF 1.0 §8.1.3.2: an empty 200 OK.
+  'POST /ssf/subjects/add 200',
 ]);
 
 /**
@@ -217,6 +221,8 @@ const STABLE_OPERATION_IDS: Record<string, string> = {
   'GET /ssf/streams/status': 'ssf_stream_status',
   'POST /ssf/streams/status': 'ssf_set_stream_status',
   'POST /ssf/streams/verify': 'ssf_verify_stream',
+  'POST /ssf/subjects/add': 'ssf_add_subject',
+  'POST /ssf/subjects/remove': 'ssf_remove_subject',
   'POST /ssf/poll/{streamId}': 'ssf_poll',
   'POST /oauth/token': 'oauth_token',
   'POST /oauth/revoke': 'oauth_revoke',

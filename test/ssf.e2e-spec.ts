@@ -161,6 +161,8 @@ describe('Shared Signals (SSF 1.0 transmitter, CAEP 1.0 events)', () => {
       configuration_endpoint: `${PUBLIC_URL}/ssf/streams`,
       status_endpoint: `${PUBLIC_URL}/ssf/streams/status`,
       verification_endpoint: `${PUBLIC_URL}/ssf/streams/verify`,
+      add_subject_endpoint: `${PUBLIC_URL}/ssf/subjects/add`,
+      remove_subject_endpoint: `${PUBLIC_URL}/ssf/subjects/remove`,
       authorization_schemes: [{ spec_urn: 'urn:ietf:rfc:6749' }],
       default_subjects: 'ALL',
     });
@@ -463,6 +465,37 @@ describe('Shared Signals (SSF 1.0 transmitter, CAEP 1.0 events)', () => {
       const { payload } = await verifyFor(alice, push.body);
       expect(payload.sub_id).toEqual({ format: 'opaque', id: stream.stream_id });
       expect(payload.events).toEqual({ [VERIFICATION]: { state: 'opaque-state-42' } });
+    });
+
+    it('leaves out a subject the receiver removed, until it is added back (SSF 1.0 §8.1.3)', async () => {
+      const email = uniqueEmail();
+      const { id: userId } = await register(t, email);
+      const subject = { format: 'iss_sub', iss: t.config.jwt.issuer, sub: userId };
+      const change = (path: string, body: Record<string, unknown>) =>
+        t.http.post(`/ssf/subjects/${path}`).set('Authorization', alice.auth).send(body);
+      for (const bad of [
+        { format: 'email', email },
+        { format: 'iss_sub', iss: 'https://someone-else.example', sub: userId },
+        { format: 'iss_sub', iss: t.config.jwt.issuer },
+      ]) {
+        const res = await change('remove', { stream_id: stream.stream_id, subject: bad });
+        expect([res.status, res.body.code]).toEqual([400, 'validation_failed']);
+      }
+      await change('remove', { stream_id: stream.stream_id, subject }).expect(204);
+
+      const hidden = await login(t, email);
+      await logout(hidden.accessToken);
+      await deliver();
+      expect(receiver.pushes).toHaveLength(0);
+
+      const added = await change('add', { stream_id: stream.stream_id, subject, verified: true });
+      expect([added.status, added.text]).toEqual([200, '']);
+      const shown = await login(t, email);
+      await logout(shown.accessToken);
+      await deliver();
+      expect(receiver.pushes).toHaveLength(1);
+      const { payload } = await verifyFor(alice, receiver.pushes[0].body);
+      expect(payload.sub_id).toMatchObject({ session: { id: shown.session.id } });
     });
 
     it('retries a failed push with backoff, re-sending the identical SET', async () => {

@@ -25,6 +25,7 @@ import { RefreshTokenEntity } from '../sessions/refresh-token.entity';
 import { SessionEntity } from '../sessions/session.entity';
 import { SsfSetEntity } from '../ssf/ssf-set.entity';
 import { SsfStreamEntity } from '../ssf/ssf-stream.entity';
+import { SsfSubjectExclusionEntity } from '../ssf/ssf-subject-exclusion.entity';
 import { UserEntity } from '../users/user.entity';
 
 /**
@@ -60,4 +61,5 @@ export const ENTITIES: Function[] = [
   ClientAssertionJtiEntity,
   SsfStreamEntity,
   SsfSetEntity,
+  SsfSubjectExclusionEntity,
 ];

@@ -27,6 +27,8 @@ export class SsfConfigurationController {
       configuration_endpoint: `${base}${SSF_PATHS.configuration}`,
       status_endpoint: `${base}${SSF_PATHS.status}`,
       verification_endpoint: `${base}${SSF_PATHS.verification}`,
+      add_subject_endpoint: `${base}${SSF_PATHS.addSubject}`,
+      remove_subject_endpoint: `${base}${SSF_PATHS.removeSubject}`,
       authorization_schemes: [{ spec_urn: 'urn:ietf:rfc:6749' }],
       default_subjects: 'ALL',
     };

@@ -32,6 +32,7 @@ import {
   StreamIdQueryDto,
   StreamRequestDto,
   StreamStatusDto,
+  StreamSubjectDto,
   StreamUpdateDto,
   StreamVerificationDto,
 } from './dto/stream.dto';
@@ -173,6 +174,36 @@ export class SsfStreamsController {
     @Body() dto: StreamVerificationDto,
   ): Promise<void> {
     await this.streams.verify(clientOf(caller), dto.stream_id, dto.state);
+  }
+
+  @Post('subjects/add')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Add a subject back to a stream it was removed from (SSF 1.0 §8.1.3.2; every user is in a stream by default)',
+  })
+  @ApiOkResponse({ description: 'Added (empty body)' })
+  @ApiProblemResponses(400, 404, 413)
+  async addSubject(
+    @CurrentServiceCaller() caller: ServiceCaller | undefined,
+    @Body() dto: StreamSubjectDto,
+  ): Promise<void> {
+    await this.streams.changeSubject(clientOf(caller), dto.stream_id, dto.subject, 'add');
+  }
+
+  @Post('subjects/remove')
+  @HttpCode(204)
+  @ApiOperation({
+    summary:
+      'Remove a subject from a stream: no more SETs about that user on it (SSF 1.0 §8.1.3.3)',
+  })
+  @ApiNoContentResponse({ description: 'Removed' })
+  @ApiProblemResponses(400, 404, 413)
+  async removeSubject(
+    @CurrentServiceCaller() caller: ServiceCaller | undefined,
+    @Body() dto: StreamSubjectDto,
+  ): Promise<void> {
+    await this.streams.changeSubject(clientOf(caller), dto.stream_id, dto.subject, 'remove');
   }
 
   @Post('poll/:streamId')

@@ -179,6 +179,37 @@ export class SsfStreamsService {
     this.signals.queued(queued);
   }
 
+  /**
+   * Adds a subject back to the stream or removes it (SSF 1.0 §8.1.3). Every user is in every
+   * stream by default, so only removals are stored.
+   */
+  async changeSubject(
+    clientId: string,
+    streamId: string,
+    subject: Record<string, unknown>,
+    change: 'add' | 'remove',
+  ): Promise<void> {
+    const userId = this.userOf(subject);
+    await this.owned(clientId, streamId);
+    await this.transactions.run((tx) =>
+      change === 'remove'
+        ? this.streams.excludeSubject(tx, streamId, userId, tx.now())
+        : this.streams.includeSubject(tx, streamId, userId),
+    );
+  }
+
+  /** The user an `iss_sub` subject of this issuer names; other formats are refused. */
+  private userOf(subject: Record<string, unknown>): string {
+    const { format, iss, sub } = subject;
+    if (format !== 'iss_sub')
+      throw invalid('subject.format', 'must be iss_sub (the only format this transmitter has)');
+    if (iss !== this.config.jwt.issuer)
+      throw invalid('subject.iss', `must be this transmitter's issuer (${this.config.jwt.issuer})`);
+    if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255)
+      throw invalid('subject.sub', 'must be a user id');
+    return sub;
+  }
+
   /** The caller's stream, or 404. */
   async owned(clientId: string, streamId: string): Promise<SsfStreamEntity> {
     const stream = await this.streams.findStream(clientId, streamId);

@@ -28,9 +28,11 @@ export class SsfListener {
   async onEvent(event: AnyLifecycleEvent): Promise<void> {
     const issuer = this.config.jwt.issuer;
     const security = securityEventFor(event, issuer);
-    if (!security) return;
+    // Every CAEP event is about a user (securityEventFor maps none without one).
+    if (!security || !event.userId) return;
+    const userId = event.userId;
     const queued = await this.transactions.run(async (tx) => {
-      const streams = await this.sets.streamsReceiving(tx, security.eventType);
+      const streams = await this.sets.streamsReceiving(tx, security.eventType, userId);
       const now = tx.now();
       return this.sets.insertSets(
         tx,

@@ -83,12 +83,39 @@ export class SsfRepository {
     return Boolean(result.affected);
   }
 
-  /** Streams that take `eventType` now: enabled ones, and paused ones (they hold it). */
-  streamsReceiving(tx: Tx, eventType: string): Promise<Array<{ id: string; audience: string }>> {
+  /**
+   * Streams that take `eventType` about `userId` now: enabled ones and paused ones (they hold
+   * it), unless the receiver removed that user from the stream.
+   */
+  streamsReceiving(
+    tx: Tx,
+    eventType: string,
+    userId: string,
+  ): Promise<Array<{ id: string; audience: string }>> {
     return tx.manager.query(
-      `SELECT id, audience FROM ssf_streams
-        WHERE status IN ('enabled', 'paused') AND $1 = ANY(events_requested) ORDER BY id`,
-      [eventType],
+      `SELECT s.id, s.audience FROM ssf_streams s
+        WHERE s.status IN ('enabled', 'paused') AND $1 = ANY(s.events_requested)
+          AND NOT EXISTS (SELECT 1 FROM ssf_subject_exclusions e
+                           WHERE e.stream_id = s.id AND e.user_id = $2)
+        ORDER BY s.id`,
+      [eventType, userId],
+    );
+  }
+
+  /** Removes a user from a stream (idempotent). */
+  async excludeSubject(tx: Tx, streamId: string, userId: string, at: Date): Promise<void> {
+    await tx.manager.query(
+      `INSERT INTO ssf_subject_exclusions (stream_id, user_id, created_at) VALUES ($1, $2, $3)
+       ON CONFLICT (stream_id, user_id) DO NOTHING`,
+      [streamId, userId, at],
+    );
+  }
+
+  /** Adds a removed user back (idempotent: every user is in a stream by default). */
+  async includeSubject(tx: Tx, streamId: string, userId: string): Promise<void> {
+    await tx.manager.query(
+      `DELETE FROM ssf_subject_exclusions WHERE stream_id = $1 AND user_id = $2`,
+      [streamId, userId],
     );
   }
 

@@ -24,6 +24,12 @@ export class SsfConfigurationDto {
   @ApiProperty({ example: 'https://auth.example.com/ssf/streams/verify' })
   verification_endpoint!: string;
 
+  @ApiProperty({ example: 'https://auth.example.com/ssf/subjects/add' })
+  add_subject_endpoint!: string;
+
+  @ApiProperty({ example: 'https://auth.example.com/ssf/subjects/remove' })
+  remove_subject_endpoint!: string;
+
   @ApiProperty({
     description: 'OAuth 2.0 (client credentials at /oauth/token, scope ssf:stream)',
     example: [{ spec_urn: 'urn:ietf:rfc:6749' }],

@@ -3,8 +3,10 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -207,4 +209,39 @@ export class StreamVerificationDto {
   @IsString()
   @MaxLength(256)
   state?: string;
+}
+
+/** SSF 1.0 §8.1.3 subject: an RFC 9493 subject identifier (iss_sub is the one this issuer has). */
+export class StreamSubjectDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  stream_id!: string;
+
+  @ApiProperty({
+    type: 'object',
+    properties: {
+      format: { type: 'string', enum: ['iss_sub'] },
+      iss: { type: 'string' },
+      sub: { type: 'string' },
+    },
+    required: ['format', 'iss', 'sub'],
+    description:
+      "A subject identifier (RFC 9493). Supported: `iss_sub` with this transmitter's issuer " +
+      'and the user id as `sub`',
+    example: {
+      format: 'iss_sub',
+      iss: 'https://auth.example.com',
+      sub: '0d5c7b8e-2f4a-4c1b-9e3d-6a7b8c9d0e1f',
+    },
+  })
+  @IsObject()
+  subject!: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    description:
+      'Add only: whether the receiver verified the subject (kept for compatibility, unused)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  verified?: boolean;
 }
