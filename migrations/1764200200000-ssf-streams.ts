@@ -21,6 +21,10 @@ export class SsfStreams1764200200000 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX "ix_ssf_sets_due" ON "ssf_sets" ("next_attempt_at") WHERE status = 'pending'`,
     );
+    // What the retention prune looks for: finished SETs by age.
+    await queryRunner.query(
+      `CREATE INDEX "ix_ssf_sets_finished" ON "ssf_sets" ("created_at") WHERE status <> 'pending'`,
+    );
     await queryRunner.query(`CREATE UNIQUE INDEX "ux_ssf_sets_jti" ON "ssf_sets" ("jti")`);
     // At most one SET per stream and lifecycle event, however often the relay delivers it.
     await queryRunner.query(

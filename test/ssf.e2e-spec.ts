@@ -1,6 +1,7 @@
 import { decodeJwt } from 'jose';
 import type { AddressInfo } from 'node:net';
 import { SsfPushWorker } from '../src/ssf/ssf-push.worker';
+import { SsfSetPruner } from '../src/ssf/ssf-set-pruner.service';
 import { type AdminSession, ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import { enrolTotp } from './support/admin-session';
 import {
@@ -724,5 +725,34 @@ describe('Shared Signals (SSF 1.0 transmitter, CAEP 1.0 events)', () => {
         .set('Authorization', bob.auth)
         .expect(204);
     });
+  });
+  // Last: it moves the clock a week on, past every token's lifetime.
+  it('prunes finished SETs past SSF_SET_RETENTION and keeps undelivered ones', async () => {
+    await createStream(bob, {
+      events_requested: [SESSION_REVOKED],
+      delivery: { method: PUSH, endpoint_url: receiver.url },
+    });
+    const user = await signedInUser(t);
+    await logout(user.accessToken);
+    await deliver();
+    const byStatus = async (): Promise<Record<string, number>> =>
+      Object.fromEntries(
+        (
+          await t.dataSource.query<Array<{ status: string; n: number }>>(
+            `SELECT status, count(*)::int AS n FROM ssf_sets GROUP BY status`,
+          )
+        ).map((row) => [row.status, row.n]),
+      );
+    const before = await byStatus();
+    // Delivered to bob's push stream, undelivered on his poll stream, and the rest of the file
+    // left acknowledged and failed ones.
+    expect(Object.keys(before).sort()).toEqual(['acked', 'delivered', 'failed', 'pending']);
+
+    t.clock.advance(6 * 86_400_000);
+    expect(await t.app.get(SsfSetPruner).prune()).toBe(0);
+    t.clock.advance(86_400_000 + 60_000);
+    const pruned = await t.app.get(SsfSetPruner).prune();
+    expect(pruned).toBe(before.acked + before.delivered + before.failed);
+    expect(await byStatus()).toEqual({ pending: before.pending });
   });
 });

@@ -147,6 +147,8 @@ export class AppConfig {
     readonly retryBaseMs: number;
     /** SSF_POLL_MAX_WAIT: how long a long poll (returnImmediately false) may wait for SETs. */
     readonly pollMaxWaitMs: number;
+    /** SSF_SET_RETENTION: delivered, acknowledged and failed SETs are deleted at this age. */
+    readonly setRetentionMs: number;
   };
   readonly mfa!: {
     /** Shown by authenticator apps (otpauth issuer) and by browsers (WebAuthn rp name). */
@@ -677,6 +679,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxAttempts: r.int('SSF_MAX_ATTEMPTS', 12, 1, 100),
       retryBaseMs: r.duration('SSF_RETRY_BASE', '2s', 10, 10 * MINUTE),
       pollMaxWaitMs: r.duration('SSF_POLL_MAX_WAIT', '30s', 0, 5 * MINUTE),
+      setRetentionMs: r.duration('SSF_SET_RETENTION', '7d', 60 * MINUTE, 3650 * DAY),
     },
     encryptionKeyFile: parseEncryptionKeyFile(r),
   };

@@ -16,6 +16,7 @@ export type SsfSetStatus = 'pending' | 'delivered' | 'acked' | 'failed';
 @Index('ux_ssf_sets_stream_event', ['streamId', 'outboxEventId'], { unique: true })
 @Index('ux_ssf_sets_jti', ['jti'], { unique: true })
 @Index('ix_ssf_sets_due', ['nextAttemptAt'], { where: "status = 'pending'" })
+@Index('ix_ssf_sets_finished', ['createdAt'], { where: "status <> 'pending'" })
 @Index('ix_ssf_sets_stream_pending', ['streamId', 'seq'], { where: "status = 'pending'" })
 export class SsfSetEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_ssf_sets' })

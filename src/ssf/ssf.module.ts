@@ -3,6 +3,7 @@ import { SsfConfigurationController } from './ssf-configuration.controller';
 import { SsfListener } from './ssf.listener';
 import { SsfPollService } from './ssf-poll.service';
 import { SsfPushWorker } from './ssf-push.worker';
+import { SsfSetPruner } from './ssf-set-pruner.service';
 import { SsfSignals } from './ssf-signals';
 import { SsfStreamsController } from './ssf-streams.controller';
 import { SsfStreamsService } from './ssf-streams.service';
@@ -37,6 +38,7 @@ export class SsfModule {
         SsfStreamsService,
         SsfPollService,
         SsfPushWorker,
+        SsfSetPruner,
       ],
       exports: [SsfPushWorker],
     };

@@ -201,6 +201,18 @@ export class SsfRepository {
     );
   }
 
+  /** Deletes up to `limit` finished SETs created before `cutoff`; how many went. */
+  async pruneFinished(tx: Tx, cutoff: Date, limit: number): Promise<number> {
+    const rows = await queryReturning<{ id: string }>(
+      tx.manager,
+      `DELETE FROM ssf_sets WHERE id IN (
+         SELECT id FROM ssf_sets WHERE status <> 'pending' AND created_at < $1 LIMIT $2)
+       RETURNING id`,
+      [cutoff, limit],
+    );
+    return rows.length;
+  }
+
   /** The oldest undelivered SETs of a stream, for a poll (one more than asked: moreAvailable). */
   pollable(streamId: string, limit: number): Promise<Array<{ jti: string; claims: SetClaims }>> {
     return this.dataSource.query(
