@@ -1,3 +1,4 @@
+import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { decodeJwt } from 'jose';
 import type { AddressInfo } from 'node:net';
 import { SsfPushWorker } from '../src/ssf/ssf-push.worker';
@@ -13,6 +14,7 @@ import {
   uniqueEmail,
 } from './support/auth-client';
 import { drainEvents } from './support/events-helpers';
+import { SoftAuthenticator } from './support/soft-authenticator';
 import { SsfReceiver, verifySet } from './support/ssf-receiver';
 import { createTestApp, type TestApp } from './support/test-app';
 
@@ -453,6 +455,51 @@ describe('Shared Signals (SSF 1.0 transmitter, CAEP 1.0 events)', () => {
         }),
         expect.objectContaining({ credential_type: 'app', change_type: 'create' }),
         expect.objectContaining({ credential_type: 'app', change_type: 'delete' }),
+      ]);
+    });
+
+    it('pushes credential-change for a passkey added and removed', async () => {
+      const user = await signedInUser(t);
+      const options = (
+        await t.http
+          .post('/me/passkeys/options')
+          .set(...bearer(user.accessToken))
+          .expect(200)
+      ).body as PublicKeyCredentialCreationOptionsJSON;
+      const authenticator = new SoftAuthenticator(t.config.webauthn.origins[0], { synced: true });
+      const added = await t.http
+        .post('/me/passkeys')
+        .set(...bearer(user.accessToken))
+        .send({ response: authenticator.createCredential(options), name: 'Work laptop' })
+        .expect(201);
+      await t.http
+        .delete(`/me/passkeys/${(added.body as { id: string }).id}`)
+        .set(...bearer(user.accessToken))
+        .expect(204);
+      await deliver();
+      const events = [];
+      for (const push of receiver.pushes) {
+        const { payload } = await verifyFor(alice, push.body);
+        events.push({ sub_id: payload.sub_id, ...(payload.events as object) });
+      }
+      const subject = { format: 'iss_sub', iss: t.config.jwt.issuer, sub: user.user.id };
+      expect(events).toEqual([
+        {
+          sub_id: subject,
+          [CREDENTIAL_CHANGE]: expect.objectContaining({
+            credential_type: 'fido2-platform',
+            change_type: 'create',
+            friendly_name: 'Work laptop',
+            initiating_entity: 'user',
+          }),
+        },
+        {
+          sub_id: subject,
+          [CREDENTIAL_CHANGE]: expect.objectContaining({
+            change_type: 'delete',
+            friendly_name: 'Work laptop',
+          }),
+        },
       ]);
     });
 
