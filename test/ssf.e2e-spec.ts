@@ -3,6 +3,7 @@ import { decodeJwt } from 'jose';
 import type { AddressInfo } from 'node:net';
 import { SsfPushWorker } from '../src/ssf/ssf-push.worker';
 import { SsfSetPruner } from '../src/ssf/ssf-set-pruner.service';
+import { SsfSignals } from '../src/ssf/ssf-signals';
 import { type AdminSession, ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import { enrolTotp } from './support/admin-session';
 import {
@@ -13,7 +14,7 @@ import {
   signedInUser,
   uniqueEmail,
 } from './support/auth-client';
-import { drainEvents } from './support/events-helpers';
+import { drainEvents, eventually } from './support/events-helpers';
 import { SoftAuthenticator } from './support/soft-authenticator';
 import { SsfReceiver, verifySet } from './support/ssf-receiver';
 import { createTestApp, type TestApp } from './support/test-app';
@@ -801,5 +802,31 @@ describe('Shared Signals (SSF 1.0 transmitter, CAEP 1.0 events)', () => {
     const pruned = await t.app.get(SsfSetPruner).prune();
     expect(pruned).toBe(before.acked + before.delivered + before.failed);
     expect(await byStatus()).toEqual({ pending: before.pending });
+  });
+  // Last of all: it closes the listener.
+  it('answers a waiting long poll at once when a graceful stop closes the listener', async () => {
+    const basic = `Basic ${Buffer.from(`${bob.clientId}:${bob.clientSecret}`).toString('base64')}`;
+    const stream = (
+      await t.http
+        .post('/ssf/streams')
+        .set('Authorization', basic)
+        .send({ events_requested: [SESSION_REVOKED], delivery: { method: POLL } })
+        .expect(201)
+    ).body as StreamConfig;
+    const base = jwksUrl.replace('/.well-known/jwks.json', '');
+    const started = Date.now();
+    const answer = fetch(`${base}/ssf/poll/${stream.stream_id}`, {
+      method: 'POST',
+      headers: { Authorization: basic, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ maxEvents: 5 }),
+    });
+    const signals = t.app.get(SsfSignals);
+    await eventually(() => (signals.waiting(stream.stream_id) > 0 ? true : undefined));
+    t.app.getHttpServer().close();
+    const res = await answer;
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ sets: {}, moreAvailable: false });
+    // SSF_POLL_MAX_WAIT is 20 s here: the poll ended because of the stop.
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });

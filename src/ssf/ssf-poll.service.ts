@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Server } from 'node:http';
 import { JwtSigner } from '../auth/tokens/jwt-signer';
 import { AppException } from '../common/app.exception';
 import { AppConfig } from '../config/app-config';
@@ -34,6 +36,7 @@ export class SsfPollService {
     private readonly signals: SsfSignals,
     private readonly signer: JwtSigner,
     private readonly config: AppConfig,
+    private readonly http: HttpAdapterHost,
   ) {}
 
   async poll(clientId: string, streamId: string, request: PollRequestDto): Promise<PollAnswer> {
@@ -55,7 +58,7 @@ export class SsfPollService {
     for (;;) {
       const rows = await this.sets.pollable(streamId, plan.maxEvents + 1);
       const remaining = deadline - Date.now();
-      if (rows.length > 0 || remaining <= 0) {
+      if (rows.length > 0 || remaining <= 0 || this.stopping()) {
         const sets: Record<string, string> = {};
         for (const row of rows.slice(0, plan.maxEvents))
           sets[row.jti] = this.signer.sign(SET_TYPE, row.claims);
@@ -63,5 +66,14 @@ export class SsfPollService {
       }
       await this.signals.waitFor(streamId, Math.min(remaining, RECHECK_MS));
     }
+  }
+
+  /**
+   * A graceful stop closes the listener first, then waits for requests in flight: a long poll
+   * notices within RECHECK_MS and answers what it has (nothing), instead of holding the stop.
+   */
+  private stopping(): boolean {
+    const server = this.http.httpAdapter?.getHttpServer() as Server | undefined;
+    return server !== undefined && !server.listening;
   }
 }

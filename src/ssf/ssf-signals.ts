@@ -28,6 +28,11 @@ export class SsfSignals {
     }
   }
 
+  /** How many long polls wait on `streamId` now on this instance. */
+  waiting(streamId: string): number {
+    return this.waiters.get(streamId)?.size ?? 0;
+  }
+
   /** Resolves when `streamId` gets a SET or after `ms`, whichever comes first. */
   waitFor(streamId: string, ms: number): Promise<void> {
     return new Promise((resolve) => {
