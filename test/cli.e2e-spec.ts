@@ -1,5 +1,6 @@
 import { generate } from 'otplib';
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import {
   cpSync,
   existsSync,
@@ -8,6 +9,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -144,6 +146,9 @@ describe('operator CLI', () => {
       'audit:purge',
       'keys:rotate',
       'mfa:reset',
+      'clients:create',
+      'clients:list',
+      'clients:delete',
     ]) {
       expect(help.stdout).toContain(command);
     }
@@ -413,6 +418,81 @@ describe('operator CLI', () => {
       status: 0,
       stdout: 'purged 0 audit records older than 90d\n',
     });
+  });
+
+  it('registers, lists and disables service clients (clients:*), the secret printed once', async () => {
+    const jwksFile = join(workDir, 'client-jwks.json');
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    writeFileSync(
+      jwksFile,
+      JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1' }] }),
+    );
+    const created = await cli([
+      'clients:create',
+      '--name',
+      'cli gateway',
+      '--scope',
+      'tokens:introspect',
+      '--scope',
+      'tokens:revoke',
+    ]);
+    expect(created).toMatchObject({ status: 0, stderr: '' });
+    expect(created.stdout).toContain(
+      '(client_secret_basic; scopes tokens:introspect tokens:revoke)',
+    );
+    const clientId = /^client_id: (svc_\S+)$/m.exec(created.stdout)?.[1] ?? '';
+    const secret = /^client_secret: (\S+)$/m.exec(created.stdout)?.[1] ?? '';
+    expect(secret).toMatch(/^[\w-]{43}$/);
+
+    const keyed = await cli([
+      'clients:create',
+      '--name',
+      'cli key',
+      '--scope',
+      'ssf:stream',
+      '--jwks',
+      jwksFile,
+    ]);
+    expect(keyed).toMatchObject({ status: 0, stderr: '' });
+    expect(keyed.stdout).toContain('(private_key_jwt; scopes ssf:stream)');
+    expect(keyed.stdout).not.toContain('client_secret');
+    expectFailure(
+      await cli(['clients:create', '--name', 'x', '--scope', 'admin']),
+      /^error: scopes must be one or more of/,
+    );
+
+    const listed = await cli(['clients:list']);
+    expect(listed).toMatchObject({ status: 0, stderr: '' });
+    expect(listed.stdout).toContain(clientId);
+    expect(listed.stdout).toContain('cli key');
+    expect(listed.stdout).not.toContain(secret);
+
+    const grant = (server: { http: ReturnType<typeof request> }) =>
+      server.http
+        .post('/oauth/token')
+        .type('form')
+        .auth(clientId, secret)
+        .send({ grant_type: 'client_credentials' });
+    let server = await startServer();
+    try {
+      expect((await grant(server)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+
+    expect(await cli(['clients:delete', clientId])).toMatchObject({
+      status: 0,
+      stdout: `disabled service client ${clientId}\n`,
+    });
+    expectFailure(await cli(['clients:delete', clientId]), /^error: No such service client$/);
+    server = await startServer();
+    try {
+      const refused = await grant(server);
+      expect(refused.status).toBe(401);
+      expect(refused.body.error).toBe('invalid_client');
+    } finally {
+      await server.close();
+    }
   });
 
   it('rotates the generated signing key in the database', async () => {

@@ -21,7 +21,12 @@ describe('OAuth endpoints (RFC 6749 §6, 7009, 7662)', () => {
       .send({ grant_type: 'refresh_token', refresh_token: user.refreshToken })
       .expect(200);
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.body).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
+    // The refresh token lives as long as the session's idle deadline (30 min by default).
+    expect(res.body).toMatchObject({
+      token_type: 'Bearer',
+      expires_in: 900,
+      refresh_token_expires_in: 1800,
+    });
     await t.http
       .get('/auth/me')
       .set(...bearer(res.body.access_token))

@@ -55,7 +55,7 @@ const PUBLIC_ROUTES = new Set([
 
 /** Routes that take a service credential instead of a user's token: route → security scheme. */
 const SERVICE_ROUTES = new Map([
-  ['GET /oauth/revocations', 'revocationFeed'],
+  ['GET /oauth/revocations', 'revocationFeed,serviceToken,serviceClient'],
   // A service client (token or Basic), or (deprecated) an admin's access token.
   ['POST /oauth/introspect', 'bearer,serviceToken,serviceClient'],
   // Shared Signals stream management and poll: a service client with the ssf:stream scope.

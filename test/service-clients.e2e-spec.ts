@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { SecurityDenialsFlusher } from '../src/audit/security-denials-flusher';
 import { bearer, signedInUser } from './support/auth-client';
+import { drainEvents } from './support/events-helpers';
 import { ADMIN_SETUP_TIMEOUT_MS, type AdminSession, signedInAdmin } from './support/admin-session';
 import { createTestApp, type TestApp } from './support/test-app';
 
@@ -203,6 +206,15 @@ describe('service clients (issue 14)', () => {
       expect(res.headers['www-authenticate']).toMatch(/^Basic /);
       expect(res.headers['content-type']).toContain('application/problem+json');
     }
+    // Audited in aggregate, like other refusals: one security.denied per network per minute.
+    t.clock.advance(60_000);
+    await t.app.get(SecurityDenialsFlusher).flush();
+    await drainEvents(t);
+    const [denied] = await t.dataSource.query<Array<{ count: number }>>(
+      `SELECT sum((data->>'count')::int)::int AS count FROM audit_records
+        WHERE type = 'security.denied' AND data->>'kind' = 'invalid_client'`,
+    );
+    expect(denied.count).toBeGreaterThanOrEqual(attempts.length);
   });
 
   it('introspects for a service client by client auth or its bearer token; scope enforced', async () => {
@@ -302,6 +314,20 @@ describe('service clients (issue 14)', () => {
       .set(...bearer(admin.accessToken))
       .expect(200);
     expect(JSON.stringify(list.body)).not.toContain(client.clientId);
+
+    // Both audited, with the admin as actor and never the secret.
+    await t.flushEvents();
+    const audit = await t.http
+      .get('/admin/audit')
+      .query({ limit: 200 })
+      .set(...bearer(admin.accessToken))
+      .expect(200);
+    const mine = (audit.body.items as Array<{ type: string; data: Record<string, unknown> }>)
+      .filter((item) => item.data.clientId === client.clientId)
+      .map((item) => item.type)
+      .sort();
+    expect(mine).toEqual(['service_client.created', 'service_client.deleted']);
+    expect(JSON.stringify(audit.body)).not.toContain(client.clientSecret);
   });
 
   it('keeps user and service tokens apart: neither passes the other guard', async () => {
@@ -415,5 +441,37 @@ describe('service clients (issue 14)', () => {
       .set(...bearer(user.accessToken))
       .expect(401);
     expect(after.body.code).toBe('session_revoked');
+  });
+
+  it('opens the revocation feed for a client holding revocations:read, without the shared secret', async () => {
+    await t.app.listen(0, '127.0.0.1');
+    const base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    const reader = await create({ name: 'verifier', scopes: ['revocations:read'] });
+    const abort = new AbortController();
+    try {
+      const res = await fetch(`${base}/oauth/revocations`, {
+        headers: { authorization: `Bearer ${await serviceToken(reader)}` },
+        signal: abort.signal,
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const stream = res.body!.getReader();
+      let text = '';
+      while (!text.includes('event: ready')) {
+        const { value, done } = await stream.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      expect(text).toContain('event: ready');
+    } finally {
+      abort.abort();
+    }
+    // Without REVOCATION_FEED_SECRET the route does not exist for anyone else.
+    const other = await create({ name: 'no-feed', scopes: ['tokens:introspect'] });
+    await t.http
+      .get('/oauth/revocations')
+      .set(...bearer(await serviceToken(other)))
+      .expect(404);
+    await t.http.get('/oauth/revocations').expect(404);
   });
 });

@@ -219,7 +219,12 @@ describe('GET /oauth/revocations', () => {
       paths: Record<string, { get?: { security?: unknown[]; responses: Record<string, unknown> } }>;
     };
     const op = doc.paths['/oauth/revocations']?.get;
-    expect(op?.security).toEqual([{ revocationFeed: [] }]);
+    // The shared secret, or a service client holding revocations:read.
+    expect(op?.security).toEqual([
+      { revocationFeed: [] },
+      { serviceToken: [] },
+      { serviceClient: [] },
+    ]);
     expect(JSON.stringify(op?.responses['200'])).toContain('text/event-stream');
     expect(Object.keys(op?.responses ?? {})).toEqual(expect.arrayContaining(['401', '404']));
   });

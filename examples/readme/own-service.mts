@@ -3,7 +3,7 @@
 import { createVerifier } from '@tessera/verifier';
 
 export const verifier = createVerifier({
-  issuer: 'tessera', // JWT_ISSUER
+  issuer: 'https://auth.example.com', // the issuer: PUBLIC_URL (or JWT_ISSUER)
   audience: 'tessera-api', // JWT_AUDIENCE
   baseUrl: 'https://auth.example.com', // JWKS, feed and introspection live here
   algorithms: ['RS256'], // JWT_ALGORITHM

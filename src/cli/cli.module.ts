@@ -13,6 +13,11 @@ import {
   AuditPurgeCommand,
   AuditVerifyCommand,
 } from './commands/audit.commands';
+import {
+  ClientsCreateCommand,
+  ClientsDeleteCommand,
+  ClientsListCommand,
+} from './commands/clients.commands';
 import { KeysRotateCommand } from './commands/keys.command';
 import { MfaResetCommand } from './commands/mfa.commands';
 import { SessionsListCommand, SessionsRevokeCommand } from './commands/sessions.commands';
@@ -30,6 +35,9 @@ const COMMANDS = [
   AuditExportCommand,
   AuditPurgeCommand,
   KeysRotateCommand,
+  ClientsCreateCommand,
+  ClientsListCommand,
+  ClientsDeleteCommand,
   UsersUnlockCommand,
   MfaResetCommand,
 ];

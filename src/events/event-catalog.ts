@@ -75,7 +75,13 @@ export interface EventDataMap {
    * event per key per minute per instance, never one per request). No user: the key is where.
    */
   'security.denied': {
-    kind: 'forbidden' | 'csrf_failed' | 'token_invalid' | 'rate_limited';
+    kind:
+      | 'forbidden'
+      | 'csrf_failed'
+      | 'token_invalid'
+      | 'rate_limited'
+      | 'invalid_client'
+      | 'insufficient_scope';
     network: string;
     count: number;
     windowStart: string;
@@ -92,6 +98,15 @@ export interface EventDataMap {
     retiredKids: string[];
     actorId: string;
   };
+  /** A service client registered (issue 14). Never its secret nor its secret's hash. */
+  'service_client.created': {
+    clientId: string;
+    name: string;
+    scopes: string[];
+    authMethod: string;
+    actorId: string;
+  };
+  'service_client.deleted': { clientId: string; actorId: string };
 }
 
 export type EventType = keyof EventDataMap;

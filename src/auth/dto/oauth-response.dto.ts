@@ -15,11 +15,27 @@ export class OAuthTokenResponseDto {
   @ApiProperty({ description: 'Seconds until the access token expires', example: 900 })
   expires_in!: number;
 
-  @ApiProperty({
-    description: 'The rotated refresh token; the presented one is now spent',
+  @ApiPropertyOptional({
+    description:
+      'refresh_token grant: the rotated refresh token; the presented one is now spent ' +
+      '(client_credentials issues none)',
     example: 'rt_Q2xWbm9yZ2Z3b2xrZ2Q3c2xhZGZqYXNkZmxrag',
   })
-  refresh_token!: string;
+  refresh_token?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'refresh_token grant: seconds until the refresh token can no longer be used (the ' +
+      "earlier of the session's idle and absolute deadlines; draft-ietf-oauth-refresh-token-expiration)",
+    example: 1800,
+  })
+  refresh_token_expires_in?: number;
+
+  @ApiPropertyOptional({
+    description: 'client_credentials: the granted scopes, space-separated',
+    example: 'tokens:introspect',
+  })
+  scope?: string;
 }
 
 /** RFC 7662 §2.2 introspection response; an inactive token answers only `{ active: false }`. */

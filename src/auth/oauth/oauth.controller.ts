@@ -25,6 +25,7 @@ import {
 import { AppConfig } from '../../config/app-config';
 import { DPOP_NONCE_HEADER, DpopService } from '../dpop/dpop.service';
 import { AccessTokenService } from '../tokens/access-token.service';
+import { endpointUrl } from './endpoint-url';
 import { GrantTypeGuard } from './grant-type.guard';
 import { type Introspection, OAuthService } from './oauth.service';
 import { invalidClient, ServiceClientAuthenticator } from './service-client-authenticator';
@@ -149,6 +150,7 @@ export class OAuthController {
         token_type: tokens.tokenType,
         expires_in: tokens.expiresIn,
         refresh_token: tokens.refreshToken,
+        refresh_token_expires_in: tokens.refreshExpiresIn,
       };
     } catch (error) {
       if (
@@ -191,7 +193,7 @@ export class OAuthController {
   }
 
   private endpoint(name: string): string {
-    return `${this.config.publicUrl}/oauth/${name}`;
+    return endpointUrl(this.config, `/oauth/${name}`);
   }
 
   @Public()

@@ -29,6 +29,9 @@ export class RevocationFeedController {
   @Public()
   @Get('revocations')
   @UseGuards(RevocationFeedGuard)
+  // Listed in reverse: decorators apply bottom-up (the shared secret comes first in the document).
+  @ApiSecurity('serviceClient')
+  @ApiSecurity('serviceToken')
   @ApiSecurity('revocationFeed')
   @ApiProduces('text/event-stream')
   @ApiHeader({
@@ -43,8 +46,10 @@ export class RevocationFeedController {
     description:
       'For resource servers that verify access tokens with the JWKS (e.g. @tessera/verifier): ' +
       'after a session ends (revoked, logged out, expired, evicted) its access tokens must be ' +
-      'refused. Authenticate with `Authorization: Bearer <REVOCATION_FEED_SECRET>`; the route ' +
-      'answers 404 while no secret is configured. The stream starts with `ended` events holding ' +
+      'refused. Authenticate with `Authorization: Bearer <REVOCATION_FEED_SECRET>`, or as a ' +
+      'service client holding revocations:read (its client_credentials token, or client ' +
+      'authentication); while no secret is configured the route answers 404 to anyone else. ' +
+      'The stream starts with `ended` events holding ' +
       'every session ended within the access-token horizon (or, with Last-Event-ID, those since ' +
       'that id), then `ready` (with an `id:`), then live `ended` events, each with an `id:`. A ' +
       '`: heartbeat` comment comes every REVOCATION_FEED_HEARTBEAT (15 s) so a subscriber can ' +

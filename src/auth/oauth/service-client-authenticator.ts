@@ -6,6 +6,7 @@ import { Clock } from '../../common/clock';
 import { constantTimeEqual } from '../../common/constant-time';
 import { hashToken } from '../../common/opaque-token';
 import { AppConfig } from '../../config/app-config';
+import { endpointUrl } from './endpoint-url';
 import { type ServiceClientRecord, ServiceClientRepository } from './service-client.repository';
 import type { ServiceCaller } from './service-credentials';
 
@@ -198,7 +199,7 @@ export class ServiceClientAuthenticator {
     }
     const nowMs = this.clock.nowMs();
     const issuer = this.config.jwt.issuer;
-    const tokenEndpoint = `${this.config.publicUrl}/oauth/token`;
+    const tokenEndpoint = endpointUrl(this.config, '/oauth/token');
     let exp: number;
     let jti: unknown;
     try {

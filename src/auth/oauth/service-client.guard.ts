@@ -16,6 +16,7 @@ import { AppConfig } from '../../config/app-config';
 import { RevocationView } from '../../sessions/revocation-view.service';
 import { RolesGuard } from '../guards/roles.guard';
 import { AccessTokenService } from '../tokens/access-token.service';
+import { endpointUrl } from './endpoint-url';
 import { ServiceClientAuthenticator } from './service-client-authenticator';
 import { ServiceClientRepository } from './service-client.repository';
 import { type ServiceCaller, ServiceCredentials, type ServiceScope } from './service-credentials';
@@ -93,7 +94,8 @@ export class ServiceClientGuard implements CanActivate {
     if (!scope) throw new Error('ServiceClientGuard needs @RequireServiceScope(scope)');
     const request = context.switchToHttp().getRequest<ServiceRequest>();
     // Applied twice (RequireServiceScope and an explicit UseGuards): authenticate once.
-    const caller = request.serviceCaller ?? (await this.caller(request, context));
+    const allowAdmin = this.reflector.get<boolean>(ADMIN_USER_ALLOWED, context.getHandler());
+    const caller = request.serviceCaller ?? (await this.callerOf(request, allowAdmin));
     if (!caller) return true; // an admin user's token on an AllowAdminUserToken route
     if (!caller.scopes.includes(scope)) {
       throw new AppException('insufficient_scope', `This needs the scope ${scope}`, {
@@ -105,12 +107,16 @@ export class ServiceClientGuard implements CanActivate {
     return true;
   }
 
-  private async caller(
+  /**
+   * The service a request authenticates as; undefined only for an admin user's token when
+   * `allowAdminUser`. Throws 401 (invalid_client, unauthenticated, token_invalid) otherwise.
+   */
+  async callerOf(
     request: ServiceRequest,
-    context: ExecutionContext,
+    allowAdminUser = false,
   ): Promise<ServiceCaller | undefined> {
     if (this.authenticator.presents(request)) {
-      return this.authenticator.authenticate(request, `${this.config.publicUrl}${request.path}`);
+      return this.authenticator.authenticate(request, endpointUrl(this.config, request.path));
     }
     const authorization = request.header('authorization');
     const bearer = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
@@ -134,7 +140,7 @@ export class ServiceClientGuard implements CanActivate {
         scopes: client.scopes.filter((scope) => granted.includes(scope)),
       };
     }
-    if (this.reflector.get<boolean>(ADMIN_USER_ALLOWED, context.getHandler())) {
+    if (allowAdminUser) {
       await this.checkAdminUser(bearer);
       return undefined;
     }

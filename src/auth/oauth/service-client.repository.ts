@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { queryReturning } from '../../database/query-returning';
+import type { Tx } from '../../events/transaction-runner.service';
 import type { ClientJwks } from './service-client.entity';
 import type { ServiceClientAuthMethod, ServiceScope } from './service-credentials';
 
@@ -53,8 +54,11 @@ function toRecord(row: Row): ServiceClientRecord {
 export class ServiceClientRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async insert(client: Omit<ServiceClientRecord, 'disabledAt' | 'lastUsedAt'>): Promise<void> {
-    await this.dataSource.query(
+  async insert(
+    tx: Tx,
+    client: Omit<ServiceClientRecord, 'disabledAt' | 'lastUsedAt'>,
+  ): Promise<void> {
+    await tx.manager.query(
       `INSERT INTO service_clients (id, name, scopes, auth_method, secret_hash, jwks, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [
@@ -88,9 +92,9 @@ export class ServiceClientRepository {
   }
 
   /** True when an enabled client was disabled now. */
-  async disable(id: string, at: Date): Promise<boolean> {
+  async disable(tx: Tx, id: string, at: Date): Promise<boolean> {
     const rows = await queryReturning<{ id: string }>(
-      this.dataSource,
+      tx.manager,
       `UPDATE service_clients SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL
        RETURNING id`,
       [id, at],

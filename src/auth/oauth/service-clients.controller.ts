@@ -6,6 +6,7 @@ import {
   ApiOperation,
 } from '@nestjs/swagger';
 import { ApiProblemResponses } from '../../common/api-problem.decorator';
+import { type AuthContext, CurrentAuth } from '../../common/auth-context';
 import { RequireFreshAuth } from '../../common/require-fresh-auth.decorator';
 import { AdminOnly } from '../../common/roles.decorator';
 import {
@@ -31,8 +32,11 @@ export class ServiceClientsController {
   })
   @ApiCreatedResponse({ type: CreatedServiceClientDto })
   @ApiProblemResponses(400, 401, 'step_up_required')
-  create(@Body() dto: CreateServiceClientDto): Promise<CreatedServiceClient> {
-    return this.clients.create(dto);
+  create(
+    @Body() dto: CreateServiceClientDto,
+    @CurrentAuth() auth: AuthContext,
+  ): Promise<CreatedServiceClient> {
+    return this.clients.create(dto, auth.userId);
   }
 
   @Get()
@@ -49,7 +53,10 @@ export class ServiceClientsController {
   })
   @ApiNoContentResponse({ description: 'Disabled' })
   @ApiProblemResponses(404)
-  async remove(@Param('clientId') clientId: string): Promise<void> {
-    await this.clients.delete(clientId);
+  async remove(
+    @Param('clientId') clientId: string,
+    @CurrentAuth() auth: AuthContext,
+  ): Promise<void> {
+    await this.clients.delete(clientId, auth.userId);
   }
 }

@@ -2,6 +2,7 @@ import { createPublicKey, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppException } from '../../common/app.exception';
 import { Clock } from '../../common/clock';
+import { TransactionRunner } from '../../events/transaction-runner.service';
 import { hashToken, newOpaqueToken } from '../../common/opaque-token';
 import type { ClientJwks } from './service-client.entity';
 import { type ServiceClientRecord, ServiceClientRepository } from './service-client.repository';
@@ -82,10 +83,12 @@ export function parseClientJwks(value: unknown): ClientJwks {
 export class ServiceClientsService {
   constructor(
     private readonly clients: ServiceClientRepository,
+    private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
   ) {}
 
-  async create(input: NewServiceClient): Promise<CreatedServiceClient> {
+  /** Registers a client (audited as `service_client.created` with `actorId`). */
+  async create(input: NewServiceClient, actorId: string): Promise<CreatedServiceClient> {
     const name = input.name.trim();
     if (name.length === 0 || name.length > 200) throw invalid('name', 'must be 1-200 characters');
     const scopes = [...new Set(input.scopes)];
@@ -119,7 +122,14 @@ export class ServiceClientsService {
       disabledAt: null,
       lastUsedAt: null,
     };
-    await this.clients.insert(record);
+    await this.transactions.run(async (tx) => {
+      await this.clients.insert(tx, record);
+      await tx.record(
+        'service_client.created',
+        { userId: actorId },
+        { clientId: record.id, name, scopes: record.scopes, authMethod: method, actorId },
+      );
+    });
     return { ...toView(record), ...(secret === undefined ? {} : { clientSecret: secret }) };
   }
 
@@ -128,9 +138,12 @@ export class ServiceClientsService {
   }
 
   /** Disables at once: every authentication reads the row, so no instance accepts it after. */
-  async delete(clientId: string): Promise<void> {
-    if (!(await this.clients.disable(clientId, new Date(this.clock.nowMs())))) {
-      throw new AppException('not_found', 'No such service client');
-    }
+  async delete(clientId: string, actorId: string): Promise<void> {
+    await this.transactions.run(async (tx) => {
+      if (!(await this.clients.disable(tx, clientId, tx.now()))) {
+        throw new AppException('not_found', 'No such service client');
+      }
+      await tx.record('service_client.deleted', { userId: actorId }, { clientId, actorId });
+    });
   }
 }

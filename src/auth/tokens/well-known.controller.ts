@@ -4,6 +4,7 @@ import { Public } from '../../common/public.decorator';
 import { AppConfig } from '../../config/app-config';
 import { AuthorizationServerMetadataDto, JwksResponseDto } from '../dto/well-known-response.dto';
 import { DPOP_ALGORITHMS } from '../dpop/dpop-proof.verifier';
+import { endpointUrl } from '../oauth/endpoint-url';
 import { CLIENT_ASSERTION_ALGORITHMS } from '../oauth/service-client-authenticator';
 import { SERVICE_SCOPES } from '../oauth/service-credentials';
 import { SigningKeyStore } from './signing-key-store.service';
@@ -33,16 +34,16 @@ export class WellKnownController {
   @ApiOperation({ summary: 'Authorization server metadata (RFC 8414)' })
   @ApiOkResponse({ type: AuthorizationServerMetadataDto })
   metadata(): AuthorizationServerMetadataDto {
-    // Endpoints are where clients reach this service (PUBLIC_URL), always absolute (RFC 8414 §2).
-    const base = this.config.publicUrl;
+    // Always absolute (RFC 8414 §2), under the issuer (or PUBLIC_URL for a name-only issuer).
+    const url = (path: string): string => endpointUrl(this.config, path);
     const secretMethods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
     const assertionAlgorithms = [...CLIENT_ASSERTION_ALGORITHMS];
     return {
       issuer: this.config.jwt.issuer,
-      jwks_uri: `${base}/.well-known/jwks.json`,
-      token_endpoint: `${base}/oauth/token`,
-      revocation_endpoint: `${base}/oauth/revoke`,
-      introspection_endpoint: `${base}/oauth/introspect`,
+      jwks_uri: url('/.well-known/jwks.json'),
+      token_endpoint: url('/oauth/token'),
+      revocation_endpoint: url('/oauth/revoke'),
+      introspection_endpoint: url('/oauth/introspect'),
       grant_types_supported: ['refresh_token', 'client_credentials'],
       token_endpoint_auth_methods_supported: ['none', ...secretMethods],
       revocation_endpoint_auth_methods_supported: ['none', ...secretMethods],

@@ -615,7 +615,7 @@ export interface paths {
     };
     /**
      * Server-Sent Events: sessions that ended, for services verifying tokens themselves
-     * @description For resource servers that verify access tokens with the JWKS (e.g. @tessera/verifier): after a session ends (revoked, logged out, expired, evicted) its access tokens must be refused. Authenticate with `Authorization: Bearer <REVOCATION_FEED_SECRET>`; the route answers 404 while no secret is configured. The stream starts with `ended` events holding every session ended within the access-token horizon (or, with Last-Event-ID, those since that id), then `ready` (with an `id:`), then live `ended` events, each with an `id:`. A `: heartbeat` comment comes every REVOCATION_FEED_HEARTBEAT (15 s) so a subscriber can tell a dead feed from a quiet one. Every instance serves every ending.
+     * @description For resource servers that verify access tokens with the JWKS (e.g. @tessera/verifier): after a session ends (revoked, logged out, expired, evicted) its access tokens must be refused. Authenticate with `Authorization: Bearer <REVOCATION_FEED_SECRET>`, or as a service client holding revocations:read (its client_credentials token, or client authentication); while no secret is configured the route answers 404 to anyone else. The stream starts with `ended` events holding every session ended within the access-token horizon (or, with Last-Event-ID, those since that id), then `ready` (with an `id:`), then live `ended` events, each with an `id:`. A `: heartbeat` comment comes every REVOCATION_FEED_HEARTBEAT (15 s) so a subscriber can tell a dead feed from a quiet one. Every instance serves every ending.
      */
     get: operations['oauth_stream'];
     put?: never;
@@ -2289,10 +2289,20 @@ export interface components {
        */
       expires_in: number;
       /**
-       * @description The rotated refresh token; the presented one is now spent
+       * @description refresh_token grant: the rotated refresh token; the presented one is now spent (client_credentials issues none)
        * @example rt_Q2xWbm9yZ2Z3b2xrZ2Q3c2xhZGZqYXNkZmxrag
        */
-      refresh_token: string;
+      refresh_token?: string;
+      /**
+       * @description refresh_token grant: seconds until the refresh token can no longer be used (the earlier of the session's idle and absolute deadlines; draft-ietf-oauth-refresh-token-expiration)
+       * @example 1800
+       */
+      refresh_token_expires_in?: number;
+      /**
+       * @description client_credentials: the granted scopes, space-separated
+       * @example tokens:introspect
+       */
+      scope?: string;
     };
     OAuthTokenReferenceDto: {
       /**
