@@ -1,10 +1,11 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { endpointUrl } from '../auth/oauth/endpoint-url';
 import { Public } from '../common/public.decorator';
 import { AppConfig } from '../config/app-config';
 import { SsfConfigurationDto } from './dto/ssf-configuration.dto';
 import { POLL_DELIVERY, PUSH_DELIVERY } from './ssf-stream.entity';
-import { SSF_PATHS, transmitterBaseUrl } from './ssf-urls';
+import { SSF_PATHS } from './ssf-urls';
 
 /** SSF 1.0 §7.1 transmitter configuration metadata. */
 @ApiTags('operations')
@@ -18,17 +19,18 @@ export class SsfConfigurationController {
   @ApiOperation({ summary: 'Shared Signals transmitter metadata (SSF 1.0 §7.1)' })
   @ApiOkResponse({ type: SsfConfigurationDto })
   ssfConfiguration(): SsfConfigurationDto {
-    const base = transmitterBaseUrl(this.config);
+    // Under the issuer when it is an http(s) URL, else under PUBLIC_URL (absolute either way).
+    const url = (path: string): string => endpointUrl(this.config, path);
     return {
       spec_version: '1_0',
       issuer: this.config.jwt.issuer,
-      jwks_uri: `${base}/.well-known/jwks.json`,
+      jwks_uri: url('/.well-known/jwks.json'),
       delivery_methods_supported: [PUSH_DELIVERY, POLL_DELIVERY],
-      configuration_endpoint: `${base}${SSF_PATHS.configuration}`,
-      status_endpoint: `${base}${SSF_PATHS.status}`,
-      verification_endpoint: `${base}${SSF_PATHS.verification}`,
-      add_subject_endpoint: `${base}${SSF_PATHS.addSubject}`,
-      remove_subject_endpoint: `${base}${SSF_PATHS.removeSubject}`,
+      configuration_endpoint: url(SSF_PATHS.configuration),
+      status_endpoint: url(SSF_PATHS.status),
+      verification_endpoint: url(SSF_PATHS.verification),
+      add_subject_endpoint: url(SSF_PATHS.addSubject),
+      remove_subject_endpoint: url(SSF_PATHS.removeSubject),
       authorization_schemes: [{ spec_urn: 'urn:ietf:rfc:6749' }],
       default_subjects: 'ALL',
     };

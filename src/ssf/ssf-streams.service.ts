@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppException } from '../common/app.exception';
+import { endpointUrl } from '../auth/oauth/endpoint-url';
 import { SecretBox } from '../common/secret-box';
 import { assertSafeWebhookUrl } from '../common/webhook-target-guard';
 import { AppConfig } from '../config/app-config';
@@ -17,7 +18,7 @@ import {
   type SsfStreamEntity,
   type SsfStreamStatus,
 } from './ssf-stream.entity';
-import { SSF_PATHS, transmitterBaseUrl } from './ssf-urls';
+import { SSF_PATHS } from './ssf-urls';
 import { SsfRepository } from './ssf.repository';
 
 /** SSF 1.0 §8.1.1 stream configuration (the answer; never the push credential). */
@@ -263,7 +264,7 @@ export class SsfStreamsService {
   }
 
   private pollUrl(streamId: string): string {
-    return `${transmitterBaseUrl(this.config)}${SSF_PATHS.poll(streamId)}`;
+    return endpointUrl(this.config, SSF_PATHS.poll(streamId));
   }
 
   private view(stream: SsfStreamEntity): StreamConfiguration {
