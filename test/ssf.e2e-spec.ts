@@ -258,6 +258,20 @@ describe('Shared Signals (SSF 1.0 transmitter, CAEP 1.0 events)', () => {
       .delete(`/ssf/streams?stream_id=${id}`)
       .set(...auth())
       .expect(404);
+
+    // Audited, by client, never with the push credential.
+    await drainEvents(t);
+    const audited = await t.dataSource.query<
+      Array<{ type: string; data: Record<string, unknown> }>
+    >(`SELECT type, data FROM audit_records WHERE data->>'streamId' = $1 ORDER BY seq`, [id]);
+    expect(audited.map((row) => [row.type, row.data.clientId])).toEqual([
+      ['ssf.stream_created', alice.clientId],
+      ['ssf.stream_updated', alice.clientId],
+      ['ssf.stream_updated', alice.clientId],
+      ['ssf.stream_deleted', alice.clientId],
+    ]);
+    expect(audited[0].data).toMatchObject({ deliveryMethod: PUSH, endpointUrl: receiver.url });
+    expect(JSON.stringify(audited)).not.toContain('r3c');
   });
 
   it('validates stream requests strictly (problem+json 400)', async () => {

@@ -39,8 +39,25 @@ export interface StreamStatusView {
   reason?: string;
 }
 
+const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** How many streams one client may have. */
 export const STREAMS_PER_CLIENT = 20;
+
+/** What the audit log keeps of a stream (never its push credential). */
+function streamFacts(stream: SsfStreamEntity): {
+  streamId: string;
+  deliveryMethod: string;
+  endpointUrl: string | null;
+  eventsRequested: string[];
+} {
+  return {
+    streamId: stream.id,
+    deliveryMethod: stream.deliveryMethod,
+    endpointUrl: stream.endpointUrl,
+    eventsRequested: stream.eventsRequested,
+  };
+}
 
 function invalid(field: string, message: string): AppException {
   return new AppException('validation_failed', `${field} ${message}`, {
@@ -82,6 +99,7 @@ export class SsfStreamsService {
         updatedAt: now,
       });
       await this.streams.insertStream(tx, row);
+      await tx.record('ssf.stream_created', {}, { ...streamFacts(row), clientId });
       return row;
     });
     return this.view(stream);
@@ -116,15 +134,18 @@ export class SsfStreamsService {
       if (delivery) Object.assign(row, delivery);
       row.updatedAt = tx.now();
       await this.streams.saveStream(tx, row);
+      await tx.record('ssf.stream_updated', {}, { ...streamFacts(row), clientId });
       return row;
     });
     return this.view(stream);
   }
 
   async remove(clientId: string, streamId: string): Promise<void> {
-    const deleted = await this.transactions.run((tx) =>
-      this.streams.deleteStream(tx, clientId, streamId),
-    );
+    const deleted = await this.transactions.run(async (tx) => {
+      const gone = await this.streams.deleteStream(tx, clientId, streamId);
+      if (gone) await tx.record('ssf.stream_deleted', {}, { streamId, clientId });
+      return gone;
+    });
     if (!deleted) throw new AppException('not_found', 'No such stream');
   }
 
@@ -147,6 +168,7 @@ export class SsfStreamsService {
       row.updatedAt = tx.now();
       await this.streams.saveStream(tx, row);
       if (status === 'disabled') await this.streams.dropUndelivered(tx, streamId);
+      await tx.record('ssf.stream_status_changed', {}, { streamId, clientId, status });
       return row;
     });
     if (status === 'enabled') this.signals.queued([streamId]);
@@ -192,11 +214,11 @@ export class SsfStreamsService {
   ): Promise<void> {
     const userId = this.userOf(subject);
     await this.owned(clientId, streamId);
-    await this.transactions.run((tx) =>
-      change === 'remove'
-        ? this.streams.excludeSubject(tx, streamId, userId, tx.now())
-        : this.streams.includeSubject(tx, streamId, userId),
-    );
+    await this.transactions.run(async (tx) => {
+      if (change === 'remove') await this.streams.excludeSubject(tx, streamId, userId, tx.now());
+      else await this.streams.includeSubject(tx, streamId, userId);
+      await tx.record('ssf.subject_changed', {}, { streamId, clientId, change, subject: userId });
+    });
   }
 
   /** The user an `iss_sub` subject of this issuer names; other formats are refused. */
@@ -206,8 +228,8 @@ export class SsfStreamsService {
       throw invalid('subject.format', 'must be iss_sub (the only format this transmitter has)');
     if (iss !== this.config.jwt.issuer)
       throw invalid('subject.iss', `must be this transmitter's issuer (${this.config.jwt.issuer})`);
-    if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255)
-      throw invalid('subject.sub', 'must be a user id');
+    if (typeof sub !== 'string' || !USER_ID.test(sub))
+      throw invalid('subject.sub', 'must be a user id (a UUID)');
     return sub;
   }
 
