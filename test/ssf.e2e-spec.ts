@@ -761,6 +761,16 @@ describe('Shared Signals (SSF 1.0 transmitter, CAEP 1.0 events)', () => {
       await poll({ ack: [String(claims.jti)], maxEvents: 0 }).expect(200);
     });
 
+    it('answers a long poll with nothing after SSF_POLL_MAX_WAIT (injected clock)', async () => {
+      const answer = poll({ maxEvents: 5 }).then((res) => res);
+      const signals = t.app.get(SsfSignals);
+      await eventually(() => (signals.waiting(stream.stream_id) > 0 ? true : undefined));
+      // SSF_POLL_MAX_WAIT is 20 s of the injected clock; no test waits that long in real time.
+      t.clock.advance(20_000);
+      const res = await answer;
+      expect([res.status, res.body]).toEqual([200, { sets: {}, moreAvailable: false }]);
+    });
+
     it('refuses malformed polls and polls of push streams', async () => {
       for (const body of [
         { maxEvents: -1 },

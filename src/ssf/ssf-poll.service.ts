@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { JwtSigner } from '../auth/tokens/jwt-signer';
 import { AppException } from '../common/app.exception';
+import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { TransactionRunner } from '../events/transaction-runner.service';
 import type { PollRequestDto } from './dto/poll.dto';
@@ -37,6 +38,7 @@ export class SsfPollService {
     private readonly signer: JwtSigner,
     private readonly config: AppConfig,
     private readonly http: HttpAdapterHost,
+    private readonly clock: Clock,
   ) {}
 
   async poll(clientId: string, streamId: string, request: PollRequestDto): Promise<PollAnswer> {
@@ -54,10 +56,12 @@ export class SsfPollService {
     // Held (paused) or dropped (disabled) streams hand nothing out.
     if (plan.maxEvents === 0 || stream.status !== 'enabled')
       return { sets: {}, moreAvailable: false };
-    const deadline = Date.now() + (plan.returnImmediately ? 0 : this.config.ssf.pollMaxWaitMs);
+    // The injected clock bounds the wait (tests move it); timers only pace the re-checks.
+    const deadline =
+      this.clock.nowMs() + (plan.returnImmediately ? 0 : this.config.ssf.pollMaxWaitMs);
     for (;;) {
       const rows = await this.sets.pollable(streamId, plan.maxEvents + 1);
-      const remaining = deadline - Date.now();
+      const remaining = deadline - this.clock.nowMs();
       if (rows.length > 0 || remaining <= 0 || this.stopping()) {
         const sets: Record<string, string> = {};
         for (const row of rows.slice(0, plan.maxEvents))

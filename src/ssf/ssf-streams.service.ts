@@ -122,7 +122,7 @@ export class SsfStreamsService {
   ): Promise<StreamConfiguration> {
     const delivery =
       request.delivery || mode === 'replace'
-        ? await this.checkedDelivery(streamId, request.delivery, streamId)
+        ? await this.checkedDelivery(streamId, request.delivery)
         : undefined;
     const stream = await this.transactions.run(async (tx) => {
       const row = await this.streams.lockStream(tx, clientId, streamId);
@@ -248,11 +248,10 @@ export class SsfStreamsService {
   private async checkedDelivery(
     streamId: string,
     delivery: StreamDeliveryDto | undefined,
-    existingStreamId?: string,
   ): Promise<Pick<SsfStreamEntity, 'deliveryMethod' | 'endpointUrl' | 'authorizationHeader'>> {
     const method = delivery?.method ?? POLL_DELIVERY;
     if (method === POLL_DELIVERY) {
-      const ours = this.pollUrl(existingStreamId ?? streamId);
+      const ours = this.pollUrl(streamId);
       if (delivery?.endpoint_url !== undefined && delivery.endpoint_url !== ours)
         throw invalid('delivery.endpoint_url', 'is supplied by the transmitter for poll delivery');
       if (delivery?.authorization_header !== undefined)
