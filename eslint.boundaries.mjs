@@ -9,31 +9,34 @@ const FEATURES = ['users', 'devices', 'mfa', 'sessions', 'auth', 'admin'];
 const LISTENERS = ['audit', 'alerting', 'live', 'metrics'];
 const FOUNDATION = ['common', 'config', 'events'];
 const OTHERS = ['database', 'health', 'cli'];
+/** The Shared Signals transmitter: built on auth (keys, service clients), fed by events. */
+const SIGNALS = ['ssf'];
 
 /** What each module must not import (everything else is allowed). */
 const FORBIDDEN = {
-  users: ['devices', 'mfa', 'sessions', 'auth', 'admin'],
-  devices: ['mfa', 'sessions', 'auth', 'admin'],
-  mfa: ['sessions', 'auth', 'admin'],
-  sessions: ['mfa', 'auth', 'admin'],
-  auth: ['admin'],
+  users: ['devices', 'mfa', 'sessions', 'auth', 'admin', ...SIGNALS],
+  devices: ['mfa', 'sessions', 'auth', 'admin', ...SIGNALS],
+  mfa: ['sessions', 'auth', 'admin', ...SIGNALS],
+  sessions: ['mfa', 'auth', 'admin', ...SIGNALS],
+  auth: ['admin', ...SIGNALS],
   admin: [],
-  audit: FEATURES,
-  alerting: FEATURES,
-  live: FEATURES,
-  metrics: FEATURES,
-  common: [...FEATURES, ...LISTENERS],
-  config: [...FEATURES, ...LISTENERS],
-  events: [...FEATURES, ...LISTENERS],
+  audit: [...FEATURES, ...SIGNALS],
+  alerting: [...FEATURES, ...SIGNALS],
+  live: [...FEATURES, ...SIGNALS],
+  metrics: [...FEATURES, ...SIGNALS],
+  common: [...FEATURES, ...LISTENERS, ...SIGNALS],
+  config: [...FEATURES, ...LISTENERS, ...SIGNALS],
+  events: [...FEATURES, ...LISTENERS, ...SIGNALS],
   database: [],
-  health: [...FEATURES, ...LISTENERS],
+  health: [...FEATURES, ...LISTENERS, ...SIGNALS],
   cli: [],
+  ssf: ['users', 'devices', 'mfa', 'sessions', 'admin'],
 };
 /** Only the composition root (src/*.ts), the CLI and the entity list may import these. */
 const WIRING_ONLY = ['audit', 'alerting'];
 const WIRING = ['cli', 'database'];
 
-const MODULES = [...FEATURES, ...LISTENERS, ...FOUNDATION, ...OTHERS];
+const MODULES = [...FEATURES, ...LISTENERS, ...FOUNDATION, ...OTHERS, ...SIGNALS];
 
 export const boundariesConfig = {
   files: ['src/**/*.ts'],

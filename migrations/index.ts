@@ -11,6 +11,7 @@ import { OutboxClaimOwner1764100200000 } from './1764100200000-outbox-claim-owne
 import { SigningKeys1764100500000 } from './1764100500000-signing-keys';
 import { DpopBinding1764100600000 } from './1764100600000-dpop-binding';
 import { ServiceClients1764200100000 } from './1764200100000-service-clients';
+import { SsfStreams1764200200000 } from './1764200200000-ssf-streams';
 import { HousekeepingIndexes1764200300000 } from './1764200300000-housekeeping-indexes';
 
 /** Every migration in order. The only way the schema changes (synchronize is off). */
@@ -28,5 +29,6 @@ export const MIGRATIONS: Function[] = [
   SigningKeys1764100500000,
   DpopBinding1764100600000,
   ServiceClients1764200100000,
+  SsfStreams1764200200000,
   HousekeepingIndexes1764200300000,
 ];

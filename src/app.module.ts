@@ -22,6 +22,7 @@ import { MfaModule } from './mfa/mfa.module';
 import { PasskeyCountsModule } from './mfa/passkey-counts.module';
 import { SessionCountsModule } from './sessions/session-counts.module';
 import { SessionsModule, type SessionsModuleOptions } from './sessions/sessions.module';
+import { SsfModule } from './ssf/ssf.module';
 import { UsersModule } from './users/users.module';
 
 export interface AppModuleOptions {
@@ -72,6 +73,7 @@ export class AppModule {
             : undefined,
         }),
         LiveModule.forRoot({ endedSessions: sessions }),
+        SsfModule.forRoot({ auth, sessions }),
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

@@ -47,6 +47,7 @@ const PUBLIC_ROUTES = new Set([
   'GET /health/ready',
   'GET /.well-known/jwks.json',
   'GET /.well-known/oauth-authorization-server',
+  'GET /.well-known/ssf-configuration',
   'GET /metrics',
   'POST /oauth/token',
   'POST /oauth/revoke',
@@ -57,6 +58,20 @@ const SERVICE_ROUTES = new Map([
   ['GET /oauth/revocations', 'revocationFeed,serviceToken,serviceClient'],
   // A service client (token or Basic), or (deprecated) an admin's access token.
   ['POST /oauth/introspect', 'bearer,serviceToken,serviceClient'],
+  // Shared Signals stream management and poll: a service client with the ssf:stream scope.
+  ...[
+    'POST /ssf/streams',
+    'GET /ssf/streams',
+    'PATCH /ssf/streams',
+    'PUT /ssf/streams',
+    'DELETE /ssf/streams',
+    'GET /ssf/streams/status',
+    'POST /ssf/streams/status',
+    'POST /ssf/streams/verify',
+    'POST /ssf/subjects/add',
+    'POST /ssf/subjects/remove',
+    'POST /ssf/poll/{streamId}',
+  ].map((route): [string, string] => [route, 'serviceToken,serviceClient']),
 ]);
 
 /** Successes with an empty body that are not 204 (their status is part of a standard). */
@@ -64,7 +79,15 @@ const EMPTY_SUCCESS = new Set([
   'POST /auth/password/forgot 202',
   'POST /admin/users/{id}/password-reset 202',
   'POST /oauth/revoke 200',
+  // SSF 1.0 §8.1.3.2: an empty 200 OK.
+  'POST /ssf/subjects/add 200',
 ]);
+
+/**
+ * JSON successes whose shape a standard fixes as one of several classes: SSF 1.0 §8.1.1.2
+ * answers one stream with stream_id and an array of streams without it.
+ */
+const ONE_OF_SUCCESS = new Set(['GET /ssf/streams 200']);
 
 /** Every route of the REST contract, each of which must be in the document. */
 const CONTRACT_ROUTES = [
@@ -189,6 +212,18 @@ const STABLE_OPERATION_IDS: Record<string, string> = {
   'DELETE /admin/service-clients/{clientId}': 'admin_service_clients_remove',
   'GET /.well-known/jwks.json': 'well_known_jwks',
   'GET /.well-known/oauth-authorization-server': 'well_known_metadata',
+  'GET /.well-known/ssf-configuration': 'well_known_ssf_configuration',
+  'POST /ssf/streams': 'ssf_create_stream',
+  'GET /ssf/streams': 'ssf_read_streams',
+  'PATCH /ssf/streams': 'ssf_update_stream',
+  'PUT /ssf/streams': 'ssf_replace_stream',
+  'DELETE /ssf/streams': 'ssf_delete_stream',
+  'GET /ssf/streams/status': 'ssf_stream_status',
+  'POST /ssf/streams/status': 'ssf_set_stream_status',
+  'POST /ssf/streams/verify': 'ssf_verify_stream',
+  'POST /ssf/subjects/add': 'ssf_add_subject',
+  'POST /ssf/subjects/remove': 'ssf_remove_subject',
+  'POST /ssf/poll/{streamId}': 'ssf_poll',
   'POST /oauth/token': 'oauth_token',
   'POST /oauth/revoke': 'oauth_revoke',
   'POST /oauth/introspect': 'oauth_introspect',
@@ -487,10 +522,17 @@ describe('OpenAPI document and Swagger UI', () => {
           if (!media.schema) gaps.push(`${where} ${status} ${type}: no schema`);
           if (type !== 'application/json') continue;
           // JSON bodies name a response class, so every field is documented.
-          const ref = String(media.schema?.$ref);
-          const name = ref.replace('#/components/schemas/', '');
-          if (!/^#\/components\/schemas\/\w+Dto$/.test(ref) || !schemas.has(name))
-            gaps.push(`${where} ${status}: JSON body without a response class (${ref})`);
+          const variants = ONE_OF_SUCCESS.has(`${where} ${status}`)
+            ? ((media.schema?.oneOf ?? []) as Schema[]).map(
+                (variant) => (variant.items as Schema | undefined) ?? variant,
+              )
+            : [media.schema];
+          for (const variant of variants) {
+            const ref = String(variant?.$ref);
+            const name = ref.replace('#/components/schemas/', '');
+            if (!/^#\/components\/schemas\/\w+Dto$/.test(ref) || !schemas.has(name))
+              gaps.push(`${where} ${status}: JSON body without a response class (${ref})`);
+          }
         }
       }
       for (const [status, response] of Object.entries(op.responses)) {

@@ -5,7 +5,7 @@ import { BackgroundWorker, type WorkerSchedule } from '../common/background-work
 import { TransactionRunner } from '../events/transaction-runner.service';
 import { AppConfig } from '../config/app-config';
 import { AlertingSettings } from './alerting-settings';
-import { postToWebhook } from './pinned-webhook-client';
+import { postToWebhook } from '../common/pinned-webhook-client';
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook-signature';
 import { type ClaimedDelivery, WebhookRepository } from './webhook.repository';
 import { openWebhookSecret } from './webhooks.service';

@@ -10,7 +10,7 @@ import type { WebhookDeliveryEntity, WebhookDeliveryStatus } from './webhook-del
 import type { WebhookEntity } from './webhook.entity';
 import { WebhookRepository } from './webhook.repository';
 import { AppConfig } from '../config/app-config';
-import { assertSafeWebhookUrl } from './webhook-target-guard';
+import { assertSafeWebhookUrl } from '../common/webhook-target-guard';
 
 export interface WebhookView {
   id: string;

@@ -51,6 +51,7 @@ import { SigningKeyEntity } from './tokens/signing-key.entity';
 import { SigningKeyRefresher } from './tokens/signing-key-refresher.service';
 import { SigningKeyRepository } from './tokens/signing-key.repository';
 import { SigningKeysController } from './tokens/signing-keys.controller';
+import { JwtSigner } from './tokens/jwt-signer';
 
 export interface AuthModuleOptions {
   /**
@@ -123,6 +124,7 @@ export class AuthModule {
         RolesGuard,
         AccessTokenService,
         SigningKeyStore,
+        JwtSigner,
         SigningKeyRepository,
         SigningKeyRefresher,
         KeyRotationService,
@@ -153,6 +155,7 @@ export class AuthModule {
       exports: [
         AccessTokenService,
         SigningKeyStore,
+        JwtSigner,
         KeyRotationService,
         LoginProtectionService,
         AuthService,

@@ -289,3 +289,40 @@ describe('loadConfig: email and CORS (contract v2)', () => {
     expect(problemsOf({ CORS_MAX_AGE: '2d' })[0]).toMatch(/^CORS_MAX_AGE/);
   });
 });
+
+describe('loadConfig: Shared Signals transmitter', () => {
+  it('defaults push and poll settings and bounds them', () => {
+    expect(loadConfig({}).ssf).toEqual({
+      pushTimeoutMs: 10_000,
+      maxAttempts: 12,
+      retryBaseMs: 2_000,
+      pollMaxWaitMs: 30_000,
+      setRetentionMs: 7 * 86_400_000,
+    });
+    expect(
+      loadConfig({
+        SSF_PUSH_TIMEOUT: '3s',
+        SSF_MAX_ATTEMPTS: '3',
+        SSF_RETRY_BASE: '200ms',
+        SSF_POLL_MAX_WAIT: '0',
+        SSF_SET_RETENTION: '1h',
+      }).ssf,
+    ).toEqual({
+      pushTimeoutMs: 3_000,
+      maxAttempts: 3,
+      retryBaseMs: 200,
+      pollMaxWaitMs: 0,
+      setRetentionMs: 3_600_000,
+    });
+    expect(
+      problemsOf({
+        SSF_PUSH_TIMEOUT: '2m',
+        SSF_MAX_ATTEMPTS: '0',
+        SSF_POLL_MAX_WAIT: '6m',
+        SSF_SET_RETENTION: '5m',
+      })
+        .map((p) => p.split(':')[0])
+        .sort(),
+    ).toEqual(['SSF_MAX_ATTEMPTS', 'SSF_POLL_MAX_WAIT', 'SSF_PUSH_TIMEOUT', 'SSF_SET_RETENTION']);
+  });
+});

@@ -139,6 +139,19 @@ export class AppConfig {
     /** Every origin a browser may sign an assertion for (clientDataJSON.origin). */
     readonly origins: readonly string[];
   };
+  /** Shared Signals (SSF 1.0) transmitter: push delivery and poll. */
+  readonly ssf!: {
+    /** SSF_PUSH_TIMEOUT: one push request's deadline (a slow receiver is retried). */
+    readonly pushTimeoutMs: number;
+    /** SSF_MAX_ATTEMPTS: push attempts before a SET is given up as failed. */
+    readonly maxAttempts: number;
+    /** SSF_RETRY_BASE: the first retry delay, doubled per attempt (capped at one hour). */
+    readonly retryBaseMs: number;
+    /** SSF_POLL_MAX_WAIT: how long a long poll (returnImmediately false) may wait for SETs. */
+    readonly pollMaxWaitMs: number;
+    /** SSF_SET_RETENTION: delivered, acknowledged and failed SETs are deleted at this age. */
+    readonly setRetentionMs: number;
+  };
   readonly mfa!: {
     /** Shown by authenticator apps (otpauth issuer) and by browsers (WebAuthn rp name). */
     readonly issuer: string;
@@ -664,6 +677,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webauthn: parseWebAuthn(r, publicUrl),
     dpopProofLeewayMs: r.duration('DPOP_PROOF_LEEWAY', '60s', 1000, 5 * MINUTE),
     mfa: { issuer: r.string('MFA_ISSUER', 'Tessera') },
+    ssf: {
+      pushTimeoutMs: r.duration('SSF_PUSH_TIMEOUT', '10s', 100, MINUTE),
+      maxAttempts: r.int('SSF_MAX_ATTEMPTS', 12, 1, 100),
+      retryBaseMs: r.duration('SSF_RETRY_BASE', '2s', 10, 10 * MINUTE),
+      pollMaxWaitMs: r.duration('SSF_POLL_MAX_WAIT', '30s', 0, 5 * MINUTE),
+      setRetentionMs: r.duration('SSF_SET_RETENTION', '7d', 60 * MINUTE, 3650 * DAY),
+    },
     encryptionKeyFile: parseEncryptionKeyFile(r),
   };
   if (config.session.absoluteTimeoutMs < config.session.idleTimeoutMs) {

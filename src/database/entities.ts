@@ -23,6 +23,9 @@ import { WebAuthnChallengeEntity } from '../mfa/webauthn-challenge.entity';
 import { WebAuthnCredentialEntity } from '../mfa/webauthn-credential.entity';
 import { RefreshTokenEntity } from '../sessions/refresh-token.entity';
 import { SessionEntity } from '../sessions/session.entity';
+import { SsfSetEntity } from '../ssf/ssf-set.entity';
+import { SsfStreamEntity } from '../ssf/ssf-stream.entity';
+import { SsfSubjectExclusionEntity } from '../ssf/ssf-subject-exclusion.entity';
 import { UserEntity } from '../users/user.entity';
 
 /**
@@ -56,4 +59,7 @@ export const ENTITIES: Function[] = [
   DpopProofJtiEntity,
   ServiceClientEntity,
   ClientAssertionJtiEntity,
+  SsfStreamEntity,
+  SsfSetEntity,
+  SsfSubjectExclusionEntity,
 ];

@@ -107,6 +107,33 @@ export interface EventDataMap {
     actorId: string;
   };
   'service_client.deleted': { clientId: string; actorId: string };
+  /**
+   * A Shared Signals receiver's stream changed (issue 14), by the service client `clientId`.
+   * Never the push `authorization_header`.
+   */
+  'ssf.stream_created': {
+    streamId: string;
+    clientId: string;
+    deliveryMethod: string;
+    endpointUrl: string | null;
+    eventsRequested: string[];
+  };
+  'ssf.stream_updated': {
+    streamId: string;
+    clientId: string;
+    deliveryMethod: string;
+    endpointUrl: string | null;
+    eventsRequested: string[];
+  };
+  'ssf.stream_deleted': { streamId: string; clientId: string };
+  'ssf.stream_status_changed': { streamId: string; clientId: string; status: string };
+  /** `subject`: the user id the receiver added back to or removed from the stream. */
+  'ssf.subject_changed': {
+    streamId: string;
+    clientId: string;
+    change: 'add' | 'remove';
+    subject: string;
+  };
 }
 
 export type EventType = keyof EventDataMap;

@@ -37,6 +37,6 @@ function clusterBusFor(config: AppConfig): ClusterBus {
     TransactionRunner,
     { provide: ClusterBus, useFactory: clusterBusFor, inject: [AppConfig] },
   ],
-  exports: [OutboxRelay, TransactionRunner, ClusterBus, OutboxStats],
+  exports: [OutboxRelay, TransactionRunner, ClusterBus, OutboxStats, RelayHeartbeat],
 })
 export class EventsModule {}

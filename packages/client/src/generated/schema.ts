@@ -1093,6 +1093,130 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/.well-known/ssf-configuration': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Shared Signals transmitter metadata (SSF 1.0 §7.1) */
+    get: operations['well_known_ssf_configuration'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ssf/streams': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Read a stream's configuration, or (without stream_id) every stream of the caller */
+    get: operations['ssf_read_streams'];
+    /** Replace every receiver-supplied member (SSF 1.0 §8.1.1.4); absent ones reset */
+    put: operations['ssf_replace_stream'];
+    /** Create an event stream (SSF 1.0 §8.1.1.1): push (RFC 8935) or poll (RFC 8936) */
+    post: operations['ssf_create_stream'];
+    /** Delete a stream and its undelivered SETs (SSF 1.0 §8.1.1.5) */
+    delete: operations['ssf_delete_stream'];
+    options?: never;
+    head?: never;
+    /** Change the members the request names (SSF 1.0 §8.1.1.3) */
+    patch: operations['ssf_update_stream'];
+    trace?: never;
+  };
+  '/ssf/streams/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A stream's status (SSF 1.0 §8.1.2.1) */
+    get: operations['ssf_stream_status'];
+    put?: never;
+    /** Enable, pause (SETs held until enabled) or disable (undelivered SETs dropped) a stream (SSF 1.0 §8.1.2.2) */
+    post: operations['ssf_set_stream_status'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ssf/streams/verify': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Ask for a verification SET carrying `state` on the stream (SSF 1.0 §8.1.4.2) */
+    post: operations['ssf_verify_stream'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ssf/subjects/add': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Add a subject back to a stream it was removed from (SSF 1.0 §8.1.3.2; every user is in a stream by default) */
+    post: operations['ssf_add_subject'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ssf/subjects/remove': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Remove a subject from a stream: no more SETs about that user on it (SSF 1.0 §8.1.3.3) */
+    post: operations['ssf_remove_subject'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ssf/poll/{streamId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Poll a stream for SETs (RFC 8936): acknowledge (ack) or refuse (setErrs) earlier ones and receive the next */
+    post: operations['ssf_poll'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2874,6 +2998,248 @@ export interface components {
        * @example whsec_3q2+7w==…
        */
       secret: string;
+    };
+    SsfConfigurationDto: {
+      /** @example 1_0 */
+      spec_version: string;
+      /**
+       * @description The `iss` of every SET
+       * @example https://auth.example.com
+       */
+      issuer: string;
+      /** @example https://auth.example.com/.well-known/jwks.json */
+      jwks_uri: string;
+      /**
+       * @example [
+       *       "urn:ietf:rfc:8935",
+       *       "urn:ietf:rfc:8936"
+       *     ]
+       */
+      delivery_methods_supported: string[];
+      /** @example https://auth.example.com/ssf/streams */
+      configuration_endpoint: string;
+      /** @example https://auth.example.com/ssf/streams/status */
+      status_endpoint: string;
+      /** @example https://auth.example.com/ssf/streams/verify */
+      verification_endpoint: string;
+      /** @example https://auth.example.com/ssf/subjects/add */
+      add_subject_endpoint: string;
+      /** @example https://auth.example.com/ssf/subjects/remove */
+      remove_subject_endpoint: string;
+      /**
+       * @description OAuth 2.0 (client credentials at /oauth/token, scope ssf:stream)
+       * @example [
+       *       {
+       *         "spec_urn": "urn:ietf:rfc:6749"
+       *       }
+       *     ]
+       */
+      authorization_schemes: string[];
+      /**
+       * @description ALL: every user of this issuer is in every stream
+       * @example ALL
+       * @enum {string}
+       */
+      default_subjects: 'ALL' | 'NONE';
+    };
+    StreamDeliveryDto: {
+      /**
+       * @description `urn:ietf:rfc:8935` (push to endpoint_url) or `urn:ietf:rfc:8936` (poll)
+       * @example urn:ietf:rfc:8935
+       * @enum {string}
+       */
+      method: 'urn:ietf:rfc:8935' | 'urn:ietf:rfc:8936';
+      /**
+       * Format: uri
+       * @description Push: where SETs are POSTed, https to a public address (checked at every push). Poll: supplied by the transmitter (send it back unchanged or leave it out)
+       * @example https://receiver.example.com/ssf/events
+       */
+      endpoint_url?: string;
+      /**
+       * @description Push only: the Authorization header value sent with every push (stored encrypted, never returned)
+       * @example Bearer 8f0c1d2e3a4b5c6d
+       */
+      authorization_header?: string;
+    };
+    StreamRequestDto: {
+      /**
+       * @description Event types wanted; those in events_supported are delivered
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked",
+       *       "https://schemas.openid.net/secevent/caep/event-type/credential-change"
+       *     ]
+       */
+      events_requested?: string[];
+      /** @description Default: poll */
+      delivery?: components['schemas']['StreamDeliveryDto'];
+      /** @example SOC session revocations */
+      description?: string;
+      /** @description Transmitter-supplied: ignored */
+      readonly iss?: string;
+      /** @description Transmitter-supplied: ignored */
+      readonly aud?: string;
+      /** @description Transmitter-supplied: ignored */
+      events_supported?: string[];
+      /** @description Transmitter-supplied: ignored */
+      events_delivered?: string[];
+      /** @description Transmitter-supplied: ignored */
+      min_verification_interval?: number;
+    };
+    StreamConfigurationDto: {
+      /** Format: uuid */
+      stream_id: string;
+      /**
+       * @description The `iss` of every SET
+       * @example https://auth.example.com
+       */
+      iss: string;
+      /**
+       * @description The `aud` of every SET (the client id)
+       * @example soc-receiver
+       */
+      aud: string;
+      /**
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked",
+       *       "https://schemas.openid.net/secevent/caep/event-type/credential-change"
+       *     ]
+       */
+      events_supported: string[];
+      /**
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked"
+       *     ]
+       */
+      events_requested: string[];
+      /**
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked"
+       *     ]
+       */
+      events_delivered: string[];
+      delivery: {
+        /** @enum {string} */
+        method: 'urn:ietf:rfc:8935' | 'urn:ietf:rfc:8936';
+        endpoint_url: string;
+      };
+      /** @example SOC session revocations */
+      description?: string;
+    };
+    StreamUpdateDto: {
+      /**
+       * @description Event types wanted; those in events_supported are delivered
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked",
+       *       "https://schemas.openid.net/secevent/caep/event-type/credential-change"
+       *     ]
+       */
+      events_requested?: string[];
+      /** @description Default: poll */
+      delivery?: components['schemas']['StreamDeliveryDto'];
+      /** @example SOC session revocations */
+      description?: string;
+      /** @description Transmitter-supplied: ignored */
+      readonly iss?: string;
+      /** @description Transmitter-supplied: ignored */
+      readonly aud?: string;
+      /** @description Transmitter-supplied: ignored */
+      events_supported?: string[];
+      /** @description Transmitter-supplied: ignored */
+      events_delivered?: string[];
+      /** @description Transmitter-supplied: ignored */
+      min_verification_interval?: number;
+      /**
+       * Format: uuid
+       * @example 9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d
+       */
+      stream_id: string;
+    };
+    StreamStatusDto: {
+      /** Format: uuid */
+      stream_id: string;
+      /**
+       * @description enabled: delivered · paused: held until enabled · disabled: dropped
+       * @enum {string}
+       */
+      status: 'enabled' | 'paused' | 'disabled';
+      /** @example Maintenance window */
+      reason?: string;
+    };
+    StreamVerificationDto: {
+      /** Format: uuid */
+      stream_id: string;
+      /**
+       * @description Echoed in the verification event
+       * @example VGhpcyBpcyBhbiBleGFtcGxlIHN0YXRlIHZhbHVlLgo=
+       */
+      state?: string;
+    };
+    StreamSubjectDto: {
+      /** Format: uuid */
+      stream_id: string;
+      /**
+       * @description A subject identifier (RFC 9493). Supported: `iss_sub` with this transmitter's issuer and the user id as `sub`
+       * @example {
+       *       "format": "iss_sub",
+       *       "iss": "https://auth.example.com",
+       *       "sub": "0d5c7b8e-2f4a-4c1b-9e3d-6a7b8c9d0e1f"
+       *     }
+       */
+      subject?: {
+        /** @enum {string} */
+        format: 'iss_sub';
+        iss: string;
+        sub: string;
+      } & {
+        [key: string]: unknown;
+      };
+      /** @description Add only: whether the receiver verified the subject (kept for compatibility, unused) */
+      verified?: boolean;
+    };
+    PollRequestDto: {
+      /**
+       * @description At most this many SETs (0: acknowledge only); default 100
+       * @example 10
+       */
+      maxEvents?: number;
+      /**
+       * @description true: answer at once. false (default): wait up to SSF_POLL_MAX_WAIT for a SET when none is waiting
+       * @example true
+       */
+      returnImmediately?: boolean;
+      /**
+       * @description jti values of SETs received and processed: never returned again
+       * @example [
+       *       "4d3559ec67504aaba65d40b0363faad8"
+       *     ]
+       */
+      ack?: string[];
+      /**
+       * @description SETs refused: jti → {err, description} (RFC 8935 §2.3 error codes)
+       * @example {
+       *       "3d0c3cf797584bd193bd0fb1bd4e7d30": {
+       *         "err": "jwtAud",
+       *         "description": "wrong aud"
+       *       }
+       *     }
+       */
+      setErrs?: {
+        [key: string]: {
+          err: string;
+          description?: string;
+        };
+      };
+    };
+    PollResponseDto: {
+      /** @description jti → the signed SET (a compact JWS, `typ` secevent+jwt) */
+      sets: {
+        [key: string]: string;
+      };
+      /**
+       * @description More SETs are waiting
+       * @example false
+       */
+      moreAvailable: boolean;
     };
   };
   responses: never;
@@ -7875,6 +8241,1042 @@ export interface operations {
               | 'token_expired'
               | 'session_revoked'
               | 'session_expired';
+          };
+        };
+      };
+    };
+  };
+  well_known_ssf_configuration: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SsfConfigurationDto'];
+        };
+      };
+    };
+  };
+  ssf_read_streams: {
+    parameters: {
+      query?: {
+        /** @description One stream; without it, every stream of the caller */
+        stream_id?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['StreamConfigurationDto']
+            | components['schemas']['StreamConfigurationDto'][];
+        };
+      };
+      /** @description The request is not valid (code validation_failed) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 400;
+            /** @enum {unknown} */
+            code?: 'validation_failed';
+          };
+        };
+      };
+      /** @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired';
+          };
+        };
+      };
+      /** @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
+          };
+        };
+      };
+      /** @description No such resource (code not_found) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 404;
+            /** @enum {unknown} */
+            code?: 'not_found';
+          };
+        };
+      };
+    };
+  };
+  ssf_replace_stream: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['StreamUpdateDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StreamConfigurationDto'];
+        };
+      };
+      /** @description The request is not valid (code validation_failed) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 400;
+            /** @enum {unknown} */
+            code?: 'validation_failed';
+          };
+        };
+      };
+      /** @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired';
+          };
+        };
+      };
+      /** @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
+          };
+        };
+      };
+      /** @description No such resource (code not_found) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 404;
+            /** @enum {unknown} */
+            code?: 'not_found';
+          };
+        };
+      };
+      /** @description The request body is too large (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 413;
+            /** @enum {unknown} */
+            code?: 'payload_too_large';
+          };
+        };
+      };
+    };
+  };
+  ssf_create_stream: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['StreamRequestDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StreamConfigurationDto'];
+        };
+      };
+      /** @description The request is not valid (code validation_failed) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 400;
+            /** @enum {unknown} */
+            code?: 'validation_failed';
+          };
+        };
+      };
+      /** @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired';
+          };
+        };
+      };
+      /** @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
+          };
+        };
+      };
+      /** @description The request body is too large (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 413;
+            /** @enum {unknown} */
+            code?: 'payload_too_large';
+          };
+        };
+      };
+    };
+  };
+  ssf_delete_stream: {
+    parameters: {
+      query: {
+        stream_id: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is not valid (code validation_failed) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 400;
+            /** @enum {unknown} */
+            code?: 'validation_failed';
+          };
+        };
+      };
+      /** @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired';
+          };
+        };
+      };
+      /** @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
+          };
+        };
+      };
+      /** @description No such resource (code not_found) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 404;
+            /** @enum {unknown} */
+            code?: 'not_found';
+          };
+        };
+      };
+    };
+  };
+  ssf_update_stream: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['StreamUpdateDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StreamConfigurationDto'];
+        };
+      };
+      /** @description The request is not valid (code validation_failed) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 400;
+            /** @enum {unknown} */
+            code?: 'validation_failed';
+          };
+        };
+      };
+      /** @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired';
+          };
+        };
+      };
+      /** @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
+          };
+        };
+      };
+      /** @description No such resource (code not_found) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 404;
+            /** @enum {unknown} */
+            code?: 'not_found';
+          };
+        };
+      };
+      /** @description The request body is too large (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 413;
+            /** @enum {unknown} */
+            code?: 'payload_too_large';
+          };
+        };
+      };
+    };
+  };
+  ssf_stream_status: {
+    parameters: {
+      query: {
+        stream_id: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StreamStatusDto'];
+        };
+      };
+      /** @description The request is not valid (code validation_failed) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 400;
+            /** @enum {unknown} */
+            code?: 'validation_failed';
+          };
+        };
+      };
+      /** @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired';
+          };
+        };
+      };
+      /** @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
+          };
+        };
+      };
+      /** @description No such resource (code not_found) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 404;
+            /** @enum {unknown} */
+            code?: 'not_found';
+          };
+        };
+      };
+    };
+  };
+  ssf_set_stream_status: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['StreamStatusDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StreamStatusDto'];
+        };
+      };
+      /** @description The request is not valid (code validation_failed) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 400;
+            /** @enum {unknown} */
+            code?: 'validation_failed';
+          };
+        };
+      };
+      /** @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired';
+          };
+        };
+      };
+      /** @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
+          };
+        };
+      };
+      /** @description No such resource (code not_found) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 404;
+            /** @enum {unknown} */
+            code?: 'not_found';
+          };
+        };
+      };
+      /** @description The request body is too large (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 413;
+            /** @enum {unknown} */
+            code?: 'payload_too_large';
+          };
+        };
+      };
+    };
+  };
+  ssf_verify_stream: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['StreamVerificationDto'];
+      };
+    };
+    responses: {
+      /** @description Queued: it is delivered like any other SET */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is not valid (code validation_failed) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 400;
+            /** @enum {unknown} */
+            code?: 'validation_failed';
+          };
+        };
+      };
+      /** @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired';
+          };
+        };
+      };
+      /** @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
+          };
+        };
+      };
+      /** @description No such resource (code not_found) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 404;
+            /** @enum {unknown} */
+            code?: 'not_found';
+          };
+        };
+      };
+      /** @description The request body is too large (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 413;
+            /** @enum {unknown} */
+            code?: 'payload_too_large';
+          };
+        };
+      };
+    };
+  };
+  ssf_add_subject: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['StreamSubjectDto'];
+      };
+    };
+    responses: {
+      /** @description Added (empty body) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is not valid (code validation_failed) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 400;
+            /** @enum {unknown} */
+            code?: 'validation_failed';
+          };
+        };
+      };
+      /** @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired';
+          };
+        };
+      };
+      /** @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
+          };
+        };
+      };
+      /** @description No such resource (code not_found) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 404;
+            /** @enum {unknown} */
+            code?: 'not_found';
+          };
+        };
+      };
+      /** @description The request body is too large (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 413;
+            /** @enum {unknown} */
+            code?: 'payload_too_large';
+          };
+        };
+      };
+    };
+  };
+  ssf_remove_subject: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['StreamSubjectDto'];
+      };
+    };
+    responses: {
+      /** @description Removed */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is not valid (code validation_failed) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 400;
+            /** @enum {unknown} */
+            code?: 'validation_failed';
+          };
+        };
+      };
+      /** @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired';
+          };
+        };
+      };
+      /** @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
+          };
+        };
+      };
+      /** @description No such resource (code not_found) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 404;
+            /** @enum {unknown} */
+            code?: 'not_found';
+          };
+        };
+      };
+      /** @description The request body is too large (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 413;
+            /** @enum {unknown} */
+            code?: 'payload_too_large';
+          };
+        };
+      };
+    };
+  };
+  ssf_poll: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        streamId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PollRequestDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PollResponseDto'];
+        };
+      };
+      /** @description The request is not valid (code validation_failed) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 400;
+            /** @enum {unknown} */
+            code?: 'validation_failed';
+          };
+        };
+      };
+      /** @description Not signed in, or the access token or session is no longer valid (code unauthenticated | token_invalid | token_expired | session_revoked | session_expired) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 401;
+            /** @enum {unknown} */
+            code?:
+              | 'unauthenticated'
+              | 'token_invalid'
+              | 'token_expired'
+              | 'session_revoked'
+              | 'session_expired';
+          };
+        };
+      };
+      /** @description Not allowed (a missing role, or a missing CSRF token in cookie mode) (code csrf_failed | forbidden | mfa_enrollment_required) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 403;
+            /** @enum {unknown} */
+            code?: 'csrf_failed' | 'forbidden' | 'mfa_enrollment_required';
+          };
+        };
+      };
+      /** @description No such resource (code not_found) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 404;
+            /** @enum {unknown} */
+            code?: 'not_found';
+          };
+        };
+      };
+      /** @description The request body is too large (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 413;
+            /** @enum {unknown} */
+            code?: 'payload_too_large';
           };
         };
       };

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP, isIPv4 } from 'node:net';
-import { AppException } from '../common/app.exception';
+import { AppException } from './app.exception';
 
 /** WEBHOOK_ALLOW_HTTP / WEBHOOK_ALLOW_PRIVATE_TARGETS: both false outside development and tests. */
 export interface WebhookTargetPolicy {

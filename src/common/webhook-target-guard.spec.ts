@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AppException } from '../common/app.exception';
+import { AppException } from './app.exception';
 import { pinnedLookup, postToWebhook } from './pinned-webhook-client';
 import {
   assertSafeWebhookUrl,
