@@ -1,3 +1,4 @@
+import { deleteBatch } from '../database/delete-batch';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -203,14 +204,12 @@ export class SsfRepository {
 
   /** Deletes up to `limit` finished SETs created before `cutoff`; how many went. */
   async pruneFinished(tx: Tx, cutoff: Date, limit: number): Promise<number> {
-    const rows = await queryReturning<{ id: string }>(
-      tx.manager,
-      `DELETE FROM ssf_sets WHERE id IN (
-         SELECT id FROM ssf_sets WHERE status <> 'pending' AND created_at < $1 LIMIT $2)
-       RETURNING id`,
-      [cutoff, limit],
-    );
-    return rows.length;
+    return deleteBatch(tx.manager, {
+      table: 'ssf_sets',
+      where: "status <> 'pending' AND created_at < $1",
+      params: [cutoff],
+      limit,
+    });
   }
 
   /** The oldest undelivered SETs of a stream, for a poll (one more than asked: moreAvailable). */
