@@ -7,6 +7,7 @@ import { TransactionRunner, type Tx } from '../events/transaction-runner.service
 import { DevicesService } from '../devices/devices.service';
 import type { RequestMeta } from '../common/auth-context';
 import { ActivityTracker } from './activity-tracker.service';
+import { CurrentSessionCache, type CurrentSessionRow } from './current-session-cache';
 import { hashToken, newOpaqueToken } from '../common/opaque-token';
 import type { SessionEntity } from './session.entity';
 import { type EndedRow, type RevokeFilter, SessionRepository } from './session.repository';
@@ -54,6 +55,7 @@ export class SessionsService {
     private readonly clock: Clock,
     private readonly transactions: TransactionRunner,
     private readonly devices: DevicesService,
+    private readonly current: CurrentSessionCache,
   ) {}
 
   /**
@@ -197,18 +199,44 @@ export class SessionsService {
   }
 
   /**
-   * The caller's session and user for GET /auth/me, from one statement. Undefined when either
-   * is gone.
+   * The caller's session and user for GET /auth/me: from CurrentSessionCache when this token's
+   * row is cached, else from one statement. Undefined when either is gone.
    */
-  async currentWithUser(
-    sessionId: string,
-    userId: string,
-  ): Promise<{ session: SessionView; user: UserViewSource } | undefined> {
-    const row = await this.sessions.findRowWithUser(sessionId, userId);
-    if (!row) return undefined;
+  async currentWithUser(auth: {
+    sessionId: string;
+    userId: string;
+    tokenId: string;
+    tokenExpiresAt: Date;
+  }): Promise<{ session: SessionView; user: UserViewSource } | undefined> {
+    const { sessionId, userId, tokenId } = auth;
+    const row =
+      this.current.get(sessionId, tokenId) ??
+      (await this.current.load(
+        { sessionId, userId, tokenId, tokenExpiresAtMs: auth.tokenExpiresAt.getTime() },
+        () => this.sessions.findRowWithUser(sessionId, userId),
+      ));
+    if (!row || row.user_id !== userId) return undefined;
+    return { session: this.currentView(row), user: userFromColumns(row) };
+  }
+
+  /**
+   * The session as the activity flush will have written it: activity this instance saw and has
+   * not written yet moves lastActiveAt, and idleExpiresAt with it (the flush's formula).
+   */
+  private currentView(row: CurrentSessionRow): SessionView {
+    const view = toSessionView(row, row.id);
+    const pending = this.activity.pendingActivity(row.id)?.getTime();
+    if (pending === undefined || pending <= Date.parse(view.lastActiveAt)) return view;
+    const idleExpiresMs = Math.min(
+      Date.parse(view.expiresAt),
+      pending + row.idle_timeout_seconds * 1000,
+    );
     return {
-      session: this.withPendingActivity(toSessionView(row, sessionId)),
-      user: userFromColumns(row),
+      ...view,
+      lastActiveAt: new Date(pending).toISOString(),
+      idleExpiresAt: new Date(
+        Math.max(idleExpiresMs, Date.parse(view.idleExpiresAt)),
+      ).toISOString(),
     };
   }
 
