@@ -8,6 +8,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { MALLOC_ENV } from '../src/memory-settings';
 import { nowMs } from './support';
 
 export const PROJECT_ROOT = resolve(__dirname, '..', '..');
@@ -169,7 +170,14 @@ export function spawnTessera(
   return spawnPinned({
     label,
     script: 'dist/src/main.js',
-    env: { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false', ...extraEnv },
+    env: {
+      // The product's malloc settings (the Dockerfile sets the same).
+      ...MALLOC_ENV,
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_ENABLED: 'false',
+      ...extraEnv,
+    },
     readyPath: '/health/ready',
   });
 }
