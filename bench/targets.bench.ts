@@ -172,6 +172,7 @@ function refreshLoad(
   baseUrl: string,
   chains: string[],
   perConnection: number,
+  connections = CONNECTIONS,
 ): Promise<LoadResult> {
   const request: LoadRequest = {
     method: 'POST',
@@ -185,7 +186,12 @@ function refreshLoad(
       if (status === 200) chains.push((JSON.parse(body) as { refreshToken: string }).refreshToken);
     },
   };
-  return runLoad({ baseUrl, requests: [request], amount: CONNECTIONS * perConnection });
+  return runLoad({
+    baseUrl,
+    requests: [request],
+    amount: connections * perConnection,
+    connections,
+  });
 }
 
 /** argon2id verifications per second, one at a time (one core), at the server's parameters. */
@@ -297,6 +303,44 @@ function scenarios(
     );
   }
   return list;
+}
+
+/** Connection counts of the latency sweep: queueing grows with them, service time does not. */
+const SWEEP_CONNECTIONS = [1, 4, 8, CONNECTIONS];
+
+/**
+ * Refresh and list p50/p99 at 1, 4, 8 and 32 connections on the 1k server. At one connection
+ * there is no queue: p50 is the service time (plus the loopback round trip); at c connections
+ * on one core a request waits behind up to c − 1 others.
+ */
+async function latencySweep(server: ServerProcess, actors: Actors): Promise<string[]> {
+  const lines = ['Latency by connections (1k server; at 1 connection p50 ≈ service time):'];
+  for (const connections of SWEEP_CONNECTIONS) {
+    const list = await runLoad({
+      baseUrl: server.baseUrl,
+      requests: bearerRequests('/sessions', actors.listTokens),
+      seconds: SECONDS,
+      connections,
+    });
+    const perConnection = Math.max(3, Math.round(40 / connections));
+    const refresh = await refreshLoad(
+      server.baseUrl,
+      actors.refreshChains,
+      perConnection,
+      connections,
+    );
+    for (const [name, result] of [
+      ['list', list],
+      ['refresh', refresh],
+    ] as const) {
+      const s = latencyStats(result);
+      lines.push(
+        `  ${name.padEnd(8)} c=${String(connections).padStart(2)}  ${(result.requests / result.seconds).toFixed(0).padStart(5)}/s  ` +
+          `p50 ${fmt(s.p50).padStart(8)}  p99 ${fmt(s.p99).padStart(8)}  (${describeStatuses(result)})`,
+      );
+    }
+  }
+  return lines;
 }
 
 interface Measured {
@@ -568,6 +612,8 @@ export async function main(argv: readonly string[]): Promise<Record<string, stri
       }
       console.log(`round ${round + 1}/${args.rounds} done`);
     }
+    const sweep = await latencySweep(small, actors.small);
+    console.log(sweep.join('\n'));
     const measured = new Map<string, Measured>();
     for (const scenario of list) {
       const merged = mergeLoads(results.get(scenario.name) ?? []);
@@ -600,6 +646,7 @@ export async function main(argv: readonly string[]): Promise<Record<string, stri
       planLine('  1M sessions', bigPlan),
     );
     console.log(details.slice(-3).join('\n'));
+    details.push(...sweep);
     const rows: Row[] = [
       ratioRow('GET /auth/verify vs GET /health/live', rps('verify.1k'), live, 0.8, missing),
       ratioRow('GET /auth/verify vs bare Nest route', rps('verify.1k'), bareRate, 0.8, missing),
