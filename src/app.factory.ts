@@ -3,7 +3,6 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import cookieParser from 'cookie-parser';
 import { json, type RequestHandler, urlencoded } from 'express';
 import { AppModule } from './app.module';
 import { docsAdminOnly } from './auth/guards/docs-access.middleware';
@@ -159,7 +158,7 @@ function configureHttp(
   const afterCors: RequestHandler[] = [
     metricsMiddleware(app.get(MetricsService)),
     securityHeaders(),
-    cookieParser(),
+    // No cookie parser: AuthCookies parses the Cookie header when a cookie is first read.
     json({ limit: config.bodyLimitBytes, strict: true, reviver: refuseProtoKeys }),
     urlencoded({ limit: config.bodyLimitBytes, extended: false }),
     inputGuardMiddleware,
