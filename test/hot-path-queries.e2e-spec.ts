@@ -141,11 +141,12 @@ describe('hot paths: statements per request', () => {
     });
     const work = (queries: string[]): string[] => queries.filter((s) => !isTransactionControl(s));
     // Before: 16 statements (17 from a new device) + 4 BEGIN/COMMIT and the view read back.
-    // Now: account, device-known and counters (read
-    // together), 3 second-factor reads (mfa module), then in the transaction the user lock,
-    // the device upsert, the active sessions, session + refresh token, 2 outbox rows.
-    expect(work(again.queries)).toHaveLength(12);
-    expect(work(first.queries)).toHaveLength(13); // + the device.new outbox row
+    // Now: account, device-known and counters (read together), 2 second-factor reads (mfa
+    // module; recovery codes are counted only when there is a factor), then in the transaction
+    // the user lock, the device upsert, the active sessions, session + refresh token, 2 outbox
+    // rows.
+    expect(work(again.queries)).toHaveLength(11);
+    expect(work(first.queries)).toHaveLength(12); // + the device.new outbox row
     // One transaction; nothing written outside it; the session is not read back.
     expect(again.queries.filter((s) => /^START TRANSACTION/.test(s))).toHaveLength(1);
     expect(again.queries.some((s) => /FROM sessions s LEFT JOIN devices/.test(s))).toBe(false);
