@@ -314,29 +314,35 @@ const SWEEP_CONNECTIONS = [1, 4, 8, CONNECTIONS];
  * on one core a request waits behind up to c − 1 others.
  */
 async function latencySweep(server: ServerProcess, actors: Actors): Promise<string[]> {
-  const lines = ['Latency by connections (1k server; at 1 connection p50 ≈ service time):'];
+  const lines = [
+    'Latency by connections (1k server; server CPU per request = service time on its core):',
+  ];
   for (const connections of SWEEP_CONNECTIONS) {
+    let cpu = server.cpuMs();
     const list = await runLoad({
       baseUrl: server.baseUrl,
       requests: bearerRequests('/sessions', actors.listTokens),
       seconds: SECONDS,
       connections,
     });
+    const listCpu = server.cpuMs() - cpu;
     const perConnection = Math.max(3, Math.round(40 / connections));
+    cpu = server.cpuMs();
     const refresh = await refreshLoad(
       server.baseUrl,
       actors.refreshChains,
       perConnection,
       connections,
     );
-    for (const [name, result] of [
-      ['list', list],
-      ['refresh', refresh],
+    const refreshCpu = server.cpuMs() - cpu;
+    for (const [name, result, cpuMs] of [
+      ['list', list, listCpu],
+      ['refresh', refresh, refreshCpu],
     ] as const) {
       const s = latencyStats(result);
       lines.push(
         `  ${name.padEnd(8)} c=${String(connections).padStart(2)}  ${(result.requests / result.seconds).toFixed(0).padStart(5)}/s  ` +
-          `p50 ${fmt(s.p50).padStart(8)}  p99 ${fmt(s.p99).padStart(8)}  (${describeStatuses(result)})`,
+          `p50 ${fmt(s.p50).padStart(8)}  p99 ${fmt(s.p99).padStart(8)}  server CPU ${fmt(cpuMs / result.requests)}/req  (${describeStatuses(result)})`,
       );
     }
   }
@@ -603,11 +609,22 @@ export async function main(argv: readonly string[]): Promise<Record<string, stri
     for (const scenario of list) await scenario.run(WARMUP_SECONDS, true);
 
     const results = new Map<string, LoadResult[]>();
+    const cpuByScenario = new Map<string, number>();
     for (let round = 0; round < args.rounds; round += 1) {
       // A different starting scenario each round, so none always follows the same neighbour.
       for (let i = 0; i < list.length; i += 1) {
         const scenario = list[(i + round * 3) % list.length];
+        // Only one server is loaded at a time: the servers' CPU is this scenario's; argon2 runs
+        // here (the load generator idle meanwhile).
+        const serversCpu = (): number => servers.reduce((sum, server) => sum + server.cpuMs(), 0);
+        const cpuBefore =
+          scenario.name === 'argon2' ? process.cpuUsage().user / 1000 : serversCpu();
         const result = await scenario.run(SECONDS, false);
+        const cpuAfter = scenario.name === 'argon2' ? process.cpuUsage().user / 1000 : serversCpu();
+        cpuByScenario.set(
+          scenario.name,
+          (cpuByScenario.get(scenario.name) ?? 0) + cpuAfter - cpuBefore,
+        );
         results.set(scenario.name, [...(results.get(scenario.name) ?? []), result]);
       }
       console.log(`round ${round + 1}/${args.rounds} done`);
@@ -618,7 +635,7 @@ export async function main(argv: readonly string[]): Promise<Record<string, stri
     for (const scenario of list) {
       const merged = mergeLoads(results.get(scenario.name) ?? []);
       measured.set(scenario.name, { result: merged, ok: scenario.ok });
-      const line = describe(scenario.name, { result: merged, ok: scenario.ok });
+      const line = `${describe(scenario.name, { result: merged, ok: scenario.ok })}  CPU ${fmt((cpuByScenario.get(scenario.name) ?? NaN) / merged.requests)}/req`;
       details.push(line.trim());
       console.log(line);
     }
