@@ -3,14 +3,14 @@ import { LocalClusterBus } from '../events/cluster-bus';
 import {
   CURRENT_SESSION_BACKSTOP_MS,
   CurrentSessionCache,
-  type CurrentSessionRow,
+  type CurrentSession,
 } from './current-session-cache';
 
 const USER = '00000000-0000-4000-8000-000000000001';
 const SESSION = '00000000-0000-4000-8000-000000000002';
 
-function row(roles: string[]): CurrentSessionRow {
-  return { id: SESSION, user_id: USER, user_roles: roles } as unknown as CurrentSessionRow;
+function row(roles: string[]): CurrentSession {
+  return { session: { id: SESSION }, user: { id: USER, roles } } as unknown as CurrentSession;
 }
 
 describe('CurrentSessionCache', () => {
@@ -28,7 +28,7 @@ describe('CurrentSessionCache', () => {
 
   it('keeps a read for the same token only', async () => {
     await cache.load(key, async () => row(['user']));
-    expect(cache.get(SESSION, 'jti-1')?.user_roles).toEqual(['user']);
+    expect(cache.get(SESSION, 'jti-1')?.user.roles).toEqual(['user']);
     expect(cache.get(SESSION, 'jti-2')).toBeUndefined();
   });
 
@@ -42,7 +42,7 @@ describe('CurrentSessionCache', () => {
   });
 
   it('does not store a read that an invalidation overtook (it may predate the change)', async () => {
-    let finish!: (value: CurrentSessionRow) => void;
+    let finish!: (value: CurrentSession) => void;
     const loading = cache.load(key, () => new Promise((resolve) => (finish = resolve)));
     await bus.publish('user_changed', { u: USER });
     finish(row(['user']));
@@ -50,7 +50,7 @@ describe('CurrentSessionCache', () => {
     expect(cache.get(SESSION, 'jti-1')).toBeUndefined();
     // A read started after the invalidation is kept.
     await cache.load(key, async () => row(['admin', 'user']));
-    expect(cache.get(SESSION, 'jti-1')?.user_roles).toEqual(['admin', 'user']);
+    expect(cache.get(SESSION, 'jti-1')?.user.roles).toEqual(['admin', 'user']);
   });
 
   it('forgets at the token expiry or the backstop, and everything on a resync', async () => {

@@ -1,17 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { ClusterBus } from '../events/cluster-bus';
-import type { UserViewColumns } from '../users/user-view-columns';
-import type { SessionRow } from './session-views';
+import type { UserViewSource } from '../users/users.service';
+import type { SessionView } from './session-views';
 
-/** What GET /auth/me reads: the session ⟕ device row, the user's view columns, the idle window. */
-export type CurrentSessionRow = SessionRow & UserViewColumns & { idle_timeout_seconds: number };
+/** What GET /auth/me shows, as read: the session (with its device), the user, the idle window. */
+export interface CurrentSession {
+  session: SessionView;
+  user: UserViewSource;
+  idleTimeoutSeconds: number;
+}
 
 interface Entry {
-  /** The access token (jti) the row was read for: a refresh brings a new token, hence a new read. */
+  /** The access token (jti) it was read for: a refresh brings a new token, hence a new read. */
   tokenId: string;
   userId: string;
-  row: CurrentSessionRow;
+  value: CurrentSession;
   /** The token's expiry, or the backstop for a lost bus message, whichever comes first. */
   forgetAtMs: number;
 }
@@ -61,41 +65,41 @@ export class CurrentSessionCache {
     return this.entries.size;
   }
 
-  /** The cached row for this session and token, or undefined. No I/O. */
-  get(sessionId: string, tokenId: string): CurrentSessionRow | undefined {
+  /** What is cached for this session and token, or undefined. No I/O. */
+  get(sessionId: string, tokenId: string): CurrentSession | undefined {
     const entry = this.entries.get(sessionId);
     if (!entry || entry.tokenId !== tokenId) return undefined;
     if (entry.forgetAtMs <= this.clock.nowMs()) {
       this.entries.delete(sessionId);
       return undefined;
     }
-    return entry.row;
+    return entry.value;
   }
 
   /**
-   * Reads through `load` and keeps the row unless an invalidation of its user or session
+   * Reads through `read` and keeps the result unless an invalidation of its user or session
    * arrived while the read was in flight.
    */
   async load(
     key: { sessionId: string; userId: string; tokenId: string; tokenExpiresAtMs: number },
-    read: () => Promise<CurrentSessionRow | undefined>,
-  ): Promise<CurrentSessionRow | undefined> {
+    read: () => Promise<CurrentSession | undefined>,
+  ): Promise<CurrentSession | undefined> {
     const startedAt = this.epoch;
     this.readsInFlight += 1;
     try {
-      const row = await read();
-      if (row && this.storable(key, startedAt)) {
+      const value = await read();
+      if (value && this.storable(key, startedAt)) {
         this.store(key.sessionId, {
           tokenId: key.tokenId,
           userId: key.userId,
-          row,
+          value,
           forgetAtMs: Math.min(
             key.tokenExpiresAtMs,
             this.clock.nowMs() + CURRENT_SESSION_BACKSTOP_MS,
           ),
         });
       }
-      return row;
+      return value;
     } finally {
       this.readsInFlight -= 1;
       if (this.readsInFlight === 0) this.invalidated.clear();

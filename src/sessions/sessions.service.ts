@@ -7,7 +7,7 @@ import { TransactionRunner, type Tx } from '../events/transaction-runner.service
 import { DevicesService } from '../devices/devices.service';
 import type { RequestMeta } from '../common/auth-context';
 import { ActivityTracker } from './activity-tracker.service';
-import { CurrentSessionCache, type CurrentSessionRow } from './current-session-cache';
+import { type CurrentSession, CurrentSessionCache } from './current-session-cache';
 import { hashToken, newOpaqueToken } from '../common/opaque-token';
 import type { SessionEntity } from './session.entity';
 import { type EndedRow, type RevokeFilter, SessionRepository } from './session.repository';
@@ -209,33 +209,41 @@ export class SessionsService {
     tokenExpiresAt: Date;
   }): Promise<{ session: SessionView; user: UserViewSource } | undefined> {
     const { sessionId, userId, tokenId } = auth;
-    const row =
+    const current =
       this.current.get(sessionId, tokenId) ??
       (await this.current.load(
         { sessionId, userId, tokenId, tokenExpiresAtMs: auth.tokenExpiresAt.getTime() },
-        () => this.sessions.findRowWithUser(sessionId, userId),
+        async () => {
+          const row = await this.sessions.findRowWithUser(sessionId, userId);
+          return row
+            ? {
+                session: toSessionView(row, row.id),
+                user: userFromColumns(row),
+                idleTimeoutSeconds: row.idle_timeout_seconds,
+              }
+            : undefined;
+        },
       ));
-    if (!row || row.user_id !== userId) return undefined;
-    return { session: this.currentView(row), user: userFromColumns(row) };
+    if (!current || current.user.id !== userId) return undefined;
+    return { session: this.withCurrentActivity(current), user: current.user };
   }
 
   /**
    * The session as the activity flush will have written it: activity this instance saw and has
    * not written yet moves lastActiveAt, and idleExpiresAt with it (the flush's formula).
    */
-  private currentView(row: CurrentSessionRow): SessionView {
-    const view = toSessionView(row, row.id);
-    const pending = this.activity.pendingActivity(row.id)?.getTime();
-    if (pending === undefined || pending <= Date.parse(view.lastActiveAt)) return view;
+  private withCurrentActivity({ session, idleTimeoutSeconds }: CurrentSession): SessionView {
+    const pending = this.activity.pendingActivity(session.id)?.getTime();
+    if (pending === undefined || pending <= Date.parse(session.lastActiveAt)) return { ...session };
     const idleExpiresMs = Math.min(
-      Date.parse(view.expiresAt),
-      pending + row.idle_timeout_seconds * 1000,
+      Date.parse(session.expiresAt),
+      pending + idleTimeoutSeconds * 1000,
     );
     return {
-      ...view,
+      ...session,
       lastActiveAt: new Date(pending).toISOString(),
       idleExpiresAt: new Date(
-        Math.max(idleExpiresMs, Date.parse(view.idleExpiresAt)),
+        Math.max(idleExpiresMs, Date.parse(session.idleExpiresAt)),
       ).toISOString(),
     };
   }
