@@ -8,6 +8,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { MALLOC_ENV } from '../src/memory-settings';
 import { nowMs } from './support';
 
 export const PROJECT_ROOT = resolve(__dirname, '..', '..');
@@ -25,6 +26,8 @@ export interface ServerProcess {
   rssBytes(): number;
   /** Largest resident set size so far (VmHWM), bytes. */
   peakRssBytes(): number;
+  /** CPU time used so far, all threads (user + system), milliseconds (10 ms resolution). */
+  cpuMs(): number;
   stop(): Promise<void>;
   /** The last lines the process wrote, for failure messages. */
   output(): string;
@@ -60,6 +63,16 @@ function hasTaskset(): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** utime + stime of /proc/<pid>/stat, in clock ticks of 10 ms (USER_HZ is 100 on Linux). */
+function cpuTimeMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
   }
 }
 
@@ -155,6 +168,7 @@ export async function spawnPinned(options: SpawnOptions): Promise<ServerProcess>
     startupMs,
     rssBytes: () => statusField(pid, 'VmRSS'),
     peakRssBytes: () => statusField(pid, 'VmHWM'),
+    cpuMs: () => cpuTimeMs(pid),
     stop,
     output: () => output,
   };
@@ -169,7 +183,14 @@ export function spawnTessera(
   return spawnPinned({
     label,
     script: 'dist/src/main.js',
-    env: { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false', ...extraEnv },
+    env: {
+      // The product's malloc settings (the Dockerfile sets the same).
+      ...MALLOC_ENV,
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_ENABLED: 'false',
+      ...extraEnv,
+    },
     readyPath: '/health/ready',
   });
 }

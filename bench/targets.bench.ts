@@ -172,6 +172,7 @@ function refreshLoad(
   baseUrl: string,
   chains: string[],
   perConnection: number,
+  connections = CONNECTIONS,
 ): Promise<LoadResult> {
   const request: LoadRequest = {
     method: 'POST',
@@ -185,7 +186,12 @@ function refreshLoad(
       if (status === 200) chains.push((JSON.parse(body) as { refreshToken: string }).refreshToken);
     },
   };
-  return runLoad({ baseUrl, requests: [request], amount: CONNECTIONS * perConnection });
+  return runLoad({
+    baseUrl,
+    requests: [request],
+    amount: connections * perConnection,
+    connections,
+  });
 }
 
 /** argon2id verifications per second, one at a time (one core), at the server's parameters. */
@@ -297,6 +303,50 @@ function scenarios(
     );
   }
   return list;
+}
+
+/** Connection counts of the latency sweep: queueing grows with them, service time does not. */
+const SWEEP_CONNECTIONS = [1, 4, 8, CONNECTIONS];
+
+/**
+ * Refresh and list p50/p99 at 1, 4, 8 and 32 connections on the 1k server. At one connection
+ * there is no queue: p50 is the service time (plus the loopback round trip); at c connections
+ * on one core a request waits behind up to c − 1 others.
+ */
+async function latencySweep(server: ServerProcess, actors: Actors): Promise<string[]> {
+  const lines = [
+    'Latency by connections (1k server; server CPU per request = service time on its core):',
+  ];
+  for (const connections of SWEEP_CONNECTIONS) {
+    let cpu = server.cpuMs();
+    const list = await runLoad({
+      baseUrl: server.baseUrl,
+      requests: bearerRequests('/sessions', actors.listTokens),
+      seconds: SECONDS,
+      connections,
+    });
+    const listCpu = server.cpuMs() - cpu;
+    const perConnection = Math.max(3, Math.round(40 / connections));
+    cpu = server.cpuMs();
+    const refresh = await refreshLoad(
+      server.baseUrl,
+      actors.refreshChains,
+      perConnection,
+      connections,
+    );
+    const refreshCpu = server.cpuMs() - cpu;
+    for (const [name, result, cpuMs] of [
+      ['list', list, listCpu],
+      ['refresh', refresh, refreshCpu],
+    ] as const) {
+      const s = latencyStats(result);
+      lines.push(
+        `  ${name.padEnd(8)} c=${String(connections).padStart(2)}  ${(result.requests / result.seconds).toFixed(0).padStart(5)}/s  ` +
+          `p50 ${fmt(s.p50).padStart(8)}  p99 ${fmt(s.p99).padStart(8)}  server CPU ${fmt(cpuMs / result.requests)}/req  (${describeStatuses(result)})`,
+      );
+    }
+  }
+  return lines;
 }
 
 interface Measured {
@@ -559,20 +609,33 @@ export async function main(argv: readonly string[]): Promise<Record<string, stri
     for (const scenario of list) await scenario.run(WARMUP_SECONDS, true);
 
     const results = new Map<string, LoadResult[]>();
+    const cpuByScenario = new Map<string, number>();
     for (let round = 0; round < args.rounds; round += 1) {
       // A different starting scenario each round, so none always follows the same neighbour.
       for (let i = 0; i < list.length; i += 1) {
         const scenario = list[(i + round * 3) % list.length];
+        // Only one server is loaded at a time: the servers' CPU is this scenario's; argon2 runs
+        // here (the load generator idle meanwhile).
+        const serversCpu = (): number => servers.reduce((sum, server) => sum + server.cpuMs(), 0);
+        const cpuBefore =
+          scenario.name === 'argon2' ? process.cpuUsage().user / 1000 : serversCpu();
         const result = await scenario.run(SECONDS, false);
+        const cpuAfter = scenario.name === 'argon2' ? process.cpuUsage().user / 1000 : serversCpu();
+        cpuByScenario.set(
+          scenario.name,
+          (cpuByScenario.get(scenario.name) ?? 0) + cpuAfter - cpuBefore,
+        );
         results.set(scenario.name, [...(results.get(scenario.name) ?? []), result]);
       }
       console.log(`round ${round + 1}/${args.rounds} done`);
     }
+    const sweep = await latencySweep(small, actors.small);
+    console.log(sweep.join('\n'));
     const measured = new Map<string, Measured>();
     for (const scenario of list) {
       const merged = mergeLoads(results.get(scenario.name) ?? []);
       measured.set(scenario.name, { result: merged, ok: scenario.ok });
-      const line = describe(scenario.name, { result: merged, ok: scenario.ok });
+      const line = `${describe(scenario.name, { result: merged, ok: scenario.ok })}  CPU ${fmt((cpuByScenario.get(scenario.name) ?? NaN) / merged.requests)}/req`;
       details.push(line.trim());
       console.log(line);
     }
@@ -600,6 +663,7 @@ export async function main(argv: readonly string[]): Promise<Record<string, stri
       planLine('  1M sessions', bigPlan),
     );
     console.log(details.slice(-3).join('\n'));
+    details.push(...sweep);
     const rows: Row[] = [
       ratioRow('GET /auth/verify vs GET /health/live', rps('verify.1k'), live, 0.8, missing),
       ratioRow('GET /auth/verify vs bare Nest route', rps('verify.1k'), bareRate, 0.8, missing),

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import cookieParser from 'cookie-parser';
+import { json, type RequestHandler, urlencoded } from 'express';
 import { AppModule } from './app.module';
 import { docsAdminOnly } from './auth/guards/docs-access.middleware';
 import type { AlertingModuleOptions } from './alerting/alerting.module';
@@ -17,6 +17,7 @@ import { expressProblemHandler } from './common/problem-details.filter';
 import { requestContextMiddleware } from './common/request-context';
 import { securityHeaders } from './common/security-headers';
 import { inputGuardMiddleware } from './common/input-guard.middleware';
+import { middlewareChain } from './common/middleware-chain';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
 import { buildDataSourceOptions } from './database/data-source-options';
@@ -82,8 +83,7 @@ export async function createApp(
       { logger, bodyParser: false, forceCloseConnections: false },
     );
     const inFlight = new InFlightRequests();
-    app.use(inFlight.middleware);
-    configureHttp(app, config, logger);
+    configureHttp(app, config, logger, inFlight);
     await app.init();
     return {
       app,
@@ -139,27 +139,41 @@ function enableCors(app: NestExpressApplication, config: AppConfig): void {
   });
 }
 
-function configureHttp(app: NestExpressApplication, config: AppConfig, logger: JsonLogger): void {
+function configureHttp(
+  app: NestExpressApplication,
+  config: AppConfig,
+  logger: JsonLogger,
+  inFlight: InFlightRequests,
+): void {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  app.use(requestContextMiddleware);
-  app.use(accessLogMiddleware(logger.pino, config.accessLogSkipPaths));
-  // Before the body parsers and the input guard: their 400 and 413 answers must carry the CORS
-  // headers too, or a browser hides the problem from the frontend (contract v2).
-  enableCors(app, config);
-  app.use(metricsMiddleware(app.get(MetricsService)));
-  app.use(securityHeaders());
-  serveAccountPage(app);
   // Weak ETags let a cache revalidate (and a client fingerprint) personal responses.
   app.set('etag', false);
-  app.use(cookieParser());
-  app.useBodyParser('json', {
-    limit: config.bodyLimitBytes,
-    strict: true,
-    reviver: refuseProtoKeys,
-  });
-  app.useBodyParser('urlencoded', { limit: config.bodyLimitBytes, extended: false });
-  app.use(inputGuardMiddleware);
+  // The global middleware as one router layer (two with CORS), in this order: see middlewareChain.
+  const beforeCors: RequestHandler[] = [
+    inFlight.middleware,
+    requestContextMiddleware,
+    accessLogMiddleware(logger.pino, config.accessLogSkipPaths),
+  ];
+  const afterCors: RequestHandler[] = [
+    metricsMiddleware(app.get(MetricsService)),
+    securityHeaders(),
+    // No cookie parser: AuthCookies parses the Cookie header when a cookie is first read.
+    json({ limit: config.bodyLimitBytes, strict: true, reviver: refuseProtoKeys }),
+    urlencoded({ limit: config.bodyLimitBytes, extended: false }),
+    inputGuardMiddleware,
+  ];
+  if (config.corsOrigins.length === 0) {
+    app.use(middlewareChain([...beforeCors, ...afterCors]));
+  } else {
+    app.use(middlewareChain(beforeCors));
+    // Before the body parsers and the input guard: their 400 and 413 answers must carry the CORS
+    // headers too, or a browser hides the problem from the frontend (contract v2).
+    enableCors(app, config);
+    app.use(middlewareChain(afterCors));
+  }
+  // Static files only; the chain above gave them their headers (and parsed no body for a GET).
+  serveAccountPage(app);
   app.use(expressProblemHandler);
   app.useGlobalPipes(createValidationPipe());
   if (config.docsAccess === 'admin') app.use('/docs', docsAdminOnly(app));

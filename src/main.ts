@@ -3,6 +3,9 @@ import { ConfigError, loadConfig } from './config/app-config';
 import { createApp } from './app.factory';
 import { JsonLogger } from './common/json-logger';
 import { describeError } from './common/describe-error';
+import { applyMemorySettings } from './memory-settings';
+
+applyMemorySettings();
 
 function loadDotEnv(): void {
   try {

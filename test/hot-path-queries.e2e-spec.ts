@@ -1,8 +1,9 @@
 /**
- * The hot paths' statements, counted: GET /auth/me is one statement, GET /sessions one, a
- * refresh one locking read plus one rotation statement, a login no more than its budget. And
- * since /auth/me reads the database on every call (no cache), it is never stale: a role
- * change, a display-name change or a revocation shows on the very next call.
+ * The hot paths' statements, counted: GET /auth/me is one statement for a token's first call and
+ * none after (CurrentSessionCache), GET /sessions one, a refresh one locking read plus one
+ * rotation statement, a login no more than its budget. The cache is kept exact by the lifecycle
+ * events: a role change, a lock, a device rename or trust, a revocation show on the very next
+ * call, on this instance and (PostgreSQL) on another one as soon as the cluster bus has told it.
  *
  * Counting (test/support/query-counter.ts): pg's Client.prototype.query is wrapped and
  * each query attributed to the request id the app keeps in AsyncLocalStorage. The outbox relay
@@ -10,6 +11,7 @@
  * otherwise count its own (asynchronous, after-the-response) statements as the request's.
  */
 import { randomUUID } from 'node:crypto';
+import { ClusterBus } from '../src/events/cluster-bus';
 import { OutboxRelay } from '../src/events/outbox-relay.service';
 import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import {
@@ -23,6 +25,7 @@ import {
 } from './support/auth-client';
 import { QueryCounter } from './support/query-counter';
 import { createTestApp, type TestApp } from './support/test-app';
+import { serverUrl } from './support/test-database';
 
 const counter = new QueryCounter();
 
@@ -59,15 +62,39 @@ describe('hot paths: statements per request', () => {
     return { status: res.status, body: res.body, queries: counter.queriesOf(requestId) };
   }
 
-  it('GET /auth/me costs exactly one statement and still answers user and session', async () => {
+  it('GET /auth/me costs one statement per access token, none after, and still answers user and session', async () => {
     const user = await signedInUser(t);
-    const me = await counted('get', '/auth/me', { token: user.accessToken });
-    expect(me.status).toBe(200);
-    expect(me.body).toMatchObject({
+    const expected = {
       user: { id: user.user.id, email: user.user.email, roles: ['user'], locked: false },
       session: { id: user.session.id, current: true, status: 'active' },
-    });
+    };
+    const me = await counted('get', '/auth/me', { token: user.accessToken });
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject(expected);
     expect(me.queries).toHaveLength(1);
+
+    t.clock.advance(5_000);
+    const warm = await counted('get', '/auth/me', { token: user.accessToken });
+    expect(warm.status).toBe(200);
+    expect(warm.body).toMatchObject(expected);
+    expect(warm.queries).toHaveLength(0);
+    // The activity of this very call, as the activity flush will write it.
+    const session = warm.body.session as { lastActiveAt: string; idleExpiresAt: string };
+    expect(session.lastActiveAt).toBe(t.clock.now().toISOString());
+    expect(Date.parse(session.idleExpiresAt)).toBeGreaterThan(
+      Date.parse((me.body.session as { idleExpiresAt: string }).idleExpiresAt),
+    );
+
+    // A refresh brings a new access token: its first call reads the session as refreshed.
+    const refreshed = await t.http
+      .post('/auth/refresh')
+      .send({ refreshToken: user.refreshToken })
+      .expect(200);
+    const after = await counted('get', '/auth/me', {
+      token: (refreshed.body as TokenBody).accessToken,
+    });
+    expect(after.status).toBe(200);
+    expect(after.queries).toHaveLength(1);
   });
 
   it('GET /sessions costs one statement', async () => {
@@ -114,11 +141,12 @@ describe('hot paths: statements per request', () => {
     });
     const work = (queries: string[]): string[] => queries.filter((s) => !isTransactionControl(s));
     // Before: 16 statements (17 from a new device) + 4 BEGIN/COMMIT and the view read back.
-    // Now: account, device-known and counters (read
-    // together), 3 second-factor reads (mfa module), then in the transaction the user lock,
-    // the device upsert, the active sessions, session + refresh token, 2 outbox rows.
-    expect(work(again.queries)).toHaveLength(12);
-    expect(work(first.queries)).toHaveLength(13); // + the device.new outbox row
+    // Now: account, device-known and counters (read together), 2 second-factor reads (mfa
+    // module; recovery codes are counted only when there is a factor), then in the transaction
+    // the user lock, the device upsert, the active sessions, session + refresh token, 2 outbox
+    // rows.
+    expect(work(again.queries)).toHaveLength(11);
+    expect(work(first.queries)).toHaveLength(12); // + the device.new outbox row
     // One transaction; nothing written outside it; the session is not read back.
     expect(again.queries.filter((s) => /^START TRANSACTION/.test(s))).toHaveLength(1);
     expect(again.queries.some((s) => /FROM sessions s LEFT JOIN devices/.test(s))).toBe(false);
@@ -137,7 +165,7 @@ describe('GET /auth/me is never stale', () => {
   });
 
   it(
-    'shows a role change, a display-name change and a revocation on the very next call',
+    'shows a role change, a device rename and trust, and a lock on the very next call',
     async () => {
       const admin = await signedInAdmin(t);
       const user = await signedInUser(t);
@@ -151,12 +179,21 @@ describe('GET /auth/me is never stale', () => {
         .expect(200);
       expect((await me().expect(200)).body.user.roles).toEqual(['admin', 'user']);
 
-      // Any writer of the users row (there is no route for the display name yet).
-      await t.dataSource.query(`UPDATE users SET display_name = $2 WHERE id = $1`, [
-        user.user.id,
-        'Renamed',
-      ]);
-      expect((await me().expect(200)).body.user.displayName).toBe('Renamed');
+      const deviceId = ((await me().expect(200)).body.session.device as { id: string }).id;
+      await t.http
+        .patch(`/devices/${deviceId}`)
+        .set(...bearer(user.accessToken))
+        .send({ name: 'Renamed laptop' })
+        .expect(204);
+      expect((await me().expect(200)).body.session.device).toMatchObject({
+        name: 'Renamed laptop',
+        trusted: false,
+      });
+      await t.http
+        .post(`/devices/${deviceId}/trust`)
+        .set(...bearer(user.accessToken))
+        .expect(204);
+      expect((await me().expect(200)).body.session.device.trusted).toBe(true);
 
       await t.http
         .patch(`/admin/users/${user.user.id}`)
@@ -170,6 +207,25 @@ describe('GET /auth/me is never stale', () => {
     },
     ADMIN_SETUP_TIMEOUT_MS,
   );
+
+  it('a warm answer is served from memory: a write behind the app’s back is not read', async () => {
+    const user = await signedInUser(t);
+    const me = () => t.http.get('/auth/me').set(...bearer(user.accessToken));
+    expect((await me().expect(200)).body.user.displayName).toBeNull();
+    // No lifecycle event, no route (there is none for the display name): not seen while cached.
+    await t.dataSource.query(`UPDATE users SET display_name = $2 WHERE id = $1`, [
+      user.user.id,
+      'Behind the back',
+    ]);
+    expect((await me().expect(200)).body.user.displayName).toBeNull();
+    // A new access token reads afresh.
+    const again = await login(t, user.user.email);
+    const fresh = await t.http
+      .get('/auth/me')
+      .set(...bearer(again.accessToken))
+      .expect(200);
+    expect(fresh.body.user.displayName).toBe('Behind the back');
+  });
 
   it('a logged-out session is refused at once', async () => {
     const user = await signedInUser(t);
@@ -185,4 +241,105 @@ describe('GET /auth/me is never stale', () => {
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('session_revoked');
   });
+});
+
+const withServer = serverUrl() ? describe : describe.skip;
+
+/**
+ * Two instances on one PostgreSQL database, each with its own cache and its own cluster bus
+ * connection. B's answer is warm (no statement); each change goes through A; once B's bus has
+ * delivered the change's message, B's very next answer shows it.
+ */
+withServer('GET /auth/me across two instances (PostgreSQL)', () => {
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    counter.install();
+    a = await createTestApp();
+    b = await createTestApp({ databaseUrl: a.config.databaseUrl });
+  }, ADMIN_SETUP_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    counter.uninstall();
+  });
+
+  /** Resolves when B's bus delivers a message on `channel` about `id` (user or session). */
+  function delivered(channel: 'user_changed' | 'session_ended', id: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${channel} for ${id} on B`)), 5000);
+      b.app.get(ClusterBus).subscribe(channel, (message) => {
+        const ids = 'u' in message ? [message.u] : message.ids;
+        if (!ids.includes(id)) return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  interface MeBody {
+    code?: string;
+    user: { roles: string[] };
+    session: { device: { name: string } };
+  }
+
+  async function meOnB(
+    token: string,
+  ): Promise<{ status: number; body: MeBody; queries: string[] }> {
+    // One time for both instances (each test app has its own manual clock).
+    b.clock.set(a.clock.nowMs());
+    const requestId = `me-b-${randomUUID()}`;
+    const res = await b.http
+      .get('/auth/me')
+      .set('X-Request-Id', requestId)
+      .set(...bearer(token));
+    return { status: res.status, body: res.body, queries: counter.queriesOf(requestId) };
+  }
+
+  it(
+    'a role change, a device rename and a revocation made on A are never served stale by B',
+    async () => {
+      const admin = await signedInAdmin(a);
+      const user = await signedInUser(a);
+      const deviceId = user.session.device?.id as string;
+      const cold = await meOnB(user.accessToken);
+      expect(cold.status).toBe(200);
+      expect(cold.queries).toHaveLength(1);
+      const warm = await meOnB(user.accessToken);
+      expect(warm.queries).toHaveLength(0);
+      expect(warm.body.user.roles).toEqual(['user']);
+
+      const roles = delivered('user_changed', user.user.id);
+      await a.http
+        .patch(`/admin/users/${user.user.id}`)
+        .set(...bearer(admin.accessToken))
+        .send({ roles: ['user', 'admin'] })
+        .expect(200);
+      await roles;
+      expect((await meOnB(user.accessToken)).body.user.roles).toEqual(['admin', 'user']);
+      expect((await meOnB(user.accessToken)).queries).toHaveLength(0);
+
+      const renamed = delivered('user_changed', user.user.id);
+      await a.http
+        .patch(`/devices/${deviceId}`)
+        .set(...bearer(user.accessToken))
+        .send({ name: 'Renamed on A' })
+        .expect(204);
+      await renamed;
+      expect((await meOnB(user.accessToken)).body.session.device.name).toBe('Renamed on A');
+
+      const ended = delivered('session_ended', user.session.id);
+      await a.http
+        .post('/auth/logout')
+        .set(...bearer(user.accessToken))
+        .expect(204);
+      await ended;
+      const revoked = await meOnB(user.accessToken);
+      expect(revoked.status).toBe(401);
+      expect(revoked.body.code).toBe('session_revoked');
+    },
+    ADMIN_SETUP_TIMEOUT_MS,
+  );
 });

@@ -589,7 +589,7 @@ export class AuthService {
   }
 
   async me(auth: AuthContext): Promise<{ user: UserView; session: SessionView }> {
-    const current = await this.sessions.currentWithUser(auth.sessionId, auth.userId);
+    const current = await this.sessions.currentWithUser(auth);
     if (!current) throw new AppException('unauthenticated');
     return { user: UsersService.toView(current.user), session: current.session };
   }

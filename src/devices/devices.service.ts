@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { AppException } from '../common/app.exception';
 import type { RequestMeta } from '../common/auth-context';
 import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
+import { ClusterBus } from '../events/cluster-bus';
 import type { DeviceEntity } from './device.entity';
 import { DeviceRepository } from './device.repository';
 import { DevicePasskeyCounts } from './device-passkey-counts';
@@ -57,6 +58,7 @@ export class DevicesService {
     private readonly sessionCounts: DeviceSessionCounts,
     private readonly passkeyCounts: DevicePasskeyCounts,
     private readonly transactions: TransactionRunner,
+    private readonly bus: ClusterBus,
   ) {}
 
   /** Finds the login's device or registers it (recording `device.new`). Runs inside the login. */
@@ -174,6 +176,12 @@ export class DevicesService {
     await this.getOwned(userId, deviceId, tx);
     await this.devices.update(tx, deviceId, { name: name.trim() });
     await tx.record('device.renamed', { userId, deviceId, ...meta }, { name: name.trim() });
+    await this.announceChange(tx, userId);
+  }
+
+  /** Sessions show their device: every instance drops its cached views of the user on commit. */
+  private announceChange(tx: Tx, userId: string): Promise<void> {
+    return this.bus.publishOnCommit(tx, 'user_changed', { u: userId });
   }
 
   async setTrustedIn(
@@ -191,6 +199,7 @@ export class DevicesService {
       { userId, deviceId, ...meta },
       {},
     );
+    await this.announceChange(tx, userId);
   }
 
   /** Deletes the device; the caller revokes its sessions in the same transaction. */

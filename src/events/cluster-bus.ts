@@ -22,6 +22,15 @@ export interface UserEventMessage {
   data: unknown;
 }
 
+/**
+ * A user's account or devices changed in a way their own views show (roles, lock, a device's
+ * name or trust): every instance drops what it cached of that user.
+ */
+export interface UserChangedMessage {
+  /** The user id. */
+  u: string;
+}
+
 /** The signing keys changed (a rotation): every instance re-reads them. */
 export interface SigningKeysMessage {
   /** The new key. */
@@ -32,6 +41,7 @@ export interface SigningKeysMessage {
 export interface ClusterMessageMap {
   session_ended: SessionEndedMessage;
   user_event: UserEventMessage;
+  user_changed: UserChangedMessage;
   signing_keys: SigningKeysMessage;
 }
 
@@ -68,6 +78,8 @@ export const CLUSTER_MESSAGE_GUARDS: {
     optionalString(value.sessionId) &&
     optionalString(value.deviceId) &&
     'data' in value,
+  user_changed: (value): value is UserChangedMessage =>
+    isObject(value) && typeof value.u === 'string' && UUID.test(value.u),
   signing_keys: (value): value is SigningKeysMessage =>
     isObject(value) && typeof value.kid === 'string' && value.kid.length <= 64,
 };

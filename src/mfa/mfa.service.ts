@@ -66,12 +66,14 @@ export class MfaService {
     // One after the other: inside a transaction they share one connection.
     const totp = await this.totp.isEnabled(userId, tx);
     const passkeys = await this.passkeys.count(userId, tx);
-    const codesLeft = await this.recoveryCodes.countLeft(userId, tx);
     const methods: MfaMethod[] = [];
     if (totp) methods.push('totp');
     if (passkeys > 0) methods.push('webauthn');
-    // Recovery codes stand in for a factor; alone they are not one.
-    if (methods.length > 0 && codesLeft > 0) methods.push('recovery_code');
+    // Recovery codes stand in for a factor; alone they are not one (and every login of a user
+    // without a factor, the common case, is spared the count).
+    if (methods.length > 0 && (await this.recoveryCodes.countLeft(userId, tx)) > 0) {
+      methods.push('recovery_code');
+    }
     return methods;
   }
 

@@ -321,13 +321,14 @@ export class SessionRepository {
   async findRowWithUser(
     sessionId: string,
     userId: string,
-  ): Promise<(SessionRow & UserViewColumns) | undefined> {
-    const rows: Array<SessionRow & UserViewColumns> = await this.dataSource.query(
-      `SELECT ${SESSION_ROW_SELECT}, ${USER_VIEW_SELECT}
+  ): Promise<(SessionRow & UserViewColumns & { idle_timeout_seconds: number }) | undefined> {
+    const rows: Array<SessionRow & UserViewColumns & { idle_timeout_seconds: number }> =
+      await this.dataSource.query(
+        `SELECT ${SESSION_ROW_SELECT}, ${USER_VIEW_SELECT}, s.idle_timeout_seconds
          FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN devices d ON d.id = s.device_id
         WHERE s.id = $1 AND s.user_id = $2`,
-      [sessionId, userId],
-    );
+        [sessionId, userId],
+      );
     return rows[0];
   }
 

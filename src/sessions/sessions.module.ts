@@ -12,6 +12,7 @@ import { RefreshRotationService } from './refresh-rotation.service';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { RevocationReconciler } from './revocation-reconciler.service';
 import { RevocationView } from './revocation-view.service';
+import { CurrentSessionCache } from './current-session-cache';
 import { SessionEntity } from './session.entity';
 import { SessionEndings } from './session-endings.service';
 import { SessionExpiryService } from './session-expiry.service';
@@ -47,6 +48,7 @@ export class SessionsModule {
         RefreshRotationService,
         SessionExpiryService,
         ActivityTracker,
+        CurrentSessionCache,
         RevocationView,
         RevocationReconciler,
         SessionEndings,

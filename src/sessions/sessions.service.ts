@@ -7,6 +7,7 @@ import { TransactionRunner, type Tx } from '../events/transaction-runner.service
 import { DevicesService } from '../devices/devices.service';
 import type { RequestMeta } from '../common/auth-context';
 import { ActivityTracker } from './activity-tracker.service';
+import { type CurrentSession, CurrentSessionCache } from './current-session-cache';
 import { hashToken, newOpaqueToken } from '../common/opaque-token';
 import type { SessionEntity } from './session.entity';
 import { type EndedRow, type RevokeFilter, SessionRepository } from './session.repository';
@@ -54,6 +55,7 @@ export class SessionsService {
     private readonly clock: Clock,
     private readonly transactions: TransactionRunner,
     private readonly devices: DevicesService,
+    private readonly current: CurrentSessionCache,
   ) {}
 
   /**
@@ -197,18 +199,52 @@ export class SessionsService {
   }
 
   /**
-   * The caller's session and user for GET /auth/me, from one statement. Undefined when either
-   * is gone.
+   * The caller's session and user for GET /auth/me: from CurrentSessionCache when this token's
+   * row is cached, else from one statement. Undefined when either is gone.
    */
-  async currentWithUser(
-    sessionId: string,
-    userId: string,
-  ): Promise<{ session: SessionView; user: UserViewSource } | undefined> {
-    const row = await this.sessions.findRowWithUser(sessionId, userId);
-    if (!row) return undefined;
+  async currentWithUser(auth: {
+    sessionId: string;
+    userId: string;
+    tokenId: string;
+    tokenExpiresAt: Date;
+  }): Promise<{ session: SessionView; user: UserViewSource } | undefined> {
+    const { sessionId, userId, tokenId } = auth;
+    const current =
+      this.current.get(sessionId, tokenId) ??
+      (await this.current.load(
+        { sessionId, userId, tokenId, tokenExpiresAtMs: auth.tokenExpiresAt.getTime() },
+        async () => {
+          const row = await this.sessions.findRowWithUser(sessionId, userId);
+          return row
+            ? {
+                session: toSessionView(row, row.id),
+                user: userFromColumns(row),
+                idleTimeoutSeconds: row.idle_timeout_seconds,
+              }
+            : undefined;
+        },
+      ));
+    if (!current || current.user.id !== userId) return undefined;
+    return { session: this.withCurrentActivity(current), user: current.user };
+  }
+
+  /**
+   * The session as the activity flush will have written it: activity this instance saw and has
+   * not written yet moves lastActiveAt, and idleExpiresAt with it (the flush's formula).
+   */
+  private withCurrentActivity({ session, idleTimeoutSeconds }: CurrentSession): SessionView {
+    const pending = this.activity.pendingActivity(session.id)?.getTime();
+    if (pending === undefined || pending <= Date.parse(session.lastActiveAt)) return { ...session };
+    const idleExpiresMs = Math.min(
+      Date.parse(session.expiresAt),
+      pending + idleTimeoutSeconds * 1000,
+    );
     return {
-      session: this.withPendingActivity(toSessionView(row, sessionId)),
-      user: userFromColumns(row),
+      ...session,
+      lastActiveAt: new Date(pending).toISOString(),
+      idleExpiresAt: new Date(
+        Math.max(idleExpiresMs, Date.parse(session.idleExpiresAt)),
+      ).toISOString(),
     };
   }
 

@@ -3,6 +3,7 @@ import { QueryFailedError } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import type { Page } from '../common/keyset-cursor';
 import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
+import { ClusterBus } from '../events/cluster-bus';
 import { assertAcceptableEmail, emailSkeleton } from './email-identity';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordPolicy } from './password-policy';
@@ -44,6 +45,7 @@ export class UsersService {
     private readonly transactions: TransactionRunner,
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
+    private readonly bus: ClusterBus,
   ) {}
 
   static toView(user: UserViewSource): UserView {
@@ -147,7 +149,13 @@ export class UsersService {
     const unique = [...new Set<Role>(['user', ...roles])].sort();
     await this.users.setRoles(tx, userId, unique);
     await tx.record('user.roles_changed', { userId }, { roles: unique, actorId });
+    await this.announceChange(tx, userId);
     return { ...user, roles: unique };
+  }
+
+  /** Every instance drops its cached views of the user once this commits (GET /auth/me). */
+  private announceChange(tx: Tx, userId: string): Promise<void> {
+    return this.bus.publishOnCommit(tx, 'user_changed', { u: userId });
   }
 
   async setLocked(tx: Tx, userId: string, locked: boolean, actorId: string): Promise<UserEntity> {
@@ -156,6 +164,7 @@ export class UsersService {
     await this.users.setLocked(tx, userId, locked);
     if (locked) await tx.record('user.locked', { userId }, { reason: 'admin', actorId });
     else await tx.record('user.unlocked', { userId }, { reason: 'admin', actorId });
+    await this.announceChange(tx, userId);
     return { ...user, locked };
   }
 

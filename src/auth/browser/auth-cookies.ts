@@ -1,3 +1,4 @@
+import cookieParser from 'cookie-parser';
 import type { CookieOptions, Request, Response } from 'express';
 import type { AppConfig } from '../../config/app-config';
 
@@ -102,7 +103,15 @@ export class AuthCookies {
   }
 }
 
+/**
+ * Cookies are parsed when first read, not by a global middleware: most requests carry a bearer
+ * token and never look at them (the parse was a few per cent of GET /auth/verify).
+ */
+const parseCookies = cookieParser();
+
 function readCookie(req: Request, name: string): string | undefined {
+  if (req.cookies === undefined)
+    parseCookies(req, undefined as unknown as Response, () => undefined);
   const cookies = req.cookies as Record<string, unknown> | undefined;
   const value = cookies?.[name];
   return typeof value === 'string' && value.length > 0 ? value : undefined;
