@@ -186,6 +186,7 @@ describe('auth flow in both transports', () => {
       'get /health/ready',
       'get /.well-known/jwks.json',
       'get /.well-known/oauth-authorization-server',
+      'get /.well-known/ssf-configuration',
       'get /metrics',
       'post /oauth/token',
       'post /oauth/revoke',

@@ -190,6 +190,8 @@ describe('service clients (issue 14)', () => {
     const attempts = [
       { headers: basic(client.clientId, 'not-the-secret'), body: {} },
       { headers: basic('svc_unknown', client.clientSecret ?? ''), body: {} },
+      // Not a client id at all (a NUL byte would be a database error if it got that far).
+      { headers: basic('svc_\u0000', client.clientSecret ?? ''), body: {} },
       { headers: undefined, body: { client_id: client.clientId, client_secret: 'nope' } },
       { headers: undefined, body: {} },
       // Two methods at once (RFC 6749 §2.3).
@@ -297,6 +299,10 @@ describe('service clients (issue 14)', () => {
       .expect(204);
     await t.http
       .delete(`/admin/service-clients/${client.clientId}`)
+      .set(...bearer(admin.accessToken))
+      .expect(404);
+    await t.http
+      .delete('/admin/service-clients/%00')
       .set(...bearer(admin.accessToken))
       .expect(404);
 

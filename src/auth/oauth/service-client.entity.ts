@@ -6,6 +6,12 @@ export interface ClientJwks {
   keys: Array<Record<string, unknown>>;
 }
 
+/**
+ * What a client_id looks like (`svc_` and 128 random bits, base64url). Anything else names no
+ * client and never reaches the database (a NUL byte there is an error, not a miss).
+ */
+export const SERVICE_CLIENT_ID = /^svc_[A-Za-z0-9_-]{22}$/;
+
 /** A registered confidential client (another service), never a user. */
 @Entity({ name: 'service_clients' })
 export class ServiceClientEntity {

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { queryReturning } from '../../database/query-returning';
 import type { Tx } from '../../events/transaction-runner.service';
-import type { ClientJwks } from './service-client.entity';
+import { type ClientJwks, SERVICE_CLIENT_ID } from './service-client.entity';
 import type { ServiceClientAuthMethod, ServiceScope } from './service-credentials';
 
 /** A service_clients row as the code uses it. */
@@ -75,6 +75,7 @@ export class ServiceClientRepository {
 
   /** An enabled client, read on every authentication so a disabled one is refused at once. */
   async findActive(id: string): Promise<ServiceClientRecord | undefined> {
+    if (!SERVICE_CLIENT_ID.test(id)) return undefined;
     const rows = await this.dataSource.query<Row[]>(
       `SELECT ${COLUMNS} FROM service_clients WHERE id = $1 AND disabled_at IS NULL`,
       [id],
@@ -93,6 +94,7 @@ export class ServiceClientRepository {
 
   /** True when an enabled client was disabled now. */
   async disable(tx: Tx, id: string, at: Date): Promise<boolean> {
+    if (!SERVICE_CLIENT_ID.test(id)) return false;
     const rows = await queryReturning<{ id: string }>(
       tx.manager,
       `UPDATE service_clients SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL
