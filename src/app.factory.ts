@@ -6,6 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, type RequestHandler, urlencoded } from 'express';
 import { AppModule } from './app.module';
 import { docsAdminOnly } from './auth/guards/docs-access.middleware';
+import { ForwardAuthService } from './auth/gateway/forward-auth.service';
 import type { AlertingModuleOptions } from './alerting/alerting.module';
 import type { AuthModuleOptions } from './auth/auth.module';
 import type { SessionsModuleOptions } from './sessions/sessions.module';
@@ -162,6 +163,8 @@ function configureHttp(
     json({ limit: config.bodyLimitBytes, strict: true, reviver: refuseProtoKeys }),
     urlencoded({ limit: config.bodyLimitBytes, extended: false }),
     inputGuardMiddleware,
+    // Last: GET /auth/verify answered without Nest's router, guards and pipes (same check).
+    app.get(ForwardAuthService).fastPath,
   ];
   if (config.corsOrigins.length === 0) {
     app.use(middlewareChain([...beforeCors, ...afterCors]));
