@@ -159,12 +159,13 @@ function configureHttp(
   const afterCors: RequestHandler[] = [
     metricsMiddleware(app.get(MetricsService)),
     securityHeaders(),
+    // A gateway's GET /auth/verify, answered here without body parsing or Nest's router, guards
+    // and pipes (the same check as the route's).
+    app.get(ForwardAuthService).fastPath,
     // No cookie parser: AuthCookies parses the Cookie header when a cookie is first read.
     json({ limit: config.bodyLimitBytes, strict: true, reviver: refuseProtoKeys }),
     urlencoded({ limit: config.bodyLimitBytes, extended: false }),
     inputGuardMiddleware,
-    // Last: GET /auth/verify answered without Nest's router, guards and pipes (same check).
-    app.get(ForwardAuthService).fastPath,
   ];
   if (config.corsOrigins.length === 0) {
     app.use(middlewareChain([...beforeCors, ...afterCors]));

@@ -93,7 +93,10 @@ export class AccessTokenGuard implements CanActivate {
     const { claims } = result;
     const ended = this.revocations.statusOf(claims.sid);
     if (ended) throw new AppException(ended === 'revoked' ? 'session_revoked' : 'session_expired');
-    await this.checkBinding(request, onOriginalMethod, { token, scheme, claims });
+    // Most tokens are not key-bound: no proof to check, so no await on every request's path.
+    if (claims.cnf?.jkt || scheme === 'dpop') {
+      await this.checkBinding(request, onOriginalMethod, { token, scheme, claims });
+    }
     if (transport === 'cookie' && unsafe) {
       if (!this.csrf.verify(claims.sid, request.header('x-csrf-token'))) {
         throw new AppException('csrf_failed', 'Send the csrfToken from login as X-CSRF-Token');
