@@ -3,6 +3,7 @@
  * authentication for gateways (v2)"), in process. The real nginx in front of two instances is
  * test/gateway-nginx.e2e-spec.ts; "no query per call" is in test/guard-no-query.e2e-spec.ts.
  */
+import { AccessTokenGuard } from '../src/auth/guards/access-token.guard';
 import { ActivityTracker } from '../src/sessions/activity-tracker.service';
 import {
   bearer,
@@ -200,5 +201,43 @@ describe('GET /auth/verify (forward authentication)', () => {
       .set(...bearer(user.accessToken))
       .expect(204);
     expect(activity.pendingActivity(user.session.id)?.getTime()).toBe(t.clock.nowMs());
+  });
+
+  it('is answered before Nest’s guards (the fast path); the Nest route, for other spellings, answers alike', async () => {
+    const user = await signedInUser(t);
+    const guard = jest.spyOn(t.app.get(AccessTokenGuard), 'canActivate');
+    try {
+      const identity = (res: { status: number; headers: Record<string, string> }) => ({
+        status: res.status,
+        user: res.headers['x-auth-user-id'],
+        session: res.headers['x-auth-session-id'],
+        roles: res.headers['x-auth-roles'],
+        error: res.headers['x-auth-error'],
+        type: res.headers['content-type'],
+      });
+      const fast = await t.http.get('/auth/verify').set(...bearer(user.accessToken));
+      const fastRefusal = await t.http
+        .get('/auth/verify')
+        .set('X-Original-Method', 'POST')
+        .set('X-Request-Id', 'verify-refusal');
+      expect(guard).not.toHaveBeenCalled();
+
+      const nest = await t.http.get('/auth/verify/').set(...bearer(user.accessToken));
+      const nestRefusal = await t.http
+        .get('/auth/verify/')
+        .set('X-Original-Method', 'POST')
+        .set('X-Request-Id', 'verify-refusal');
+      expect(guard).toHaveBeenCalledTimes(2);
+
+      expect(identity(fast)).toEqual(identity(nest));
+      expect(fast.status).toBe(204);
+      expect(fast.headers['x-auth-session-id']).toBe(user.session.id);
+      expect(identity(fastRefusal)).toEqual(identity(nestRefusal));
+      expect(fastRefusal.status).toBe(401);
+      expect(fastRefusal.body).toEqual(nestRefusal.body);
+      expect(fastRefusal.body.requestId).toBe('verify-refusal');
+    } finally {
+      guard.mockRestore();
+    }
   });
 });

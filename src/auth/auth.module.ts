@@ -46,6 +46,8 @@ import { ServiceClientsController } from './oauth/service-clients.controller';
 import { ServiceClientsService } from './oauth/service-clients.service';
 import { WellKnownController } from './tokens/well-known.controller';
 import { ForwardAuthController } from './gateway/forward-auth.controller';
+import { ForwardAuthProblemFilter } from './gateway/forward-auth-problem.filter';
+import { ForwardAuthService } from './gateway/forward-auth.service';
 import { KeyRotationService } from './tokens/key-rotation.service';
 import { SigningKeyEntity } from './tokens/signing-key.entity';
 import { SigningKeyRefresher } from './tokens/signing-key-refresher.service';
@@ -146,8 +148,12 @@ export class AuthModule {
           useFactory: (config: AppConfig, clock: Clock) =>
             options.passwordResetNotifier ?? defaultPasswordResetNotifier(config, clock),
         },
+        // The global guard is also a provider: ForwardAuthService calls its check directly.
+        AccessTokenGuard,
+        ForwardAuthProblemFilter,
+        ForwardAuthService,
         // Order matters: authentication first, then roles.
-        { provide: APP_GUARD, useClass: AccessTokenGuard },
+        { provide: APP_GUARD, useExisting: AccessTokenGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
         // Then step-up (RFC 9470), which reads the claims the access-token guard verified.
         { provide: APP_GUARD, useClass: FreshAuthGuard },
@@ -166,6 +172,8 @@ export class AuthModule {
         ServiceCredentials,
         ServiceClientsService,
         RolesGuard,
+        // app.factory mounts its fastPath in the global middleware chain.
+        ForwardAuthService,
       ],
     };
   }

@@ -111,8 +111,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const res = http.getResponse<Response>();
-    const req = http.getRequest<Request>();
+    this.respond(exception, http.getRequest<Request>(), http.getResponse<Response>());
+  }
+
+  /** The answer itself, also for handlers outside Nest's pipeline (ForwardAuthService). */
+  respond(exception: unknown, req: Request, res: Response): void {
     const { problem, headers } = toProblem(exception);
     // Refusals (403, invalid tokens, 429) are audited in per-minute aggregates.
     this.denials?.note(problem.code, req.ip);

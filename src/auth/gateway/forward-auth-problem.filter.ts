@@ -1,5 +1,5 @@
-import { type ArgumentsHost, Catch, Injectable } from '@nestjs/common';
-import type { Response } from 'express';
+import { Catch, Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { AppException } from '../../common/app.exception';
 import { ProblemDetailsFilter } from '../../common/problem-details.filter';
 import { FORWARD_AUTH_ERROR_HEADER } from './forward-auth-headers';
@@ -12,13 +12,10 @@ import { FORWARD_AUTH_ERROR_HEADER } from './forward-auth-headers';
 @Catch()
 @Injectable()
 export class ForwardAuthProblemFilter extends ProblemDetailsFilter {
-  override catch(exception: unknown, host: ArgumentsHost): void {
+  override respond(exception: unknown, req: Request, res: Response): void {
     if (exception instanceof AppException) {
-      host
-        .switchToHttp()
-        .getResponse<Response>()
-        .setHeader(FORWARD_AUTH_ERROR_HEADER, exception.code);
+      res.setHeader(FORWARD_AUTH_ERROR_HEADER, exception.code);
     }
-    super.catch(exception, host);
+    super.respond(exception, req, res);
   }
 }

@@ -11,12 +11,9 @@ import type { Response } from 'express';
 import { ApiProblemResponses } from '../../common/api-problem.decorator';
 import { type AuthContext, CurrentAuth } from '../../common/auth-context';
 import { CsrfOnOriginalMethod } from '../guards/original-method';
-import {
-  FORWARD_AUTH_ERROR_HEADER,
-  FORWARD_AUTH_HEADERS,
-  forwardAuthHeaders,
-} from './forward-auth-headers';
+import { FORWARD_AUTH_ERROR_HEADER, FORWARD_AUTH_HEADERS } from './forward-auth-headers';
 import { ForwardAuthProblemFilter } from './forward-auth-problem.filter';
+import { ForwardAuthService } from './forward-auth.service';
 
 const IDENTITY_HEADERS = {
   [FORWARD_AUTH_HEADERS.userId]: {
@@ -38,10 +35,14 @@ const IDENTITY_HEADERS = {
  * ext_authz). The global access-token guard does all the work from memory (cached token
  * verification, the revocation view, CSRF on the original method, the coalesced activity note):
  * the handler only copies the verified identity into headers, and answers without a body.
+ * GET /auth/verify itself is answered before Nest's pipeline by ForwardAuthService.fastPath
+ * (the same check); these routes document it and serve the other spellings of the path.
  */
 @ApiTags('auth')
 @Controller('auth')
 export class ForwardAuthController {
+  constructor(private readonly forwardAuth: ForwardAuthService) {}
+
   @Get('verify')
   @HttpCode(204)
   @CsrfOnOriginalMethod()
@@ -78,7 +79,7 @@ export class ForwardAuthController {
   })
   @ApiProblemResponses(401, 'csrf_failed')
   verify(@CurrentAuth() auth: AuthContext, @Res({ passthrough: true }) res: Response): void {
-    res.set(forwardAuthHeaders(auth));
+    this.forwardAuth.identify(auth, res);
   }
 
   /**
@@ -95,6 +96,6 @@ export class ForwardAuthController {
     @CurrentAuth() auth: AuthContext,
     @Res({ passthrough: true }) res: Response,
   ): void {
-    res.set(forwardAuthHeaders(auth));
+    this.forwardAuth.identify(auth, res);
   }
 }

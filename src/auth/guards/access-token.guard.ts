@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppException } from '../../common/app.exception';
-import type { AuthenticatedRequest } from '../../common/auth-context';
+import type { AuthContext, AuthenticatedRequest } from '../../common/auth-context';
 import { IS_PUBLIC, OPTIONAL_AUTH } from '../../common/public.decorator';
 import { AppConfig } from '../../config/app-config';
 import { ActivityTracker } from '../../sessions/activity-tracker.service';
@@ -46,30 +46,34 @@ export class AccessTokenGuard implements CanActivate {
       context.getClass(),
     ]);
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const onOriginalMethod =
+      this.reflector.get<boolean>(CSRF_ON_ORIGINAL_METHOD, context.getHandler()) === true;
     if (isPublic) {
       if (this.reflector.get<boolean>(OPTIONAL_AUTH, context.getHandler())) {
-        await this.authenticate(request, context).catch(() => undefined);
+        await this.authenticate(request, onOriginalMethod).catch(() => undefined);
       }
       return true;
     }
-    await this.authenticate(request, context);
+    await this.authenticate(request, onOriginalMethod);
     return true;
   }
 
   /** Whether cookie mode needs a CSRF token: the request's method, or a gateway's original one. */
-  private isUnsafe(context: ExecutionContext, request: AuthenticatedRequest): boolean {
-    const methods = this.reflector.get<boolean>(CSRF_ON_ORIGINAL_METHOD, context.getHandler())
-      ? claimedMethods(request)
-      : [request.method];
+  private isUnsafe(request: AuthenticatedRequest, onOriginalMethod: boolean): boolean {
+    const methods = onOriginalMethod ? claimedMethods(request) : [request.method];
     return methods.some((method) => !SAFE_METHODS.has(method));
   }
 
-  /** Sets request.auth from a valid token, or throws the contract's 401 (or csrf_failed). */
-  private async authenticate(
+  /**
+   * Sets (and returns) request.auth from a valid token, or throws the contract's 401 (or csrf_failed).
+   * Public for ForwardAuthService, which serves /auth/verify outside Nest's pipeline with this
+   * same check; `onOriginalMethod` is what @CsrfOnOriginalMethod() marks on a route.
+   */
+  async authenticate(
     request: AuthenticatedRequest,
-    context: ExecutionContext,
-  ): Promise<void> {
-    const unsafe = this.isUnsafe(context, request);
+    onOriginalMethod: boolean,
+  ): Promise<AuthContext> {
+    const unsafe = this.isUnsafe(request, onOriginalMethod);
     const { token, scheme } = this.extract(request);
     const transport = scheme === 'cookie' ? 'cookie' : 'bearer';
     if (!token) {
@@ -89,14 +93,17 @@ export class AccessTokenGuard implements CanActivate {
     const { claims } = result;
     const ended = this.revocations.statusOf(claims.sid);
     if (ended) throw new AppException(ended === 'revoked' ? 'session_revoked' : 'session_expired');
-    await this.checkBinding(request, context, { token, scheme, claims });
+    // Most tokens are not key-bound: no proof to check, so no await on every request's path.
+    if (claims.cnf?.jkt || scheme === 'dpop') {
+      await this.checkBinding(request, onOriginalMethod, { token, scheme, claims });
+    }
     if (transport === 'cookie' && unsafe) {
       if (!this.csrf.verify(claims.sid, request.header('x-csrf-token'))) {
         throw new AppException('csrf_failed', 'Send the csrfToken from login as X-CSRF-Token');
       }
     }
     this.activity.touch(claims.sid);
-    request.auth = {
+    const auth: AuthContext = {
       userId: claims.sub,
       sessionId: claims.sid,
       roles: claims.roles,
@@ -106,6 +113,8 @@ export class AccessTokenGuard implements CanActivate {
       authTime: new Date(claims.auth_time * 1000),
       amr: claims.amr,
     };
+    request.auth = auth;
+    return auth;
   }
 
   private extract(request: AuthenticatedRequest): { token?: string; scheme: Scheme } {
@@ -130,7 +139,7 @@ export class AccessTokenGuard implements CanActivate {
    */
   private async checkBinding(
     request: AuthenticatedRequest,
-    context: ExecutionContext,
+    onOriginalMethod: boolean,
     presented: { token: string; scheme: Scheme; claims: AccessClaims },
   ): Promise<void> {
     const jkt = presented.claims.cnf?.jkt;
@@ -144,9 +153,7 @@ export class AccessTokenGuard implements CanActivate {
         detail: 'This access token is DPoP-bound: send "Authorization: DPoP <token>" and a proof',
       });
     }
-    const original = this.reflector.get<boolean>(CSRF_ON_ORIGINAL_METHOD, context.getHandler())
-      ? originalTarget(request)
-      : undefined;
+    const original = onOriginalMethod ? originalTarget(request) : undefined;
     await this.dpop.atResource({
       method: original?.method ?? request.method,
       path: request.originalUrl,
