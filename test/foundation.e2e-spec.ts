@@ -93,11 +93,16 @@ describe('foundation: errors, health, docs', () => {
     expect(ui.text).toContain('swagger-ui');
     const doc = await t.http.get('/docs/openapi.json').expect(200);
     expect(doc.body.openapi).toMatch(/^3\./);
-    // Bearer tokens only: a cookie scheme in Authorize is one a browser page cannot use.
-    expect(Object.keys(doc.body.components.securitySchemes).sort()).toEqual([
+    // Header credentials only (bearer tokens, and Basic for service clients): a cookie scheme
+    // in Authorize is one a browser page cannot use.
+    const schemes = doc.body.components.securitySchemes as Record<string, { type: string }>;
+    expect(Object.keys(schemes).sort()).toEqual([
       'bearer',
       'revocationFeed',
+      'serviceClient',
+      'serviceToken',
     ]);
+    expect(Object.values(schemes).every((scheme) => scheme.type === 'http')).toBe(true);
     expect(doc.body.paths['/auth/login']).toBeDefined();
   });
 
