@@ -42,5 +42,11 @@ module.exports = {
     { ...common, displayName: 'client', rootDir: 'packages/client', testRegex: '\\.spec\\.ts$' },
   ],
   maxWorkers: 2,
+  // A worker whose heap holds more than this after a file is replaced by a fresh one. Every test
+  // file leaves ~65 MB behind (each app's prom-client default metrics register a GC observer and
+  // an event-loop monitor on the process, which keep that file's modules alive); a worker
+  // running half of the ~110 files otherwise nears V8's 4 GiB heap limit and spends the end of
+  // the run collecting garbage.
+  workerIdleMemoryLimit: '1GB',
   testTimeout: 30000,
 };

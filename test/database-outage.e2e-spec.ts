@@ -2,7 +2,12 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { PASSWORD, register, uniqueEmail } from './support/auth-client';
 import { TcpProxy } from './support/tcp-proxy';
-import { createScratchDatabase, serverUrl, type ScratchDatabase } from './support/test-database';
+import { migratedSnapshot } from './support/embedded-snapshot';
+import {
+  createMigratedScratchDatabase,
+  serverUrl,
+  type ScratchDatabase,
+} from './support/test-database';
 import { createTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -16,14 +21,16 @@ describe('database outage', () => {
   let socketServer: PGLiteSocketServer | undefined;
   let pglite: PGlite | undefined;
 
+  // Both variants start migrated, like every test app's database: migrating through the
+  // stand-in server alone took most of the 30 s hook timeout on a loaded machine.
   beforeAll(async () => {
     let target: URL;
     const server = serverUrl();
     if (server) {
-      scratch = await createScratchDatabase(server);
+      scratch = await createMigratedScratchDatabase(server);
       target = new URL(scratch.url);
     } else {
-      pglite = await PGlite.create();
+      pglite = await PGlite.create({ loadDataDir: await migratedSnapshot() });
       socketServer = new PGLiteSocketServer({
         db: pglite,
         port: 0,

@@ -11,7 +11,14 @@ describe('lockout and login answers', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { LOGIN_MAX_FAILURES: '3', LOCKOUT_DURATION: '15m' } });
+    t = await createTestApp({
+      // The real argon2id parameters (not the suite's cheap ones): this suite checks them.
+      env: {
+        LOGIN_MAX_FAILURES: '3',
+        LOCKOUT_DURATION: '15m',
+        TEST_CHEAP_PASSWORD_HASHING: 'false',
+      },
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -55,6 +62,12 @@ describe('lockout and login answers', () => {
       // The unknown email verified against the dummy argon2id hash, the same work as a real check.
       expect(verify).toHaveBeenCalledTimes(2);
       expect(verify.mock.calls[1][0]).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      // and the registered password was stored at the production parameters too.
+      const [stored] = await t.dataSource.query<Array<{ password_hash: string }>>(
+        'SELECT password_hash FROM users WHERE email = $1',
+        [email],
+      );
+      expect(stored.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     } finally {
       verify.mockRestore();
     }

@@ -62,6 +62,19 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('honours TEST_CHEAP_PASSWORD_HASHING only under NODE_ENV=test, and is off by default', () => {
+    expect(loadConfig({}).cheapPasswordHashing).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production' }).cheapPasswordHashing).toBe(false);
+    expect(
+      loadConfig({ NODE_ENV: 'test', TEST_CHEAP_PASSWORD_HASHING: 'true' }).cheapPasswordHashing,
+    ).toBe(true);
+    for (const NODE_ENV of ['production', 'development']) {
+      expect(problemsOf({ NODE_ENV, TEST_CHEAP_PASSWORD_HASHING: 'true' })).toEqual([
+        expect.stringContaining('TEST_CHEAP_PASSWORD_HASHING'),
+      ]);
+    }
+  });
+
   it('names the variable that holds a bad value', () => {
     expect(problemsOf({ ACCESS_TOKEN_TTL: 'banana' })).toEqual([
       expect.stringContaining('ACCESS_TOKEN_TTL: "banana"'),

@@ -42,6 +42,11 @@ export class AppConfig {
   };
   /** Test-only (NODE_ENV=test): the cluster bus sends nothing, as if every message were lost. */
   readonly clusterBusDropPublish!: boolean;
+  /**
+   * Test-only (NODE_ENV=test): argon2id with tiny parameters, so suites that register and sign
+   * in hundreds of users do not spend minutes hashing. Never weaker outside tests.
+   */
+  readonly cheapPasswordHashing!: boolean;
   readonly jwt!: {
     /**
      * The RFC 8414 issuer and every access token's `iss`: JWT_ISSUER, else PUBLIC_URL (origin and
@@ -601,6 +606,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       r.bool('CLUSTER_BUS_DROP_PUBLISH', false) &&
       (nodeEnv === 'test' ||
         r.fail('CLUSTER_BUS_DROP_PUBLISH', 'true', 'unset outside NODE_ENV=test', false)),
+    cheapPasswordHashing:
+      r.bool('TEST_CHEAP_PASSWORD_HASHING', false) &&
+      (nodeEnv === 'test' ||
+        r.fail('TEST_CHEAP_PASSWORD_HASHING', 'true', 'unset outside NODE_ENV=test', false)),
     jwt: {
       issuer: parseIssuer(r, publicUrl),
       audience: r.string('JWT_AUDIENCE', 'tessera-api'),

@@ -1,11 +1,19 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { hash, parseOptions, verify } from '@node-rs/argon2';
 import { availableParallelism } from 'node:os';
 import { WorkLimiter } from '../common/work-limiter';
+import { AppConfig } from '../config/app-config';
 
 /** argon2id per OWASP: m=19 MiB, t=2, p=1. (@node-rs/argon2 exposes the algorithm as a const enum.) */
 const ARGON2ID = 2;
 export const ARGON2_PARAMS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+/**
+ * TEST_CHEAP_PASSWORD_HASHING (refused unless NODE_ENV=test): still argon2id, at about 1/100 of
+ * the work, for test suites only. Hashes made with it are rehashed by any instance without it.
+ */
+export const ARGON2_TEST_PARAMS = { memoryCost: 1024, timeCost: 1, parallelism: 1 } as const;
+
+type Argon2Params = typeof ARGON2_PARAMS | typeof ARGON2_TEST_PARAMS;
 
 /** Waiting argon2 jobs allowed per core (see the limiter below). */
 export const QUEUED_PER_CORE = 64;
@@ -33,10 +41,15 @@ export class PasswordHasher {
   private dummyHash?: Promise<string>;
   /** Bounds concurrent argon2 work (issue 10): excess is shed with 503 + Retry-After. */
   readonly limiter = argon2Limiter();
+  readonly params: Argon2Params;
+
+  constructor(@Optional() config?: AppConfig) {
+    this.params = config?.cheapPasswordHashing ? ARGON2_TEST_PARAMS : ARGON2_PARAMS;
+  }
 
   async hash(password: string): Promise<string> {
     return this.limiter.run(() =>
-      hash(normalizePassword(password), { algorithm: ARGON2ID, ...ARGON2_PARAMS }),
+      hash(normalizePassword(password), { algorithm: ARGON2ID, ...this.params }),
     );
   }
 
@@ -67,9 +80,9 @@ export class PasswordHasher {
       const options = parseOptions(passwordHash);
       return (
         Number(options.algorithm) !== ARGON2ID ||
-        options.memoryCost < ARGON2_PARAMS.memoryCost ||
-        options.timeCost < ARGON2_PARAMS.timeCost ||
-        options.parallelism !== ARGON2_PARAMS.parallelism
+        options.memoryCost < this.params.memoryCost ||
+        options.timeCost < this.params.timeCost ||
+        options.parallelism !== this.params.parallelism
       );
     } catch {
       return true;

@@ -10,7 +10,7 @@ import { runPendingMigrations } from '../../src/database/migration-runner';
 const MIGRATIONS_DIR = resolve(__dirname, '..', '..', 'migrations');
 
 /** Changes whenever a migration file changes, so a stale snapshot is never used. */
-function migrationsFingerprint(): string {
+export function migrationsFingerprint(): string {
   const hash = createHash('sha256');
   for (const name of readdirSync(MIGRATIONS_DIR).sort()) {
     hash.update(name).update(readFileSync(join(MIGRATIONS_DIR, name)));

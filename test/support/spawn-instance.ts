@@ -31,8 +31,10 @@ export interface SpawnInstanceOptions {
    * LOG_LEVEL=info, RATE_LIMIT_ENABLED=false, PUBLIC_URL=TEST_PUBLIC_URL (so the instances of a
    * test share one issuer, like a deployment's behind its load balancer, and agree with
    * createTestApp's default), JWT_PRIVATE_KEY=the suite's shared test key
-   * (unless JWT_PRIVATE_KEY_FILE is given), and DATA_DIR=a fresh temporary directory when
-   * neither DATABASE_URL nor DATA_DIR is given. Nothing else is inherited from the test process
+   * (unless JWT_PRIVATE_KEY_FILE is given), NODE_ENV=test with TEST_CHEAP_PASSWORD_HASHING=true
+   * (unless NODE_ENV is given otherwise; see test-app.ts), and DATA_DIR=a fresh temporary
+   * directory when neither DATABASE_URL nor DATA_DIR is given. Nothing else is inherited from
+   * the test process
    * except PATH/HOME/TMPDIR, so a DATABASE_URL or REDIS_URL in the runner's environment never
    * leaks into an instance by accident.
    */
@@ -103,6 +105,10 @@ async function childEnv(options: SpawnInstanceOptions): Promise<Record<string, s
   for (const name of ['PATH', 'HOME', 'TMPDIR', 'SystemRoot']) {
     const value = process.env[name];
     if (value !== undefined) env[name] = value;
+  }
+  if ((given.NODE_ENV ?? 'test') === 'test') {
+    env.NODE_ENV = 'test';
+    env.TEST_CHEAP_PASSWORD_HASHING = 'true';
   }
   const testKey = process.env.TESSERA_TEST_SIGNING_KEY;
   if (testKey && !given.JWT_PRIVATE_KEY_FILE) env.JWT_PRIVATE_KEY = testKey;

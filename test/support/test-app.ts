@@ -11,7 +11,7 @@ import { type AppConfig, loadConfig } from '../../src/config/app-config';
 import { OutboxRelay } from '../../src/events/outbox-relay.service';
 import type { SessionsModuleOptions } from '../../src/sessions/sessions.module';
 import { migratedSnapshot } from './embedded-snapshot';
-import { createScratchDatabase, serverUrl } from './test-database';
+import { createMigratedScratchDatabase, serverUrl } from './test-database';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -38,16 +38,28 @@ export interface TestAppOptions {
 }
 
 /**
+ * NODE_ENV=test and cheap argon2id (TEST_CHEAP_PASSWORD_HASHING), unless the suite sets NODE_ENV
+ * itself (e.g. production defaults) or TEST_CHEAP_PASSWORD_HASHING=false: hashing at the real
+ * parameters, hundreds of times per run, costs the suite minutes and tests nothing more. Suites
+ * about hashing itself keep the real parameters (test/lockout-throttle.e2e-spec.ts).
+ */
+function testOnlyDefaults(env: Record<string, string> = {}): Record<string, string> {
+  if ((env.NODE_ENV ?? 'test') !== 'test') return {};
+  return { NODE_ENV: 'test', TEST_CHEAP_PASSWORD_HASHING: 'true' };
+}
+
+/**
  * Boots the real application against a real database: a scratch database on the server when
  * DATABASE_URL is set, otherwise an in-memory embedded PostgreSQL. Time is a ManualClock.
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const server = options.databaseUrl ? undefined : serverUrl();
-  const scratch = server ? await createScratchDatabase(server) : undefined;
+  const scratch = server ? await createMigratedScratchDatabase(server) : undefined;
   const databaseUrl = options.databaseUrl ?? scratch?.url;
   const base = loadConfig({
     RATE_LIMIT_ENABLED: 'false',
     LOG_LEVEL: 'warn',
+    ...testOnlyDefaults(options.env),
     ...options.env,
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   });
