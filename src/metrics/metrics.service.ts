@@ -7,6 +7,22 @@ import { SessionMetricsSource } from './session-metrics-source';
 
 const HTTP_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
+let processRegistry: Registry | undefined;
+
+/**
+ * The Node process metrics, collected once per process: they describe the process, not an app,
+ * and prom-client's collectors (a GC observer, an event-loop monitor) live as long as the
+ * process, so one set per app would leak with every app a process starts (a test run boots
+ * ~90).
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 /**
  * What Tessera exposes at GET /metrics: HTTP traffic, lifecycle events, the hot-path state and
  * the Node process defaults. The registry belongs to this service, not prom-client's global
@@ -37,7 +53,6 @@ export class MetricsService {
   });
 
   constructor(sessions: SessionMetricsSource, outbox: OutboxStats) {
-    collectDefaultMetrics({ register: this.registry });
     this.gauge('tessera_revocation_view_entries', 'Recently ended sessions held in memory', () =>
       sessions.revocationViewSize(),
     );
@@ -50,8 +65,9 @@ export class MetricsService {
   }
 
   /** The exposition text, with every gauge read from its owner at this scrape. */
-  scrape(): Promise<string> {
-    return this.registry.metrics();
+  async scrape(): Promise<string> {
+    const [own, process] = await Promise.all([this.registry.metrics(), processMetrics().metrics()]);
+    return `${own}${process}`;
   }
 
   @OnLifecycleEvent('**')
