@@ -1,4 +1,4 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { hash, parseOptions, verify } from '@node-rs/argon2';
 import { availableParallelism } from 'node:os';
 import { WorkLimiter } from '../common/work-limiter';
@@ -45,6 +45,12 @@ export class PasswordHasher {
 
   constructor(@Optional() config?: AppConfig) {
     this.params = config?.cheapPasswordHashing ? ARGON2_TEST_PARAMS : ARGON2_PARAMS;
+    // Said at start-up, so a log shows it if a test setting ever reaches a real deployment.
+    if (config?.cheapPasswordHashing) {
+      new Logger(PasswordHasher.name).log(
+        'TEST_CHEAP_PASSWORD_HASHING: argon2id at test-only parameters (m=1 MiB, t=1)',
+      );
+    }
   }
 
   async hash(password: string): Promise<string> {
