@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { SecretBox } from '../common/secret-box';
-import { BackgroundWorker, type WorkerSchedule } from '../common/background-worker';
+import { DeliveryPump, type InFlightDelivery } from '../common/delivery-pump';
 import { TransactionRunner } from '../events/transaction-runner.service';
 import { AppConfig } from '../config/app-config';
 import { AlertingSettings } from './alerting-settings';
@@ -17,9 +17,13 @@ interface Outcome {
   durationMs: number;
 }
 
-const POLL_INTERVAL_MS = 1000;
 const LEASE_MARGIN_MS = 30_000;
 const MAX_BACKOFF_MS = 60 * 60_000;
+
+/** A webhook delivery under way, with the webhook it counts against. */
+interface WebhookDelivery extends InFlightDelivery {
+  webhookId: string;
+}
 
 /**
  * Works off the webhook_deliveries queue in the background, so no request ever waits on a
@@ -28,14 +32,7 @@ const MAX_BACKOFF_MS = 60 * 60_000;
  * a slot frees as soon as its own request ends, so one hanging receiver cannot hold up the rest.
  */
 @Injectable()
-export class WebhookWorker extends BackgroundWorker {
-  private readonly inFlight = new Map<
-    string,
-    { webhookId: string; abort: AbortController; done: Promise<void> }
-  >();
-  private pumping?: Promise<void>;
-  private again = false;
-
+export class WebhookWorker extends DeliveryPump<WebhookDelivery> {
   constructor(
     private readonly deliveries: WebhookRepository,
     private readonly transactions: TransactionRunner,
@@ -47,40 +44,7 @@ export class WebhookWorker extends BackgroundWorker {
     super(WebhookWorker.name);
   }
 
-  protected schedule(): WorkerSchedule {
-    return { intervalMs: POLL_INTERVAL_MS, firstRunMs: 0 };
-  }
-
-  protected tick(): void {
-    this.kick();
-  }
-
-  protected override async drain(): Promise<void> {
-    // Abandon requests in flight; their leases run out and another run delivers them.
-    for (const { abort } of this.inFlight.values()) abort.abort();
-    await this.pumping;
-    await Promise.all([...this.inFlight.values()].map((entry) => entry.done));
-  }
-
-  /** Looks for due deliveries now (calls while a look is under way coalesce). */
-  kick(): void {
-    if (this.stopped) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.pumping = this.pump()
-      .catch((error: unknown) => this.reportFailure(error))
-      .finally(() => {
-        this.pumping = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
-  }
-
-  private async pump(): Promise<void> {
+  protected async pump(): Promise<void> {
     while (!this.stopped) {
       const free = this.settings.webhooks.concurrency - this.inFlight.size;
       if (free <= 0) return;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ServiceClientRepository } from '../auth/oauth/service-client.repository';
 import { JwtSigner } from '../auth/tokens/jwt-signer';
-import { BackgroundWorker, type WorkerSchedule } from '../common/background-worker';
+import { DeliveryPump } from '../common/delivery-pump';
 import { Clock } from '../common/clock';
 import { describeError } from '../common/describe-error';
 import { postPinned } from '../common/pinned-webhook-client';
@@ -14,7 +14,6 @@ import { openAuthorizationHeader } from './ssf-secrets';
 import { SsfSignals } from './ssf-signals';
 import { type ClaimedPush, SsfRepository } from './ssf.repository';
 
-const POLL_INTERVAL_MS = 1000;
 const LEASE_MARGIN_MS = 30_000;
 const MAX_BACKOFF_MS = 60 * 60_000;
 const CONCURRENCY = 16;
@@ -57,11 +56,7 @@ export function classifyPushAnswer(status: number, body: string): PushOutcome {
  * identical SET (same claims and jti), which receivers de-duplicate by jti.
  */
 @Injectable()
-export class SsfPushWorker extends BackgroundWorker {
-  private readonly inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>();
-  private pumping?: Promise<void>;
-  private again = false;
-
+export class SsfPushWorker extends DeliveryPump {
   constructor(
     private readonly sets: SsfRepository,
     private readonly transactions: TransactionRunner,
@@ -77,47 +72,7 @@ export class SsfPushWorker extends BackgroundWorker {
     signals.onQueued(() => this.kick());
   }
 
-  protected schedule(): WorkerSchedule {
-    return { intervalMs: POLL_INTERVAL_MS, firstRunMs: 0 };
-  }
-
-  protected tick(): void {
-    this.kick();
-  }
-
-  protected override async drain(): Promise<void> {
-    // Abandon pushes in flight: their claims pass to another instance when this one is gone.
-    for (const { abort } of this.inFlight.values()) abort.abort();
-    await this.pumping;
-    await Promise.all([...this.inFlight.values()].map((entry) => entry.done));
-  }
-
-  /** Looks for due SETs now (calls while a look is under way coalesce into one more). */
-  kick(): void {
-    if (this.stopped) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.pumping = this.pump()
-      .catch((error: unknown) => this.reportFailure(error))
-      .finally(() => {
-        this.pumping = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
-  }
-
-  /** Pushes everything due now and waits for it (tests; the timers do this in production). */
-  async flush(): Promise<void> {
-    while (this.pumping) await this.pumping;
-    await this.pump();
-    await Promise.all([...this.inFlight.values()].map((entry) => entry.done));
-  }
-
-  private async pump(): Promise<void> {
+  protected async pump(): Promise<void> {
     while (!this.stopped) {
       const free = CONCURRENCY - this.inFlight.size;
       if (free <= 0) return;
