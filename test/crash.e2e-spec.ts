@@ -1,23 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'pg';
-import { EmbeddedPostgres } from '../src/database/embedded-postgres';
+import { callJson as call, type CrashTarget, openCrashTarget } from './support/crash-target';
 import { spawnInstance, type Instance } from './support/spawn-instance';
-import { createScratchDatabase, serverUrl, type ScratchDatabase } from './support/test-database';
+import { serverUrl } from './support/test-database';
 
 const DEFAULT_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
 const PASSWORD = 'correct horse battery staple';
 const BOOT_TIMEOUT_MS = 120_000;
-
-/** The database the child servers use: a scratch database on a server, else a PGlite directory. */
-interface Target {
-  env: Record<string, string>;
-  /** Runs SQL; with PGlite only while no server process holds the directory. */
-  query<T>(sql: string, params?: unknown[]): Promise<T[]>;
-  live: boolean;
-  cleanup(): Promise<void>;
-}
 
 async function reachable(url: string): Promise<boolean> {
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 1000 });
@@ -31,58 +19,11 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
-async function openTarget(): Promise<Target> {
+/** A PostgreSQL server when one answers (unless TESSERA_CRASH_EMBEDDED=1), else PGlite. */
+async function crashServer(): Promise<string | undefined> {
   const server = serverUrl() ?? DEFAULT_SERVER;
-  if (process.env.TESSERA_CRASH_EMBEDDED !== '1' && (await reachable(server))) {
-    const scratch: ScratchDatabase = await createScratchDatabase(server);
-    return {
-      env: { DATABASE_URL: scratch.url },
-      live: true,
-      query: async <T>(sql: string, params: unknown[] = []) => {
-        const client = new Client({ connectionString: scratch.url });
-        await client.connect();
-        try {
-          return (await client.query(sql, params)).rows as T[];
-        } finally {
-          await client.end();
-        }
-      },
-      cleanup: () => scratch.drop(),
-    };
-  }
-  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-crash-'));
-  return {
-    env: { DATA_DIR: dataDir },
-    live: false,
-    query: async <T>(sql: string, params: unknown[] = []) => {
-      const db = await EmbeddedPostgres.open({ kind: 'directory', dataDir });
-      try {
-        return (await db.pglite.query(sql, params)).rows as T[];
-      } finally {
-        await db.close();
-      }
-    },
-    cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
-  };
-}
-
-async function call(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  token?: string,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      'Content-Type': 'application/json',
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  if (process.env.TESSERA_CRASH_EMBEDDED === '1') return undefined;
+  return (await reachable(server)) ? server : undefined;
 }
 
 interface Tokens {
@@ -125,7 +66,7 @@ async function burst(
           'DELETE',
           `/sessions/${oldest.session.id}`,
           undefined,
-          current.accessToken,
+          `Bearer ${current.accessToken}`,
         );
       }
       operations += 3;
@@ -138,11 +79,11 @@ async function burst(
 }
 
 describe('crash safety: SIGKILL in the middle of a burst', () => {
-  let target: Target;
+  let target: CrashTarget;
   const instances: Instance[] = [];
 
   beforeAll(async () => {
-    target = await openTarget();
+    target = await openCrashTarget(await crashServer(), 'tessera-crash-');
   });
   afterAll(async () => {
     for (const instance of instances) await instance.stop();
@@ -221,7 +162,7 @@ describe('crash safety: SIGKILL in the middle of a burst', () => {
           'GET',
           '/admin/audit/verify',
           undefined,
-          admin.accessToken,
+          `Bearer ${admin.accessToken}`,
         );
         expect(verify.body.ok).toBe(true);
         const checked = verify.body.checked as number;

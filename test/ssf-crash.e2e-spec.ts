@@ -1,76 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from 'pg';
-import { EmbeddedPostgres } from '../src/database/embedded-postgres';
+import { callJson as call, type CrashTarget, openCrashTarget } from './support/crash-target';
 import { runToExit, spawnInstance, type Instance } from './support/spawn-instance';
 import { SsfReceiver, verifySet } from './support/ssf-receiver';
-import { createScratchDatabase, serverUrl } from './support/test-database';
+import { serverUrl } from './support/test-database';
 
 const PASSWORD = 'correct horse battery staple';
 const BOOT_TIMEOUT_MS = 120_000;
 const SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
 const VERIFICATION = 'https://schemas.openid.net/secevent/ssf/event-type/verification';
-
-/** The database of the spawned servers: a scratch database with DATABASE_URL, else a PGlite directory. */
-interface Target {
-  env: Record<string, string>;
-  /** With PGlite only while no server holds the directory. */
-  query<T>(sql: string, params?: unknown[]): Promise<T[]>;
-  cleanup(): Promise<void>;
-}
-
-async function openTarget(): Promise<Target> {
-  const server = serverUrl();
-  if (server) {
-    const scratch = await createScratchDatabase(server);
-    return {
-      env: { DATABASE_URL: scratch.url },
-      query: async <T>(sql: string, params: unknown[] = []) => {
-        const client = new Client({ connectionString: scratch.url });
-        await client.connect();
-        try {
-          return (await client.query(sql, params)).rows as T[];
-        } finally {
-          await client.end();
-        }
-      },
-      cleanup: () => scratch.drop(),
-    };
-  }
-  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-ssf-crash-'));
-  return {
-    env: { DATA_DIR: dataDir },
-    query: async <T>(sql: string, params: unknown[] = []) => {
-      const db = await EmbeddedPostgres.open({ kind: 'directory', dataDir });
-      try {
-        return (await db.pglite.query(sql, params)).rows as T[];
-      } finally {
-        await db.close();
-      }
-    },
-    cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
-  };
-}
-
-async function call(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  authorization?: string,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      'Content-Type': 'application/json',
-      ...(authorization ? { Authorization: authorization } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
 
 async function expectStatus(
   promise: Promise<{ status: number; body: Record<string, unknown> }>,
@@ -103,12 +39,12 @@ async function loginAndLogout(base: string, email: string): Promise<string> {
  * receiver counts raw POSTs. One server at a time, so it runs on PGlite as well as PostgreSQL.
  */
 describe('Shared Signals push across a server crash', () => {
-  let target: Target;
+  let target: CrashTarget;
   const receiver = new SsfReceiver();
   const instances: Instance[] = [];
 
   beforeAll(async () => {
-    target = await openTarget();
+    target = await openCrashTarget(serverUrl(), 'tessera-ssf-crash-');
   });
   afterAll(async () => {
     for (const instance of instances) await instance.stop();
