@@ -1,55 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PASSWORD, register, uniqueEmail } from './support/auth-client';
+import { ARTIFACTS, launchChromium, prepareBrowserSuite, waitForCount } from './support/chromium';
 import { createTestApp, type TestApp } from './support/test-app';
 
-const ROOT = resolve(__dirname, '..');
-const ARTIFACTS = join(ROOT, 'test-artifacts');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** The acceptance bound: a page revoked elsewhere shows it is signed out within this. */
 const SIGN_OUT_WITHIN_MS = 1_000;
-
-/** The browser, installed from the OS packages when missing (no browser download), and the page. */
-function prepare(): void {
-  execFileSync(join(ROOT, 'scripts', 'ensure-os-packages.sh'), ['chromium:chromium'], {
-    stdio: 'inherit',
-  });
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-account-if-stale.js')], {
-    stdio: 'inherit',
-  });
-  mkdirSync(ARTIFACTS, { recursive: true });
-}
-
-/** The page's document, typed for the few calls made on it (the test's lib has no DOM). */
-interface PageDocument {
-  querySelectorAll(selector: string): { length: number };
-}
-
-/**
- * Waits until the page shows exactly `n` elements matching `selector`. A function, not a string
- * expression: the page's CSP forbids eval, which string predicates need.
- */
-async function waitForCount(page: Page, selector: string, n: number): Promise<void> {
-  await page.waitForFunction(
-    ([sel, count]) =>
-      (globalThis as unknown as { document: PageDocument }).document.querySelectorAll(sel)
-        .length === count,
-    [selector, n] as const,
-  );
-}
 
 describe('the /account page in Chromium', () => {
   let t: TestApp;
@@ -58,16 +15,12 @@ describe('the /account page in Chromium', () => {
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    prepare();
+    prepareBrowserSuite();
     t = await createTestApp();
     // localhost: Chromium treats it as a secure origin, so Secure (__Host-) cookies stick over http.
     await t.app.listen(0, '127.0.0.1');
     base = `http://localhost:${(t.app.getHttpServer().address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     for (const context of contexts) await context.close();
