@@ -16,7 +16,8 @@
  *   node dist/bench/targets.bench.js [--write-docs] [--sessions=1000000] [--rounds=3]
  */
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createPrivateKey, sign } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
@@ -375,7 +376,8 @@ export interface Row {
   ceiling: string;
   ratio: string;
   goal: string;
-  verdict: 'PASS' | 'MISS' | 'n/a';
+  /** `out of reach`: a bound measured in the same run shows no code can meet the goal here. */
+  verdict: 'PASS' | 'MISS' | 'n/a' | 'out of reach' | 'within reach';
 }
 
 function verdict(ok: boolean | undefined): Row['verdict'] {
@@ -469,6 +471,67 @@ function scaleRows(
   ];
 }
 
+/** CPU milliseconds per RS256 signature with the servers' key, measured in this process. */
+function rs256SignCpuMs(privateKeyPem: string): number {
+  const key = createPrivateKey(privateKeyPem);
+  // About the size of an access token's header and claims.
+  const payload = Buffer.alloc(400, 0x61);
+  for (let i = 0; i < 20; i += 1) sign('sha256', payload, key);
+  const before = process.cpuUsage();
+  const n = 200;
+  for (let i = 0; i < n; i += 1) sign('sha256', payload, key);
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000 / n;
+}
+
+/** What one request of a scenario cost the servers' core, in ms. */
+export type CpuPerRequest = (name: string) => number;
+
+function boundVerdict(reachable: boolean): Row['verdict'] {
+  return reachable ? 'within reach' : 'out of reach';
+}
+
+/**
+ * Floors that the same run measures and no code can go below on one core, beside the targets
+ * they bound: the work a login or a refresh cannot skip (argon2id, one RS256 signature, the
+ * framework's own cost per request) and Little's law for a closed loop (mean latency at c
+ * connections is at least c × the CPU time per request).
+ */
+function boundRows(signMs: number, cpu: CpuPerRequest, bare: Measured, argon2Ms: number): Row[] {
+  const bareMs = cpu('bare');
+  const loginCeiling = argon2Ms / (argon2Ms + signMs + bareMs);
+  const refreshFloor = CONNECTIONS * (signMs + bareMs);
+  const listFloor = CONNECTIONS * bareMs;
+  const bareP99 = latencyStats(bare.result).p99;
+  return [
+    {
+      target:
+        'bound: login / argon2id if a login cost only argon2id + one RS256 signature + a bare request',
+      figure: `${fmt(argon2Ms)} + ${fmt(signMs)} + ${fmt(bareMs)} CPU`,
+      ceiling: 'argon2id alone',
+      ratio: `${loginCeiling.toFixed(2)}×`,
+      goal: '≥ 0.85×',
+      verdict: boundVerdict(loginCeiling >= 0.85),
+    },
+    {
+      target: `bound: refresh mean latency at ${CONNECTIONS} conns ≥ ${CONNECTIONS} × (RS256 signature + bare request)`,
+      figure: `≥ ${fmt(refreshFloor)}`,
+      ceiling: `measured service time: ${fmt(cpu('refresh.1k'))} CPU`,
+      ratio: '',
+      goal: 'p99 < 25 ms',
+      verdict: boundVerdict(refreshFloor < 25),
+    },
+    {
+      target: `bound: any route's mean latency at ${CONNECTIONS} conns ≥ ${CONNECTIONS} × bare request CPU`,
+      figure: `≥ ${fmt(listFloor)}`,
+      ceiling: `bare Nest route's own p99: ${fmt(bareP99)}`,
+      ratio: '',
+      goal: 'list p99 < 10 ms',
+      verdict: boundVerdict(listFloor < 10 && bareP99 < 10),
+    },
+  ];
+}
+
 function formatTable(rows: readonly Row[]): string[] {
   const header: Row = {
     target: 'target',
@@ -508,6 +571,17 @@ function markdownTable(rows: readonly Row[]): string {
   return lines.join('\n');
 }
 
+/** Where the generated part of docs/benchmarks.md ends; what follows is written by hand. */
+const HAND_WRITTEN_MARKER =
+  '<!-- Written by hand from here on: npm run bench -- --write-docs keeps the rest of this file. -->';
+
+/** The hand-written part of the file (analysis, past runs), kept across --write-docs. */
+function handWritten(file: string): string {
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const at = current.indexOf(HAND_WRITTEN_MARKER);
+  return `\n${at >= 0 ? current.slice(at) : `${HAND_WRITTEN_MARKER}\n`}`;
+}
+
 async function writeDocs(
   rows: readonly Row[],
   notes: readonly string[],
@@ -531,6 +605,12 @@ Login is compared with argon2id verifications per second on one core at the serv
 \`generate_series\`; kept between runs as \`${BIG_DB}\`) against one with 1,000; the load users'
 sessions are among them.
 
+Rows named \`bound:\` are floors measured in the same run, beside the goal they limit: what a login
+cannot skip (argon2id, one RS256 signature with the 3072-bit key the contract requires, and the
+cost of a bare Nest request) and, for a closed loop of ${CONNECTIONS} connections on one core, Little's
+law (mean latency ≥ connections × CPU per request). \`out of reach\` means that no implementation
+meets the goal on this hardware, however fast its own code.
+
 ${markdownTable(rows)}
 
 ${notes.map((note) => `- ${note}`).join('\n')}
@@ -544,7 +624,7 @@ ${details.join('\n')}
   // Formatted as the repository's prettier check expects (aligned tables).
   const file = join(PROJECT_ROOT, 'docs', 'benchmarks.md');
   const config = (await resolveConfig(file)) ?? {};
-  writeFileSync(file, await format(text, { ...config, filepath: file }));
+  writeFileSync(file, await format(text + handWritten(file), { ...config, filepath: file }));
 }
 
 export async function main(argv: readonly string[]): Promise<Record<string, string>> {
@@ -605,6 +685,8 @@ export async function main(argv: readonly string[]): Promise<Record<string, stri
     console.log(`sessions in the 1M database now: ${await countSessions(bigDb.url)}`);
 
     const encodedHash = await argon2Hash(BENCH_PASSWORD, { algorithm: ARGON2ID, ...ARGON2_PARAMS });
+    const signMs = rs256SignCpuMs(env.JWT_PRIVATE_KEY);
+    console.log(`RS256 signature with the servers' key: ${fmt(signMs)} CPU`);
     const list = scenarios(small, big, bare, actors, verifyAvailable, encodedHash);
     for (const scenario of list) await scenario.run(WARMUP_SECONDS, true);
 
@@ -639,6 +721,8 @@ export async function main(argv: readonly string[]): Promise<Record<string, stri
       details.push(line.trim());
       console.log(line);
     }
+    const cpu: CpuPerRequest = (name) =>
+      (cpuByScenario.get(name) ?? NaN) / (measured.get(name)?.result.requests ?? NaN);
     const at = (name: string): Measured | undefined => measured.get(name);
     const rps = (name: string): number | undefined => {
       const m = at(name);
@@ -699,6 +783,7 @@ export async function main(argv: readonly string[]): Promise<Record<string, stri
         goal: '< 300 MB',
         verdict: Number.isFinite(bigPeak) ? verdict(bigPeak < RSS_LIMIT_BYTES) : 'n/a',
       },
+      ...boundRows(signMs, cpu, must('bare'), cpu('argon2')),
       {
         target: 'server startup with 1M sessions (to /health/ready)',
         figure: fmt(big.startupMs),
