@@ -5,7 +5,8 @@
  * TMPDIR), which the build does not compile, hence this small copy of the parts a bench needs.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { MALLOC_ENV } from '../src/memory-settings';
@@ -122,17 +123,25 @@ export async function spawnPinned(options: SpawnOptions): Promise<ServerProcess>
     ? ['taskset', ['-c', String(SERVER_CORE), process.execPath, script]]
     : [process.execPath, [script]];
   const started = nowMs();
+  // The server's log lines (an access line per request at the default level) go to a file, as
+  // to a log collector in production: the server pays for writing them, the load generator's
+  // core does not pay for reading them.
+  const logFile = join(tmpdir(), `tessera-bench-${port}.log`);
+  const logFd = openSync(logFile, 'w');
   const child: ChildProcess = spawn(command, args, {
     cwd: PROJECT_ROOT,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', logFd, 'pipe'],
   });
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-20_000);
+  closeSync(logFd);
+  let errors = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    errors = (errors + chunk.toString('utf8')).slice(-20_000);
+  });
+  const output = (): string => {
+    const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-20_000) : '';
+    return `${log}${errors}`;
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
   let exited = false;
   const exit = new Promise<void>((done) =>
     child.once('exit', () => {
@@ -141,11 +150,13 @@ export async function spawnPinned(options: SpawnOptions): Promise<ServerProcess>
     }),
   );
   const stop = async (): Promise<void> => {
-    if (exited) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exit;
-    clearTimeout(timer);
+    if (!exited) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exit;
+      clearTimeout(timer);
+    }
+    rmSync(logFile, { force: true });
   };
 
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -154,7 +165,7 @@ export async function spawnPinned(options: SpawnOptions): Promise<ServerProcess>
     if (exited || nowMs() > deadline) {
       await stop();
       throw new Error(
-        `${options.label} ${exited ? 'exited' : 'was not ready in time'}:\n${output.slice(-4000)}`,
+        `${options.label} ${exited ? 'exited' : 'was not ready in time'}:\n${output().slice(-4000)}`,
       );
     }
     await new Promise((wait) => setTimeout(wait, 50));
@@ -170,7 +181,7 @@ export async function spawnPinned(options: SpawnOptions): Promise<ServerProcess>
     peakRssBytes: () => statusField(pid, 'VmHWM'),
     cpuMs: () => cpuTimeMs(pid),
     stop,
-    output: () => output,
+    output,
   };
 }
 
@@ -187,7 +198,8 @@ export function spawnTessera(
       // The product's malloc settings (the Dockerfile sets the same).
       ...MALLOC_ENV,
       DATABASE_URL: databaseUrl,
-      LOG_LEVEL: 'warn',
+      // The product's default log level: every request but probes writes its access line.
+      LOG_LEVEL: 'info',
       RATE_LIMIT_ENABLED: 'false',
       ...extraEnv,
     },
