@@ -1,4 +1,6 @@
 import express from 'express';
+import { get } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { accessLogMiddleware } from './access-log';
 import { createPinoLogger } from './json-logger';
@@ -21,7 +23,9 @@ function appWith(skipPaths: readonly string[], level: 'info' | 'warn' = 'info') 
   app.get('/boom', (_req, res) => {
     res.status(500).json({ code: 'internal' });
   });
-  return { http: request(app), lines };
+  // Never answers: the client gives up first.
+  app.get('/hang', () => undefined);
+  return { app, http: request(app), lines };
 }
 
 describe('accessLogMiddleware', () => {
@@ -70,5 +74,25 @@ describe('accessLogMiddleware', () => {
     await http.get('/users/1').expect(204);
     await http.get('/boom').expect(500);
     expect(lines.map((line) => line.status)).toEqual([500]);
+  });
+
+  it('writes a failure line, marked aborted, when the client goes away before the answer', async () => {
+    const { app, lines } = appWith([]);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((ready) => server.once('listening', ready));
+    const { port } = server.address() as AddressInfo;
+    const client = get(`http://127.0.0.1:${port}/hang`);
+    client.on('error', () => undefined);
+    await new Promise((sent) => setTimeout(sent, 50));
+    client.destroy();
+    while (lines.length === 0) await new Promise((tick) => setTimeout(tick, 5));
+    server.close();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 'error',
+      msg: 'request failed',
+      path: '/hang',
+      aborted: true,
+    });
   });
 });
