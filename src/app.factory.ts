@@ -6,6 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, type RequestHandler, urlencoded } from 'express';
 import { AppModule } from './app.module';
 import { docsAdminOnly } from './auth/guards/docs-access.middleware';
+import { CurrentUserService } from './auth/current-user.service';
 import { ForwardAuthService } from './auth/gateway/forward-auth.service';
 import type { AlertingModuleOptions } from './alerting/alerting.module';
 import type { AuthModuleOptions } from './auth/auth.module';
@@ -162,6 +163,8 @@ function configureHttp(
     // A gateway's GET /auth/verify, answered here without body parsing or Nest's router, guards
     // and pipes (the same check as the route's).
     app.get(ForwardAuthService).fastPath,
+    // A signed-in GET /auth/me likewise (refusals go on to the Nest route).
+    app.get(CurrentUserService).fastPath,
     // No cookie parser: AuthCookies parses the Cookie header when a cookie is first read.
     json({ limit: config.bodyLimitBytes, strict: true, reviver: refuseProtoKeys }),
     urlencoded({ limit: config.bodyLimitBytes, extended: false }),

@@ -11,11 +11,13 @@
  * otherwise count its own (asynchronous, after-the-response) statements as the request's.
  */
 import { randomUUID } from 'node:crypto';
+import { AccessTokenGuard } from '../src/auth/guards/access-token.guard';
 import { ClusterBus } from '../src/events/cluster-bus';
 import { OutboxRelay } from '../src/events/outbox-relay.service';
 import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import {
   bearer,
+  cookieLogin,
   login,
   PASSWORD,
   register,
@@ -23,6 +25,7 @@ import {
   type TokenBody,
   uniqueEmail,
 } from './support/auth-client';
+import { CookieJar } from './support/cookie-jar';
 import { QueryCounter } from './support/query-counter';
 import { createTestApp, type TestApp } from './support/test-app';
 import { serverUrl } from './support/test-database';
@@ -95,6 +98,51 @@ describe('hot paths: statements per request', () => {
     });
     expect(after.status).toBe(200);
     expect(after.queries).toHaveLength(1);
+  });
+
+  it('GET /auth/me is answered before Nest’s guards (the fast path); other spellings and refusals take the Nest route, which answers alike', async () => {
+    const user = await signedInUser(t);
+    const email = uniqueEmail('me-fast');
+    await register(t, email);
+    const jar = new CookieJar();
+    const browser = await cookieLogin(t, email, jar);
+    const guard = jest.spyOn(t.app.get(AccessTokenGuard), 'canActivate');
+    const answer = (res: { status: number; body: unknown; headers: Record<string, string> }) => ({
+      status: res.status,
+      body: res.body,
+      type: res.headers['content-type'],
+      cache: res.headers['cache-control'],
+    });
+    try {
+      const fastBearer = await t.http.get('/auth/me').set(...bearer(user.accessToken));
+      const fastCookie = await t.http.get('/auth/me').set('Cookie', jar.header());
+      expect(guard).not.toHaveBeenCalled();
+
+      const nestBearer = await t.http.get('/auth/me/').set(...bearer(user.accessToken));
+      const nestCookie = await t.http.get('/auth/me?from=test').set('Cookie', jar.header());
+      expect(guard).toHaveBeenCalledTimes(2);
+      expect(answer(fastBearer)).toEqual(answer(nestBearer));
+      expect(answer(fastCookie)).toEqual(answer(nestCookie));
+      expect(fastBearer.status).toBe(200);
+      expect(fastBearer.body.session.id).toBe(user.session.id);
+      expect(fastBearer.body).not.toHaveProperty('csrfToken');
+      expect(fastCookie.body.session.id).toBe(browser.sessionId);
+      expect(fastCookie.body.csrfToken).toBe(browser.csrfToken);
+
+      // A refusal on the plain spelling goes on to the Nest route: the guard answers it.
+      await t.http
+        .post('/auth/logout')
+        .set(...bearer(user.accessToken))
+        .expect(204);
+      guard.mockClear();
+      const refused = await t.http.get('/auth/me').set(...bearer(user.accessToken));
+      expect(guard).toHaveBeenCalledTimes(1);
+      expect(refused.status).toBe(401);
+      expect(refused.headers['content-type']).toContain('application/problem+json');
+      expect(refused.body.code).toBe('session_revoked');
+    } finally {
+      guard.mockRestore();
+    }
   });
 
   it('GET /sessions costs one statement', async () => {

@@ -51,6 +51,7 @@ import { CsrfService } from './browser/csrf.service';
 import { RegisterResponseDto } from './dto/user-view.dto';
 import { LocalAuthGuard } from './guards/local-auth.guard';
 import { DPOP_NONCE_HEADER, DpopService } from './dpop/dpop.service';
+import { CurrentUserService } from './current-user.service';
 
 /** Response headers of login and refresh (both transports). */
 const TOKEN_HEADERS = {
@@ -99,6 +100,7 @@ export class AuthController {
     private readonly config: AppConfig,
     private readonly csrf: CsrfService,
     private readonly dpop: DpopService,
+    private readonly currentUser: CurrentUserService,
   ) {
     this.transport = new AuthTransport(config);
   }
@@ -426,11 +428,8 @@ export class AuthController {
   })
   @ApiOkResponse({ type: MeResponseDto })
   @ApiProblemResponses(401)
-  async me(@CurrentAuth() auth: AuthContext): Promise<MeResponseDto> {
-    const me = await this.auth.me(auth);
-    return auth.transport === 'cookie'
-      ? { ...me, csrfToken: this.csrf.tokenFor(auth.sessionId) }
-      : me;
+  me(@CurrentAuth() auth: AuthContext): Promise<MeResponseDto> {
+    return this.currentUser.describe(auth);
   }
 
   @Get('csrf')

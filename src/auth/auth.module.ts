@@ -47,6 +47,7 @@ import { ServiceClientsService } from './oauth/service-clients.service';
 import { WellKnownController } from './tokens/well-known.controller';
 import { ForwardAuthController } from './gateway/forward-auth.controller';
 import { ForwardAuthProblemFilter } from './gateway/forward-auth-problem.filter';
+import { CurrentUserService } from './current-user.service';
 import { ForwardAuthService } from './gateway/forward-auth.service';
 import { KeyRotationService } from './tokens/key-rotation.service';
 import { SigningKeyEntity } from './tokens/signing-key.entity';
@@ -152,6 +153,7 @@ export class AuthModule {
         AccessTokenGuard,
         ForwardAuthProblemFilter,
         ForwardAuthService,
+        CurrentUserService,
         // Order matters: authentication first, then roles.
         { provide: APP_GUARD, useExisting: AccessTokenGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
@@ -172,8 +174,9 @@ export class AuthModule {
         ServiceCredentials,
         ServiceClientsService,
         RolesGuard,
-        // app.factory mounts its fastPath in the global middleware chain.
+        // app.factory mounts their fastPaths in the global middleware chain.
         ForwardAuthService,
+        CurrentUserService,
       ],
     };
   }

@@ -1,4 +1,5 @@
 import type { TestApp } from './test-app';
+import type { CookieJar } from './cookie-jar';
 
 export interface TokenBody {
   accessToken: string;
@@ -56,4 +57,20 @@ export async function signedInUser(
 
 export function bearer(token: string): [string, string] {
   return ['Authorization', `Bearer ${token}`];
+}
+
+/** Signs `email` in in cookie mode (a browser): the cookies land in `jar`. */
+export async function cookieLogin(
+  t: TestApp,
+  email: string,
+  jar: CookieJar,
+): Promise<{ csrfToken: string; sessionId: string }> {
+  const res = await t.http
+    .post('/auth/login')
+    .set('X-Auth-Mode', 'cookie')
+    .set('Cookie', jar.header())
+    .send({ email, password: PASSWORD })
+    .expect(200);
+  jar.apply(res);
+  return { csrfToken: res.body.csrfToken as string, sessionId: res.body.session.id as string };
 }
