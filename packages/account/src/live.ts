@@ -31,13 +31,19 @@ export interface LiveCursor {
   lastEventId?: string;
 }
 
-function sessionIdOf(event: ServerSentEvent): string | undefined {
+/** The event's JSON data, or an empty object when it has none (or it is not JSON). */
+function dataOf(event: ServerSentEvent): { sessionId?: unknown; resumed?: unknown } {
   try {
-    const data = JSON.parse(event.data) as { sessionId?: unknown };
-    return typeof data.sessionId === 'string' ? data.sessionId : undefined;
+    const data: unknown = JSON.parse(event.data);
+    return typeof data === 'object' && data !== null ? data : {};
   } catch {
-    return undefined;
+    return {};
   }
+}
+
+function sessionIdOf(event: ServerSentEvent): string | undefined {
+  const { sessionId } = dataOf(event);
+  return typeof sessionId === 'string' ? sessionId : undefined;
 }
 
 /**
@@ -56,8 +62,7 @@ export function followSessionEvents(
   function dispatch(event: ServerSentEvent): void {
     if (event.id !== undefined) cursor.lastEventId = event.id || undefined;
     if (event.type === 'ready') {
-      const data = JSON.parse(event.data || '{}') as { resumed?: unknown };
-      handlers.ready(data.resumed === true);
+      handlers.ready(dataOf(event).resumed === true);
     } else if (ENDED.has(event.type) && sessionIdOf(event) === currentSessionId) {
       ended = true;
       abort.abort();
