@@ -116,6 +116,21 @@ function serveAccountPage(app: NestExpressApplication): void {
     .find((dir) => existsSync(join(dir, 'index.html')));
   if (!pageDir) return;
   app.useStaticAssets(pageDir, { prefix: '/account', index: 'index.html', redirect: true });
+  app.use('/account', accountPageFallback(join(pageDir, 'index.html')));
+}
+
+/**
+ * The page's own views (/account/reset from the reset email, /account/security from alerts) are
+ * routes of the page, not files: a GET or HEAD for a path that names no file gets index.html.
+ * A path that looks like a file (an extension, or under assets/) stays a 404, so a missing script
+ * never comes back as HTML.
+ */
+function accountPageFallback(indexFile: string): RequestHandler {
+  return (req, res, next) => {
+    const looksLikeFile = req.path.startsWith('/assets/') || /\.[^/]*$/.test(req.path);
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || looksLikeFile) return next();
+    res.sendFile(indexFile, (error) => error && next(error));
+  };
 }
 
 /** JSON.parse keeps "__proto__" as an own key; refuse it outright (prototype pollution). */

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -63,4 +63,60 @@ export async function waitForCount(page: Page, selector: string, n: number): Pro
         .length === count,
     [selector, n] as const,
   );
+}
+
+/**
+ * A browser suite's screenshots: `test-artifacts/<prefix>-<test>-<step>.png`. The suite's old files
+ * go at start-up (a failing run must not leave the previous run's images looking current), and
+ * one line at the end lists what this run wrote.
+ */
+export class ScreenshotLog {
+  readonly written: string[] = [];
+
+  constructor(private readonly prefix: string) {}
+
+  /** Deletes this suite's files from earlier runs. */
+  clear(): void {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    for (const file of readdirSync(ARTIFACTS)) {
+      if (file.startsWith(`${this.prefix}-`)) rmSync(join(ARTIFACTS, file), { force: true });
+    }
+  }
+
+  /** A full-page screenshot named by the running test and the step; never fails the test. */
+  async take(page: Page, step: string): Promise<void> {
+    const test = slug(expect.getState().currentTestName ?? 'suite');
+    const file = `${this.prefix}-${test}-${slug(step)}.png`;
+    try {
+      await page.screenshot({ path: join(ARTIFACTS, file), fullPage: true, timeout: 5_000 });
+      this.written.push(file);
+    } catch {
+      // A closed page or a crashed browser: the test's own failure says more than this would.
+    }
+  }
+
+  /** Runs a test body; when it throws, screenshots every page it names, then rethrows. */
+  async onFailure(pages: () => Page[], body: () => Promise<void>): Promise<void> {
+    try {
+      await body();
+    } catch (error) {
+      for (const [i, page] of pages().entries()) await this.take(page, `failed-${i + 1}`);
+      throw error;
+    }
+  }
+
+  /** One line listing the files written (or that there were none). */
+  report(): void {
+    process.stderr.write(
+      `[${this.prefix}] screenshots in ${ARTIFACTS}: ${this.written.join(', ') || 'none'}\n`,
+    );
+  }
+}
+
+function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 80);
 }

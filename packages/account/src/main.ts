@@ -6,13 +6,16 @@ import {
   type Session,
 } from '@tessera/client';
 import { formValue, h, when } from './dom';
-import { followSessionEvents } from './live';
+import { followSessionEvents, type LiveCursor } from './live';
+import { resetView } from './reset';
 
 const client = createTesseraClient({ baseUrl: location.origin, transport: 'cookie' });
 const root = document.getElementById('app') as HTMLElement;
 
 let stopLive: (() => void) | undefined;
 let currentSessionId: string | undefined;
+/** Where the event stream resumes after it ends (kept across reconnects of one session). */
+let liveCursor: LiveCursor = {};
 
 function show(...children: Node[]): void {
   root.replaceChildren(...children);
@@ -124,6 +127,15 @@ function action(run: () => Promise<unknown>): () => void {
   };
 }
 
+/** Sign out (here or everywhere), then show the sign-in form; a failure shows at the top. */
+function signOutVia(run: () => Promise<void>): () => void {
+  return () => {
+    run()
+      .then(() => signedOut('You are signed out.'))
+      .catch((error: unknown) => root.prepend(errorLine(describe(error))));
+  };
+}
+
 function deviceLabel(session: Session): string {
   const device = session.device;
   if (!device) return session.userAgent ?? 'Unknown device';
@@ -153,7 +165,11 @@ function sessionItem(session: Session): HTMLElement {
       session.current
         ? h(
             'button',
-            { type: 'button', 'data-testid': 'sign-out', onclick: () => void client.logout() },
+            {
+              type: 'button',
+              'data-testid': 'sign-out',
+              onclick: signOutVia(() => client.logout()),
+            },
             'Sign out',
           )
         : h(
@@ -248,23 +264,36 @@ function redrawSoon(): void {
   redraw = setTimeout(() => void account(), 100);
 }
 
-function follow(sessionId: string): void {
+function follow(sessionId: string, reconnect = false): void {
   if (stopLive && currentSessionId === sessionId) return;
   stopLive?.();
+  if (currentSessionId !== sessionId) liveCursor = {};
   currentSessionId = sessionId;
   delete root.dataset.live;
-  stopLive = followSessionEvents(sessionId, {
-    // A stable hook for tests and a hint for people: live updates are on.
-    ready: () => (root.dataset.live = 'ready'),
+  const resumingFrom = liveCursor.lastEventId;
+  stopLive = followSessionEvents(sessionId, liveCursor, {
+    ready: (resumed) => {
+      // A stable hook for tests and a hint for people: live updates are on.
+      root.dataset.live = 'ready';
+      // After a gap, redraw from the server as well (the replay covers lifecycle events only).
+      // A stream that could not resume says so with stream.reset, which redraws as a change.
+      if (resumed || (reconnect && resumingFrom === undefined)) redrawSoon();
+    },
     ended: () => signedOut('This session was signed out from another device.'),
     changed: redrawSoon,
     closed: () => {
       stopLive = undefined;
-      // me() refreshes an expired access token (or learns the session is over).
+      delete root.dataset.live;
+      // me() refreshes an expired access token (or learns the session is over); the new stream
+      // resumes after the last event seen (Last-Event-ID).
       client
         .me()
-        .then(() => follow(sessionId))
-        .catch(() => signedOut());
+        .then(() => follow(sessionId, true))
+        .catch((error: unknown) => {
+          if (error instanceof TesseraError && error.status === 401) return signedOut();
+          // Offline or the server is away: try again shortly, still from the same event.
+          setTimeout(() => currentSessionId === sessionId && follow(sessionId, true), 3_000);
+        });
     },
   });
 }
@@ -308,7 +337,11 @@ async function account(): Promise<void> {
         ),
         h(
           'button',
-          { type: 'button', 'data-testid': 'sign-out-all', onclick: () => void client.logoutAll() },
+          {
+            type: 'button',
+            'data-testid': 'sign-out-all',
+            onclick: signOutVia(() => client.logoutAll()),
+          },
           'Sign out everywhere',
         ),
       ),
@@ -327,4 +360,14 @@ async function account(): Promise<void> {
 }
 
 client.on('signedOut', () => signedOut());
-void account();
+
+/** The page's views: /account/reset (the reset email's link), else the account (or sign-in). */
+if (/\/account\/reset\/?$/.test(location.pathname)) {
+  resetView(root, () => {
+    // The reset view is done: the address becomes the account page's own again.
+    history.replaceState(null, '', '/account/');
+    signedOut('Your new password is set. Sign in with it.');
+  });
+} else {
+  void account();
+}
