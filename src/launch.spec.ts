@@ -33,7 +33,7 @@ describe('launchPlan: npm start with the memory settings, without a shell', () =
          arenas: process.env.MALLOC_ARENA_MAX, port: process.env.PORT }));
        process.exit(3);`,
     );
-    const env = { ...process.env, PORT: '4321' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '4321' };
     delete env.MALLOC_ARENA_MAX;
     const plan = launchPlan(env, target, [out], { execPath: process.execPath, execArgv: [] });
     if (plan.kind !== 'exec') throw new Error('expected a re-exec');
