@@ -12,8 +12,9 @@ export const HEAP_GROWING_PERCENT = 50;
  * The process-wide memory settings, applied by main.ts before the application starts, so they
  * hold however the server is launched (npm start, the image, a bench or a test spawning
  * dist/src/main.js). glibc's settings can only come from the environment at exec: see
- * MALLOC_ENV, set by the Dockerfile and the spawned benches (a bare `npm start` leaves glibc's
- * default; the V8 setting above did most of the RSS reduction).
+ * MALLOC_ENV, set by the Dockerfile, the spawned benches and `npm start`'s launcher (launch.ts);
+ * `node dist/src/main.js` run by hand leaves glibc's default (the V8 setting above did most of
+ * the RSS reduction).
  */
 export function applyMemorySettings(): void {
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);

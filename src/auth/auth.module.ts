@@ -52,6 +52,7 @@ import { ForwardAuthService } from './gateway/forward-auth.service';
 import { KeyRotationService } from './tokens/key-rotation.service';
 import { SigningKeyEntity } from './tokens/signing-key.entity';
 import { SigningKeyRefresher } from './tokens/signing-key-refresher.service';
+import { SigningKeyPruner } from './tokens/signing-key-pruner.service';
 import { SigningKeyRepository } from './tokens/signing-key.repository';
 import { SigningKeysController } from './tokens/signing-keys.controller';
 import { JwtSigner } from './tokens/jwt-signer';
@@ -130,6 +131,7 @@ export class AuthModule {
         JwtSigner,
         SigningKeyRepository,
         SigningKeyRefresher,
+        SigningKeyPruner,
         KeyRotationService,
         CsrfService,
         DpopService,

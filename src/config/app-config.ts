@@ -134,6 +134,14 @@ export class AppConfig {
     readonly perUser: number;
     readonly perInstance: number;
   };
+  /**
+   * Concurrent GET /oauth/revocations streams: per service client (the shared secret counts as
+   * one client) and per instance; the excess is refused with 503 and Retry-After.
+   */
+  readonly revocationFeedStreams!: {
+    readonly perClient: number;
+    readonly perInstance: number;
+  };
   /** Where users reach Tessera (PUBLIC_URL); the WebAuthn defaults derive from it. */
   readonly publicUrl!: string;
   /** DPoP (RFC 9449): how far a proof's `iat` may be from now, either way (DPOP_PROOF_LEEWAY). */
@@ -674,6 +682,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       perSession: r.int('LIVE_STREAMS_PER_SESSION', 3, 1, 100),
       perUser: r.int('LIVE_STREAMS_PER_USER', 10, 1, 1000),
       perInstance: r.int('LIVE_STREAMS_MAX', 10_000, 1, 1_000_000),
+    },
+    revocationFeedStreams: {
+      perClient: r.int('REVOCATION_FEED_STREAMS_PER_CLIENT', 20, 1, 10_000),
+      perInstance: r.int('REVOCATION_FEED_STREAMS_MAX', 1000, 1, 100_000),
     },
     bodyLimitBytes: parseBodyLimit(r),
     passwordResetTtlMs: r.duration('PASSWORD_RESET_TTL', '30m', MINUTE, DAY),

@@ -57,3 +57,22 @@ describe('loadConfig: the revocation feed', () => {
     );
   });
 });
+
+describe('loadConfig: revocation feed stream caps', () => {
+  it('caps 20 streams per client and 1000 per instance by default, with or without a secret', () => {
+    expect(loadConfig({}).revocationFeedStreams).toEqual({ perClient: 20, perInstance: 1000 });
+    expect(
+      loadConfig({ REVOCATION_FEED_STREAMS_PER_CLIENT: '2', REVOCATION_FEED_STREAMS_MAX: '3' })
+        .revocationFeedStreams,
+    ).toEqual({ perClient: 2, perInstance: 3 });
+  });
+
+  it('refuses caps below one', () => {
+    expect(problemsOf({ REVOCATION_FEED_STREAMS_PER_CLIENT: '0' })).toEqual([
+      expect.stringContaining('REVOCATION_FEED_STREAMS_PER_CLIENT'),
+    ]);
+    expect(problemsOf({ REVOCATION_FEED_STREAMS_MAX: '0' })).toEqual([
+      expect.stringContaining('REVOCATION_FEED_STREAMS_MAX'),
+    ]);
+  });
+});

@@ -98,6 +98,11 @@ export interface EventDataMap {
     retiredKids: string[];
     actorId: string;
   };
+  /**
+   * Retired signing keys deleted by the housekeeping job, once nothing they signed can verify
+   * (retired before `retiredBefore`). No actor: the system did it.
+   */
+  'keys.purged': { kids: string[]; retiredBefore: string };
   /** A service client registered (issue 14). Never its secret nor its secret's hash. */
   'service_client.created': {
     clientId: string;

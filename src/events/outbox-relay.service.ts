@@ -48,8 +48,10 @@ export class OutboxRelay extends BackgroundWorker {
     this.kick();
   }
 
+  /** The last batch finishes, then this instance stops being a relay (heartbeat row, claims). */
   protected override async drain(): Promise<void> {
     await this.draining;
+    await this.heartbeat.retire();
   }
 
   observe(observer: PublishedEventObserver): void {

@@ -91,6 +91,22 @@ export class OutboxRepository {
     );
   }
 
+  /**
+   * A relay stopping for good: its unpublished claims become claimable at once (no owner, no
+   * lease) and its heartbeat row goes, so no other instance waits for either to expire.
+   * Returns how many claims were released.
+   */
+  async forgetInstance(tx: Tx, id: string): Promise<number> {
+    const released = await queryReturning<{ id: string }>(
+      tx.manager,
+      `UPDATE outbox_events SET claimed_until = NULL, claimed_by = NULL
+        WHERE claimed_by = $1 AND published_at IS NULL RETURNING id`,
+      [id],
+    );
+    await tx.manager.query(`DELETE FROM outbox_relay_instances WHERE id = $1`, [id]);
+    return released.length;
+  }
+
   /** Forgets instances silent for longer than `silentSeconds` (one row per process start). */
   async forgetSilentInstances(tx: Tx, silentSeconds: number): Promise<void> {
     await tx.manager.query(

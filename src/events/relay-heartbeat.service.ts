@@ -22,6 +22,9 @@ const FORGET_AFTER_SECONDS = 24 * 60 * 60;
 export class RelayHeartbeat extends BackgroundWorker {
   readonly instanceId = randomUUID();
   private firstBeat?: Promise<void>;
+  /** The beat in flight, if any: retiring waits for it, or it would write the row back. */
+  private beating?: Promise<void>;
+  private retired?: Promise<void>;
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -34,8 +37,44 @@ export class RelayHeartbeat extends BackgroundWorker {
     return { intervalMs: HEARTBEAT_INTERVAL_MS, firstRunMs: 0 };
   }
 
-  protected tick(): Promise<void> {
-    return this.firstBeat ? this.beat() : this.registered();
+  protected tick(): Promise<void> | undefined {
+    if (this.retired || this.beating) return undefined;
+    this.beating = (this.firstBeat ? this.beat() : this.registered()).finally(() => {
+      this.beating = undefined;
+    });
+    return this.beating;
+  }
+
+  protected override async drain(): Promise<void> {
+    await this.beating?.catch(() => undefined);
+  }
+
+  /**
+   * Graceful shutdown, once the relay has finished its last batch (it calls this): no more
+   * beats, the heartbeat row deleted and any claims still held released, so the other
+   * instances take the work over now instead of after RELAY_OWNER_TIMEOUT_SECONDS. Idempotent;
+   * a failure is logged (the row then simply expires, as after a crash).
+   */
+  retire(): Promise<void> {
+    this.retired ??= this.forget();
+    return this.retired;
+  }
+
+  private async forget(): Promise<void> {
+    await this.drain();
+    const registered = await this.firstBeat?.then(
+      () => true,
+      () => false,
+    );
+    if (!registered) return;
+    try {
+      const released = await this.transactions.run((tx) =>
+        this.outbox.forgetInstance(tx, this.instanceId),
+      );
+      if (released > 0) this.logger.log(`released ${released} outbox claim(s) at shutdown`);
+    } catch (error) {
+      this.reportFailure(error);
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { dropStaleTemplates, serverUrl } from './test-database';
 
 const ROOT = resolve(__dirname, '..', '..');
 /** What `nest build` compiles (tsconfig.build.json), plus the files that change its output. */
@@ -113,9 +114,10 @@ function buildOnce(): void {
  * one per app would cost seconds), passed down through the environment; and the build above.
  * A failed build does not stop the suites that run in-process: it is reported here and handed
  * to the workers as TESSERA_BUILD_ERROR, which spawnInstance throws, so only the suites that
- * need dist fail, each with the compiler's output.
+ * need dist fail, each with the compiler's output. With DATABASE_URL, stale template databases
+ * of other migrations are dropped (dropStaleTemplates).
  */
-export default function globalSetup(): void {
+export default async function globalSetup(): Promise<void> {
   if (!process.env.TESSERA_TEST_SIGNING_KEY) {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
     process.env.TESSERA_TEST_SIGNING_KEY = privateKey
@@ -129,5 +131,22 @@ export default function globalSetup(): void {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`\n[global-setup] ${message}\n`);
     process.env.TESSERA_BUILD_ERROR = message;
+  }
+  await dropStaleTemplatesLogged();
+}
+
+/** Housekeeping only: a server that refuses it (no right to drop) does not stop the run. */
+async function dropStaleTemplatesLogged(): Promise<void> {
+  const server = serverUrl();
+  if (!server) return;
+  try {
+    const dropped = await dropStaleTemplates(server);
+    if (dropped.length > 0)
+      process.stderr.write(
+        `\n[global-setup] dropped stale test templates: ${dropped.join(', ')}\n`,
+      );
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`\n[global-setup] stale test templates not dropped: ${message}\n`);
   }
 }

@@ -7,10 +7,11 @@ import {
   ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { ApiProblemResponses } from '../../common/api-problem.decorator';
 import { Public } from '../../common/public.decorator';
 import { RevocationFeedGuard } from './revocation-feed.guard';
+import type { ServiceRequest } from './service-client.guard';
 import { RevocationFeed } from './revocation-feed.service';
 
 const EXAMPLE =
@@ -62,7 +63,7 @@ export class RevocationFeedController {
     content: { 'text/event-stream': { schema: { type: 'string', example: EXAMPLE } } },
   })
   @ApiProblemResponses(401, 404)
-  stream(@Req() req: Request, @Res() res: Response): void {
+  stream(@Req() req: ServiceRequest, @Res() res: Response): void {
     this.feed.open(req, res);
   }
 }

@@ -1,5 +1,6 @@
 import { type BeforeApplicationShutdown, Injectable, type OnModuleInit } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
+import { AppException } from '../../common/app.exception';
 import { Clock } from '../../common/clock';
 import { AppConfig } from '../../config/app-config';
 import {
@@ -8,6 +9,7 @@ import {
   type SessionEnding,
 } from '../../sessions/revocation-view.service';
 import { formatCursor, planFeedStart } from './revocation-feed-cursor';
+import type { ServiceRequest } from './service-client.guard';
 
 /** One ended session on the wire. */
 export interface FeedEnding {
@@ -18,6 +20,8 @@ export interface FeedEnding {
 }
 
 interface FeedStream {
+  /** The service client it was opened by ('revocation-feed' for the shared secret). */
+  readonly clientId: string;
   /** The newest ended_at sent (the SSE id); never moves backwards. */
   cursorMs: number;
   write(text: string): void;
@@ -27,6 +31,8 @@ interface FeedStream {
 /** Keeps each `ended` event well under what a subscriber must buffer per line. */
 const BATCH_SIZE = 500;
 const RETRY_MS = 1_000;
+/** What a refused subscriber is told to wait before trying again (this or another instance). */
+export const FEED_FULL_RETRY_AFTER_SECONDS = 5;
 
 const toWire = (ending: SessionEnding): FeedEnding => ({
   sid: ending.sessionId,
@@ -49,6 +55,7 @@ function endedEvent(endings: readonly FeedEnding[], cursor?: string): string {
 @Injectable()
 export class RevocationFeed implements OnModuleInit, BeforeApplicationShutdown {
   private readonly streams = new Set<FeedStream>();
+  private readonly perClient = new Map<string, number>();
   private pending: FeedEnding[] = [];
   private flushScheduled = false;
 
@@ -71,7 +78,14 @@ export class RevocationFeed implements OnModuleInit, BeforeApplicationShutdown {
     return this.streams.size;
   }
 
-  open(req: Request, res: Response): void {
+  /** Streams open here for `clientId`. */
+  streamsOf(clientId: string): number {
+    return this.perClient.get(clientId) ?? 0;
+  }
+
+  open(req: ServiceRequest, res: Response): void {
+    const clientId = req.serviceCaller?.clientId ?? 'revocation-feed';
+    this.admit(clientId);
     const heartbeatMs = this.config.revocationFeed?.heartbeatMs ?? 15_000;
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
@@ -87,6 +101,7 @@ export class RevocationFeed implements OnModuleInit, BeforeApplicationShutdown {
     const heartbeat = setInterval(() => stream.write(': heartbeat\n\n'), heartbeatMs);
     heartbeat.unref();
     const stream: FeedStream = {
+      clientId,
       cursorMs: start.kind === 'snapshot' ? nowMs : Number(req.header('last-event-id')),
       write: (text) => {
         if (!closed) res.write(text);
@@ -95,7 +110,7 @@ export class RevocationFeed implements OnModuleInit, BeforeApplicationShutdown {
         if (closed) return;
         closed = true;
         clearInterval(heartbeat);
-        this.streams.delete(stream);
+        if (this.streams.delete(stream)) this.count(clientId, -1);
         res.end();
       },
     };
@@ -113,6 +128,34 @@ export class RevocationFeed implements OnModuleInit, BeforeApplicationShutdown {
       `id: ${formatCursor(stream.cursorMs)}\nevent: ready\ndata: ${JSON.stringify(ready)}\n\n`,
     );
     this.streams.add(stream);
+    this.count(clientId, +1);
+  }
+
+  /**
+   * Caps open streams per client and per instance, before the response starts: one leaking
+   * subscriber (a reconnect loop that never closes its old streams) must not take every socket.
+   * The excess gets 503 with Retry-After; unlike a user's live streams, older streams are not
+   * closed for it, since each may be a separate verifier replica behind the same client.
+   */
+  private admit(clientId: string): void {
+    const { perClient, perInstance } = this.config.revocationFeedStreams;
+    const full =
+      this.streams.size >= perInstance
+        ? 'Too many open revocation feed streams on this instance'
+        : this.streamsOf(clientId) >= perClient
+          ? 'Too many open revocation feed streams for this client'
+          : undefined;
+    if (full) {
+      throw new AppException('service_unavailable', full, {
+        retryAfterSeconds: FEED_FULL_RETRY_AFTER_SECONDS,
+      });
+    }
+  }
+
+  private count(clientId: string, delta: number): void {
+    const next = this.streamsOf(clientId) + delta;
+    if (next > 0) this.perClient.set(clientId, next);
+    else this.perClient.delete(clientId);
   }
 
   /** Endings learned in one tick go out as one event per stream. */

@@ -86,15 +86,29 @@ export class SigningKeySet<K extends TimedKey = ManagedKey> {
   }
 }
 
+/** What /.well-known/jwks.json tells verifiers they may cache it for (Cache-Control max-age). */
+export const JWKS_MAX_AGE_SECONDS = 300;
+
 /**
  * When a key that a successor replaces at `successorSignFromMs` stops verifying: it may sign
- * until that moment, its last token lives `accessTokenTtlMs` longer, plus clock leeway between
- * instances and verifiers.
+ * until that moment, its last token lives `tokenTtlMs` longer (the longest lifetime of any token
+ * it signs: user access tokens and service tokens alike), plus clock leeway between instances
+ * and verifiers.
  */
 export function retirementTime(
   successorSignFromMs: number,
-  accessTokenTtlMs: number,
+  tokenTtlMs: number,
   leewayMs: number,
 ): number {
-  return successorSignFromMs + accessTokenTtlMs + leewayMs;
+  return successorSignFromMs + tokenTtlMs + leewayMs;
+}
+
+/**
+ * How long a key stays stored after its retirement before it is deleted: the longest token
+ * lifetime again (a token issued just before the retirement, against a skewed clock) plus the
+ * time a verifier may go on using a cached JWKS that still lists it. Past that, nothing it
+ * signed verifies anywhere, and the row only costs a reload.
+ */
+export function purgeDelayMs(tokenTtlMs: number, jwksMaxAgeSeconds = JWKS_MAX_AGE_SECONDS): number {
+  return tokenTtlMs + jwksMaxAgeSeconds * 1000;
 }

@@ -24,6 +24,11 @@ import {
 /** Clock difference between instances and verifiers a retirement allows for (the contract's leeway bound). */
 export const KEY_RETIREMENT_LEEWAY_MS = 30_000;
 
+/** The longest lifetime of a token a key signs: user access tokens or service tokens. */
+export function longestTokenTtlMs(config: AppConfig): number {
+  return Math.max(config.accessTokenTtlMs, config.serviceTokenTtlMs);
+}
+
 export function sealContext(kid: string): string {
   return `signing-key:${kid}`;
 }
@@ -95,6 +100,11 @@ export class SigningKeyStore implements OnApplicationBootstrap {
     return this.set.find(kid, this.clock.nowMs());
   }
 
+  /** The kid that signs now, if any (the purge never touches it). */
+  activeKid(): string | undefined {
+    return this.set.signer(this.clock.nowMs())?.kid;
+  }
+
   jwks(): { keys: PublicJwk[] } {
     return { keys: this.set.published(this.clock.nowMs()) };
   }
@@ -105,6 +115,9 @@ export class SigningKeyStore implements OnApplicationBootstrap {
     const reload = ++this.reloads;
     const rows = await this.repository.all(tx);
     if (reload !== this.reloads) return;
+    // Purged keys: their parsed copies go too.
+    const stored = new Set(rows.map((row) => row.kid));
+    for (const kid of this.parsed.keys()) if (!stored.has(kid)) this.parsed.delete(kid);
     const keys = rows
       .map((row) => this.toManaged(row))
       .filter((key): key is ManagedKey => key !== undefined);
@@ -143,7 +156,7 @@ export class SigningKeyStore implements OnApplicationBootstrap {
     await this.repository.insert(tx, row);
     const retireAt = retirementTime(
       signFrom.getTime(),
-      this.config.accessTokenTtlMs,
+      longestTokenTtlMs(this.config),
       KEY_RETIREMENT_LEEWAY_MS,
     );
     const retired = await this.repository.retireOthers(tx, key.kid, new Date(retireAt));

@@ -40,4 +40,26 @@ export class SigningKeyRepository {
     );
     return rows.map((row) => row.kid);
   }
+
+  /**
+   * Deletes up to `limit` keys retired before `cutoff` (never one in `keepKids`, nor one without
+   * a retirement: the active and pending keys have none, or one still ahead); returns their kids.
+   */
+  async deleteRetiredBefore(
+    tx: Tx,
+    cutoff: Date,
+    keepKids: readonly string[],
+    limit: number,
+  ): Promise<string[]> {
+    const rows = await queryReturning<{ kid: string }>(
+      tx.manager,
+      `DELETE FROM signing_keys WHERE kid IN (
+         SELECT kid FROM signing_keys
+          WHERE retire_after IS NOT NULL AND retire_after < $1 AND kid <> ALL($2::varchar[])
+          ORDER BY retire_after LIMIT $3 FOR UPDATE SKIP LOCKED)
+       RETURNING kid`,
+      [cutoff, [...keepKids], limit],
+    );
+    return rows.map((row) => row.kid);
+  }
 }

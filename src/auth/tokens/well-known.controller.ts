@@ -7,6 +7,7 @@ import { DPOP_ALGORITHMS } from '../dpop/dpop-proof.verifier';
 import { endpointUrl } from '../oauth/endpoint-url';
 import { CLIENT_ASSERTION_ALGORITHMS } from '../oauth/service-client-authenticator';
 import { SERVICE_SCOPES } from '../oauth/service-credentials';
+import { JWKS_MAX_AGE_SECONDS } from './signing-key-set';
 import { SigningKeyStore } from './signing-key-store.service';
 
 @ApiTags('operations')
@@ -19,7 +20,7 @@ export class WellKnownController {
   ) {}
 
   @Get('jwks.json')
-  @Header('Cache-Control', 'public, max-age=300')
+  @Header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
   @ApiOperation({ summary: 'Public signing keys (RFC 7517) for verifying access tokens' })
   @ApiOkResponse({
     type: JwksResponseDto,

@@ -1,0 +1,93 @@
+/**
+ * GET /oauth/revocations caps its open streams per service client (the shared secret is one
+ * client) and per instance; the excess is refused with 503 problem+json and Retry-After, and a
+ * closed stream frees its place.
+ */
+import type { AddressInfo } from 'node:net';
+import { RevocationFeed } from '../src/auth/oauth/revocation-feed.service';
+import { bearer } from './support/auth-client';
+import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
+import { eventually } from './support/events-helpers';
+import { SseClient } from './support/sse-client';
+import { createTestApp, type TestApp } from './support/test-app';
+
+const SECRET = 'feed-secret-'.padEnd(40, 'x');
+const SHARED_CLIENT = 'revocation-feed';
+
+describe('revocation feed: connection caps', () => {
+  let t: TestApp;
+  let base: string;
+  let readerToken: string;
+  const open: SseClient[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp({
+      env: {
+        REVOCATION_FEED_SECRET: SECRET,
+        REVOCATION_FEED_STREAMS_PER_CLIENT: '2',
+        REVOCATION_FEED_STREAMS_MAX: '3',
+      },
+    });
+    await t.app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    const admin = await signedInAdmin(t);
+    const created = await t.http
+      .post('/admin/service-clients')
+      .set(...bearer(admin.accessToken))
+      .send({ name: 'verifier', scopes: ['revocations:read'] })
+      .expect(201);
+    const { clientId, clientSecret } = created.body as { clientId: string; clientSecret: string };
+    const token = await t.http
+      .post('/oauth/token')
+      .type('form')
+      .auth(clientId, clientSecret)
+      .send({ grant_type: 'client_credentials' })
+      .expect(200);
+    readerToken = token.body.access_token as string;
+  }, ADMIN_SETUP_TIMEOUT_MS);
+  afterAll(async () => {
+    for (const client of open) client.close();
+    await t?.close();
+  });
+
+  async function subscribe(token: string): Promise<SseClient> {
+    const client = await SseClient.open(`${base}/oauth/revocations`, {
+      authorization: `Bearer ${token}`,
+    });
+    open.push(client);
+    return client;
+  }
+
+  async function refused(token: string): Promise<{ detail: string }> {
+    const res = await fetch(`${base}/oauth/revocations`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(res.headers.get('retry-after')).toBe('5');
+    const body = (await res.json()) as { code: string; detail: string };
+    expect(body.code).toBe('service_unavailable');
+    return body;
+  }
+
+  it('refuses a client past its cap, then the instance past its cap, and frees a closed stream', async () => {
+    const feed = t.app.get(RevocationFeed);
+    const first = await subscribe(SECRET);
+    await subscribe(SECRET);
+    expect((await refused(SECRET)).detail).toMatch(/for this client/);
+    expect(feed.streamsOf(SHARED_CLIENT)).toBe(2);
+
+    // Another client has its own allowance, up to the instance's.
+    await subscribe(readerToken);
+    expect(feed.subscriberCount).toBe(3);
+    expect((await refused(readerToken)).detail).toMatch(/on this instance/);
+    expect(feed.subscriberCount).toBe(3);
+
+    // A closed stream gives its place back.
+    first.close();
+    await eventually(() => (feed.subscriberCount === 2 ? true : undefined), 5000, 'stream closed');
+    expect(feed.streamsOf(SHARED_CLIENT)).toBe(1);
+    await subscribe(SECRET);
+    expect(feed.streamsOf(SHARED_CLIENT)).toBe(2);
+  });
+});
