@@ -54,7 +54,9 @@ export class RevocationFeedController {
       'every session ended within the access-token horizon (or, with Last-Event-ID, those since ' +
       'that id), then `ready` (with an `id:`), then live `ended` events, each with an `id:`. A ' +
       '`: heartbeat` comment comes every REVOCATION_FEED_HEARTBEAT (15 s) so a subscriber can ' +
-      'tell a dead feed from a quiet one. Every instance serves every ending.',
+      'tell a dead feed from a quiet one. Every instance serves every ending. Streams are capped ' +
+      'per client (REVOCATION_FEED_STREAMS_PER_CLIENT) and per instance ' +
+      '(REVOCATION_FEED_STREAMS_MAX): past a cap, 503 with Retry-After.',
   })
   @ApiOkResponse({
     description:
@@ -62,7 +64,7 @@ export class RevocationFeedController {
       '`ready`: `{ mode: snapshot|replay, count, heartbeatMs }`',
     content: { 'text/event-stream': { schema: { type: 'string', example: EXAMPLE } } },
   })
-  @ApiProblemResponses(401, 404)
+  @ApiProblemResponses(401, 404, 503)
   stream(@Req() req: ServiceRequest, @Res() res: Response): void {
     this.feed.open(req, res);
   }

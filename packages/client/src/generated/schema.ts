@@ -615,7 +615,7 @@ export interface paths {
     };
     /**
      * Server-Sent Events: sessions that ended, for services verifying tokens themselves
-     * @description For resource servers that verify access tokens with the JWKS (e.g. @tessera/verifier): after a session ends (revoked, logged out, expired, evicted) its access tokens must be refused. Authenticate with `Authorization: Bearer <REVOCATION_FEED_SECRET>`, or as a service client holding revocations:read (its client_credentials token, or client authentication); while no secret is configured the route answers 404 to anyone else. The stream starts with `ended` events holding every session ended within the access-token horizon (or, with Last-Event-ID, those since that id), then `ready` (with an `id:`), then live `ended` events, each with an `id:`. A `: heartbeat` comment comes every REVOCATION_FEED_HEARTBEAT (15 s) so a subscriber can tell a dead feed from a quiet one. Every instance serves every ending.
+     * @description For resource servers that verify access tokens with the JWKS (e.g. @tessera/verifier): after a session ends (revoked, logged out, expired, evicted) its access tokens must be refused. Authenticate with `Authorization: Bearer <REVOCATION_FEED_SECRET>`, or as a service client holding revocations:read (its client_credentials token, or client authentication); while no secret is configured the route answers 404 to anyone else. The stream starts with `ended` events holding every session ended within the access-token horizon (or, with Last-Event-ID, those since that id), then `ready` (with an `id:`), then live `ended` events, each with an `id:`. A `: heartbeat` comment comes every REVOCATION_FEED_HEARTBEAT (15 s) so a subscriber can tell a dead feed from a quiet one. Every instance serves every ending. Streams are capped per client (REVOCATION_FEED_STREAMS_PER_CLIENT) and per instance (REVOCATION_FEED_STREAMS_MAX): past a cap, 503 with Retry-After.
      */
     get: operations['oauth_stream'];
     put?: never;
@@ -6033,6 +6033,20 @@ export interface operations {
             status?: 404;
             /** @enum {unknown} */
             code?: 'not_found';
+          };
+        };
+      };
+      /** @description A dependency is unavailable; retry later (code service_unavailable) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetails'] & {
+            /** @enum {unknown} */
+            status?: 503;
+            /** @enum {unknown} */
+            code?: 'service_unavailable';
           };
         };
       };
