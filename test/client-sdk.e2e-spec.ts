@@ -8,6 +8,7 @@ import {
   type TesseraStorage,
 } from '../packages/client/src';
 import { enrolTotp, totpCode } from './support/admin-session';
+import { drainEvents } from './support/events-helpers';
 import { bearer, PASSWORD, register, signedInUser, uniqueEmail } from './support/auth-client';
 import { createTestApp, type TestApp } from './support/test-app';
 
@@ -257,6 +258,7 @@ describe('@tessera/client against the real server', () => {
     const wire = new WireLog();
     const sdk = client({ wire });
     await sdk.login({ email: await newUser(), password: PASSWORD });
+    await drainEvents(t); // the sign-in's audit record is written from the outbox
     t.clock.advance(EXPIRE_ACCESS_MS);
 
     const { data, error, response } = await sdk.request.GET('/me/activity', {

@@ -5,6 +5,7 @@ import ts from 'typescript';
 import * as tesseraClient from '../packages/client/src';
 import type { TesseraClient } from '../packages/client/src';
 import { enrolTotp, totpCode } from './support/admin-session';
+import { drainEvents } from './support/events-helpers';
 import {
   bearer,
   login,
@@ -126,6 +127,7 @@ describe('the README client snippets run against the real app', () => {
     const elsewhere = await signedInUser(t);
     const { secret } = await enrolTotp(t, elsewhere.accessToken);
     t.clock.advance(30_000); // the confirming code's step is spent
+    await drainEvents(t); // that sign-in's audit records: the activity the snippet reads
     const signedOutReasons: string[] = [];
 
     const exported = await runSnippet('web-app.mts', {
