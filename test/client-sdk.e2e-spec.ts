@@ -8,6 +8,7 @@ import {
   type TesseraStorage,
 } from '../packages/client/src';
 import { enrolTotp, totpCode } from './support/admin-session';
+import { drainEvents } from './support/events-helpers';
 import { bearer, PASSWORD, register, signedInUser, uniqueEmail } from './support/auth-client';
 import { createTestApp, type TestApp } from './support/test-app';
 
@@ -210,6 +211,78 @@ describe('@tessera/client against the real server', () => {
 
     expect(second.status).toBe('signed_in');
     expect((await sdk.me()).user.email).toBe(user.email);
+  });
+
+  it('logout: signedOut once, the session ends on the server, then me() rejects as unauthenticated', async () => {
+    const wire = new WireLog();
+    const storage = memoryStorage();
+    const sdk = client({ wire, storage });
+    const events: string[] = [];
+    sdk.on('signedOut', ({ reason }) => events.push(reason));
+    await sdk.login({ email: await newUser(), password: PASSWORD });
+    const { accessToken } = JSON.parse(storage.getItem('tessera.session') ?? '{}') as {
+      accessToken?: string;
+    };
+
+    await sdk.logout();
+
+    expect(events).toEqual(['logout']);
+    expect(wire.count('POST /auth/logout')).toBe(1);
+    expect(storage.getItem('tessera.session')).toBeNull();
+    await expect(sdk.me()).rejects.toMatchObject({ status: 401, code: 'unauthenticated' });
+    // The old access token is refused too: the server ended the session, not only the client.
+    const old = await t.http.get('/auth/me').set(...bearer(accessToken ?? ''));
+    expect(old.status).toBe(401);
+    expect(events).toEqual(['logout']);
+  });
+
+  it('logoutAll: this client and another client of the same user are both signed out', async () => {
+    const email = await newUser();
+    const phone = client({ wire: new WireLog() });
+    const laptop = client({ wire: new WireLog() });
+    const events: string[] = [];
+    phone.on('signedOut', ({ reason }) => events.push(`phone:${reason}`));
+    laptop.on('signedOut', ({ reason }) => events.push(`laptop:${reason}`));
+    await phone.login({ email, password: PASSWORD });
+    await laptop.login({ email, password: PASSWORD });
+    expect(await laptop.sessions.list()).toHaveLength(2);
+
+    await phone.logoutAll();
+
+    await expect(phone.me()).rejects.toMatchObject({ code: 'unauthenticated' });
+    await expect(laptop.me()).rejects.toMatchObject({ status: 401, code: 'session_revoked' });
+    expect(events).toEqual(['phone:logout_all', 'laptop:session_revoked']);
+  });
+
+  it('request reaches a route the typed helpers do not wrap, refreshing like the others', async () => {
+    const wire = new WireLog();
+    const sdk = client({ wire });
+    await sdk.login({ email: await newUser(), password: PASSWORD });
+    await drainEvents(t); // the sign-in's audit record is written from the outbox
+    t.clock.advance(EXPIRE_ACCESS_MS);
+
+    const { data, error, response } = await sdk.request.GET('/me/activity', {
+      params: { query: { limit: 10 } },
+    });
+
+    expect(error).toBeUndefined();
+    expect(response.status).toBe(200);
+    expect(wire.count('POST /auth/refresh')).toBe(1);
+    expect(wire.count('GET /me/activity')).toBe(2); // token_expired, then the retry
+    expect(data?.items.map((item) => item.type)).toContain('auth.login.succeeded');
+  });
+
+  it('devices.untrust stops trusting a device that devices.trust trusted', async () => {
+    const sdk = client({ wire: new WireLog() });
+    await sdk.login({ email: await newUser(), password: PASSWORD });
+    const [device] = await sdk.devices.list();
+    expect(device.trusted).toBe(false);
+
+    await sdk.devices.trust(device.id);
+    expect((await sdk.devices.list()).find((d) => d.id === device.id)?.trusted).toBe(true);
+    await sdk.devices.untrust(device.id);
+
+    expect((await sdk.devices.list()).find((d) => d.id === device.id)?.trusted).toBe(false);
   });
 
   it('a wrong password fails with the contract code', async () => {

@@ -16,7 +16,8 @@ if (result.status === 'mfa_required') {
 }
 const sessions = await tessera.sessions.list(); // [{ id, current, device, ip, lastActiveAt, … }]
 await tessera.sessions.revokeOthers();
-await tessera.devices.trust(sessions[0].device!.id);
+const mine = sessions.find((s) => s.current)!; // newest first: not always this browser's
+await tessera.devices.trust(mine.device!.id);
 const activity = await tessera.request.GET('/me/activity'); // any other route, typed
 
 export { activity };

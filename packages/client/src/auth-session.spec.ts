@@ -1,4 +1,5 @@
 import { createTesseraClient, type TesseraClient } from './client';
+import type { TesseraError } from './errors';
 import { memoryStorage, type TesseraStorage } from './storage';
 import { createLeaseTabLock, createTabLock } from './tab-lock';
 
@@ -10,12 +11,19 @@ class FakeServer {
   generation = 1;
   refreshes = 0;
   refreshDelayMs = 20;
+  /** Set: refresh answers only once this settles (a request that hangs). */
+  refreshHeldUntil: Promise<void> | undefined;
+  /** Set: the session is over; authenticated calls answer 401 with this code. */
+  sessionEndedWith: string | undefined;
+  /** Set: refresh answers 401 with this code (the session ended while the access token aged). */
+  refreshEndedWith: string | undefined;
   private refreshToken = 'rt-1';
 
   readonly fetch = async (request: Request): Promise<Response> => {
     const path = new URL(request.url).pathname;
     if (path === '/auth/refresh') return this.refresh(request);
     if (path === '/auth/login') return this.tokens();
+    if (this.sessionEndedWith) return problem(401, this.sessionEndedWith);
     const auth = request.headers.get('authorization');
     if (auth !== `Bearer at-${this.generation}`) return problem(401, 'token_expired');
     return json(200, { items: [], nextCursor: null });
@@ -30,6 +38,8 @@ class FakeServer {
     this.refreshes += 1;
     const body = (await request.json()) as { refreshToken?: string };
     await new Promise((resolve) => setTimeout(resolve, this.refreshDelayMs));
+    await this.refreshHeldUntil;
+    if (this.refreshEndedWith) return problem(401, this.refreshEndedWith);
     if (body.refreshToken !== this.refreshToken) return problem(401, 'refresh_token_reused');
     this.generation += 1;
     this.refreshToken = `rt-${this.generation}`;
@@ -148,6 +158,152 @@ describe('refresh coordination (header mode)', () => {
     expect(server.refreshes).toBe(2);
     expect(signedOut).toEqual([1, 1]);
     expect(storage.getItem('tessera.session')).toBeNull();
+  });
+});
+
+describe('a session that ended on the server', () => {
+  const ENDED_CODES = ['refresh_token_reused', 'session_revoked', 'session_expired'];
+  const clients: TesseraClient[] = [];
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.close();
+  });
+
+  async function signedIn(
+    server: FakeServer,
+  ): Promise<{ client: TesseraClient; events: string[] }> {
+    const client = createTesseraClient({
+      baseUrl: 'http://tessera.test',
+      transport: 'header',
+      fetch: server.fetch,
+    });
+    clients.push(client);
+    const events: string[] = [];
+    client.on('signedOut', ({ reason }) => events.push(reason));
+    await client.login({ email: 'a@example.com', password: 'pw' });
+    return { client, events };
+  }
+
+  it.each(ENDED_CODES)(
+    '50 concurrent calls answered 401 %s: signedOut fires once, every call fails with the code',
+    async (code) => {
+      const server = new FakeServer();
+      const { client, events } = await signedIn(server);
+      server.sessionEndedWith = code;
+
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 50 }, () => client.sessions.list()),
+      );
+
+      expect(
+        outcomes.map((o) => (o.status === 'rejected' ? (o.reason as TesseraError).code : 'ok')),
+      ).toEqual(Array.from({ length: 50 }, () => code));
+      expect(events).toEqual([code]);
+      expect(server.refreshes).toBe(0);
+    },
+  );
+
+  it.each(ENDED_CODES)(
+    '50 concurrent calls whose one refresh answers 401 %s: signedOut fires once',
+    async (code) => {
+      const server = new FakeServer();
+      const { client, events } = await signedIn(server);
+      server.expireAccessTokens();
+      server.refreshEndedWith = code;
+
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 50 }, () => client.sessions.list()),
+      );
+
+      expect(outcomes.every((o) => o.status === 'rejected')).toBe(true);
+      expect(server.refreshes).toBe(1);
+      expect(events).toEqual([code]);
+    },
+  );
+});
+
+describe('refresh lock names', () => {
+  const realNavigator = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+  const clients: TesseraClient[] = [];
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.close();
+    if (realNavigator) Object.defineProperty(globalThis, 'navigator', realNavigator);
+    else delete (globalThis as { navigator?: unknown }).navigator;
+  });
+
+  /** Web Locks with real exclusion per name: a request waits while its name is held. */
+  function installWebLocks(): string[] {
+    const names: string[] = [];
+    const held = new Map<string, Promise<unknown>>();
+    const locks = {
+      async request<T>(name: string, _options: unknown, callback: () => Promise<T>): Promise<T> {
+        names.push(name);
+        const before = held.get(name) ?? Promise.resolve();
+        const mine = before.catch(() => undefined).then(callback);
+        held.set(name, mine);
+        return mine;
+      },
+    };
+    Object.defineProperty(globalThis, 'navigator', { value: { locks }, configurable: true });
+    return names;
+  }
+
+  function clientOf(baseUrl: string, server: FakeServer, storageKey?: string): TesseraClient {
+    const client = createTesseraClient({
+      baseUrl,
+      transport: 'header',
+      storageKey,
+      fetch: server.fetch,
+    });
+    clients.push(client);
+    return client;
+  }
+
+  it('clients of different servers do not wait on each other: a stuck refresh holds up only its own', async () => {
+    const names = installWebLocks();
+    const slow = new FakeServer();
+    const fast = new FakeServer();
+    const stuck = clientOf('https://auth.one.example', slow);
+    const other = clientOf('https://auth.two.example', fast);
+    await stuck.login({ email: 'a@example.com', password: 'pw' });
+    await other.login({ email: 'a@example.com', password: 'pw' });
+    let release = (): void => undefined;
+    slow.refreshHeldUntil = new Promise((resolve) => (release = resolve));
+    slow.expireAccessTokens();
+    fast.expireAccessTokens();
+
+    const stuckCall = stuck.sessions.list();
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the stuck refresh holds its lock
+    const startedAt = Date.now();
+    await expect(other.sessions.list()).resolves.toEqual([]);
+
+    expect(Date.now() - startedAt).toBeLessThan(1_000);
+    expect(fast.refreshes).toBe(1);
+    release();
+    await expect(stuckCall).resolves.toEqual([]);
+    expect(names).toEqual([
+      'tessera@https://auth.one.example.refresh',
+      'tessera@https://auth.two.example.refresh',
+    ]);
+  });
+
+  it('one server, one name (tabs of one app still coordinate); another storage prefix, another name', async () => {
+    const names = installWebLocks();
+    const servers = [new FakeServer(), new FakeServer(), new FakeServer()];
+    const tabs = [
+      clientOf('https://auth.example.com', servers[0]),
+      clientOf('https://auth.example.com/', servers[1]),
+      clientOf('https://auth.example.com', servers[2], 'admin'),
+    ];
+    for (const tab of tabs) await tab.login({ email: 'a@example.com', password: 'pw' });
+    for (const [i, tab] of tabs.entries()) {
+      servers[i].expireAccessTokens();
+      await tab.sessions.list();
+    }
+    expect(names).toEqual([
+      'tessera@https://auth.example.com.refresh',
+      'tessera@https://auth.example.com.refresh',
+      'admin@https://auth.example.com.refresh',
+    ]);
   });
 });
 

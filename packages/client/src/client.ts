@@ -30,7 +30,11 @@ export interface TesseraClientOptions {
    * `tessera-auth` when the session is shared (cookie mode, or a storage you gave), else none.
    */
   channelName?: string | false;
-  /** Key prefix in storage (default `tessera`). */
+  /**
+   * Key prefix in storage (default `tessera`). The refresh lock and the tab channel are named
+   * after this prefix and `baseUrl` together, so clients of unrelated Tessera deployments (or of
+   * one deployment with their own prefixes) in one runtime never wait on each other's refreshes.
+   */
   storageKey?: string;
   /** Refresh this many seconds before the access token expires (default 30). */
   refreshSkewSeconds?: number;
@@ -96,6 +100,14 @@ function browserStorage(): TesseraStorage | undefined {
   return (globalThis as { localStorage?: TesseraStorage }).localStorage;
 }
 
+/**
+ * What the refresh lock and the tab channel are named after: the storage prefix and the server.
+ * Tabs of one app agree on both; an unrelated client (another deployment, another prefix) differs.
+ */
+function coordinationScope(baseUrl: string, prefix: string): string {
+  return `${prefix}@${baseUrl}`;
+}
+
 function openChannel(name: string | false): BroadcastChannelLike | undefined {
   if (name === false || typeof BroadcastChannel === 'undefined') return undefined;
   const channel = new BroadcastChannel(name);
@@ -125,15 +137,18 @@ function done(outcome: Outcome<unknown>): void {
 }
 
 export function createTesseraClient(options: TesseraClientOptions): TesseraClient {
-  const { baseUrl, transport } = options;
+  const { transport } = options;
+  // `https://auth.example.com/` too: the session's own URLs (refresh, CSRF) append a path.
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const sharedStorage = options.storage !== undefined;
   const storage =
     options.storage ??
     (transport === 'cookie' ? (browserStorage() ?? memoryStorage()) : memoryStorage());
   const prefix = options.storageKey ?? 'tessera';
+  const scope = coordinationScope(baseUrl, prefix);
   const channelName =
     options.channelName ?? (transport === 'cookie' || sharedStorage ? 'tessera-auth' : false);
-  const channel = openChannel(channelName === false ? false : `${channelName}:${prefix}`);
+  const channel = openChannel(channelName === false ? false : `${channelName}:${scope}`);
   const now = options.now ?? (() => Date.now());
   const fetchImpl = options.fetch ?? ((request: Request) => globalThis.fetch(request));
   const emitter = new Emitter();
@@ -143,7 +158,7 @@ export function createTesseraClient(options: TesseraClientOptions): TesseraClien
     fetch: fetchImpl,
     state: new SessionStateStore(storage, `${prefix}.session`),
     lock: createTabLock({
-      name: `${prefix}.refresh`,
+      name: `${scope}.refresh`,
       storage,
       maxHoldMs: REFRESH_TIMEOUT_MS + 2_000,
       channel,
