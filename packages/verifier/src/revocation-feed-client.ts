@@ -80,19 +80,23 @@ export class RevocationFeedClient {
   }
 
   /**
-   * One connection, and after a 401 one more at once with a fresh credential (a service
-   * token may expire, or be refused, while it is held): only a second 401 waits for backoff.
+   * One connection, and after a refusal one more at once with a fresh credential (a service
+   * token may expire, or be refused, while it is held): only a second refusal waits for
+   * backoff. Tessera answers 404 rather than 401 when no shared secret is configured.
    */
   private async connectOnce(): Promise<void> {
     const first = await this.connectWith(await this.options.credential.get());
     if (first === 'done') return;
     if (this.closed || !this.options.credential.refused(first.credential))
-      throw new Error('the feed answered 401');
+      throw new Error(`the feed answered ${first.status}`);
     const second = await this.connectWith(await this.options.credential.get());
-    if (second !== 'done') throw new Error('the feed answered 401 to a fresh credential');
+    if (second !== 'done')
+      throw new Error(`the feed answered ${second.status} to a fresh credential`);
   }
 
-  private async connectWith(credential: string): Promise<'done' | { credential: string }> {
+  private async connectWith(
+    credential: string,
+  ): Promise<'done' | { credential: string; status: number }> {
     const controller = new AbortController();
     this.abort = controller;
     this.connections += 1;
@@ -119,7 +123,7 @@ export class RevocationFeedClient {
       });
       if (res.status !== 200 || !res.body) {
         await res.body?.cancel();
-        if (res.status === 401) return { credential };
+        if (res.status === 401 || res.status === 404) return { credential, status: res.status };
         throw new Error(`the feed answered ${res.status}`);
       }
       const parser = new SseParser(
