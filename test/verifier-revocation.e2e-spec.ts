@@ -63,7 +63,8 @@ function missingServices(): string | undefined {
 }
 
 const MISSING = missingServices();
-if (MISSING) console.warn(`verifier-revocation e2e skipped: ${MISSING} (CI starts both)`);
+if (MISSING)
+  console.warn(`verifier-revocation e2e skipped: ${MISSING}; it runs where they answer, as in CI`);
 const describeWithServices = MISSING ? describe.skip : describe;
 
 interface Probe {
