@@ -24,6 +24,7 @@ class FakeTessera {
   /** The Authorization header of each POST /oauth/token. */
   readonly tokenAuthorizations: Array<string | undefined> = [];
   tokenLifetimeSeconds = 60;
+  readonly introspectAuthorizations: Array<string | undefined> = [];
   introspectActive = true;
   feedUp = true;
   private server?: Server;
@@ -94,6 +95,13 @@ class FakeTessera {
       this.streams.add(res);
       req.on('close', () => this.streams.delete(res));
     } else if (req.url === '/oauth/introspect') {
+      this.introspectAuthorizations.push(req.headers.authorization);
+      const bearer = req.headers.authorization?.replace(/^Bearer /, '');
+      if (bearer !== 'service-token' && !this.tokens.has(bearer ?? '')) {
+        res.statusCode = 401;
+        res.end();
+        return;
+      }
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ active: this.introspectActive }));
     } else {
@@ -388,6 +396,29 @@ describe('createVerifier', () => {
         tessera.requests.filter((r) => r === 'GET /.well-known/oauth-authorization-server'),
       ).toHaveLength(1);
       expect(states.join('\n')).not.toContain('wrong');
+    });
+
+    it('introspects as a service client: one token for many calls, a new one after a 401', async () => {
+      tessera.feedUp = false;
+      const sut = make({
+        revocations: {
+          secret: SECRET,
+          onStale: 'introspect',
+          introspection: { client: CLIENT },
+        },
+      });
+      const jwt = await token(now);
+      expect(await refusal(sut, jwt)).toBe('accepted');
+      expect(await refusal(sut, jwt)).toBe('accepted');
+      tessera.tokens.clear();
+      expect(await refusal(sut, jwt)).toBe('accepted');
+      expect(tessera.tokenAuthorizations).toEqual([CLIENT_BASIC, CLIENT_BASIC]);
+      expect(tessera.introspectAuthorizations).toEqual([
+        'Bearer service-token-1',
+        'Bearer service-token-1',
+        'Bearer service-token-1',
+        'Bearer service-token-2',
+      ]);
     });
 
     it('asks a credential function again after a 401', async () => {
