@@ -16,6 +16,7 @@ import {
   spawnSync,
   type ChildProcessWithoutNullStreams,
 } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import {
@@ -156,7 +157,18 @@ function elapsedMs(since: bigint): number {
   return Number(process.hrtime.bigint() - since) / 1e6;
 }
 
+/**
+ * Builds packages/verifier/dist unless it is newer than every source file: another suite may be
+ * loading dist at this moment, and a rebuild rewrites its files in place.
+ */
 function buildVerifierPackage(): void {
+  const packageDir = join(PROJECT_ROOT, 'packages/verifier');
+  const built = join(packageDir, 'dist/index.js');
+  const sources = readdirSync(join(packageDir, 'src')).map((name) => join(packageDir, 'src', name));
+  const newest = Math.max(
+    ...[...sources, join(packageDir, 'tsconfig.build.json')].map((f) => statSync(f).mtimeMs),
+  );
+  if (existsSync(built) && statSync(built).mtimeMs > newest) return;
   execFileSync(
     process.execPath,
     [
