@@ -36,3 +36,6 @@ app.get('/api/me', (req, res) => {
   const claims = (req as TesseraRequest).tessera!;
   res.json({ user: claims.sub, session: claims.sid, roles: claims.roles });
 });
+
+// Not in the README: test/readme-own-service.e2e-spec.ts serves this app and calls it.
+export { app };

@@ -23,9 +23,18 @@ const verifier = createVerifier({
     maxStaleness: Number(env.MAX_STALENESS_MS),
     onStale: env.ON_STALE,
     reconnect: { minDelayMs: 100, maxDelayMs: 500 },
+    // A service client holding tokens:introspect; its token comes from A's token endpoint
+    // (the feed's instance, B, is the one that goes away).
     introspection:
       env.ON_STALE === 'introspect'
-        ? { url: `${env.INTROSPECT_BASE_URL}/oauth/introspect`, credential: () => env.CREDENTIAL }
+        ? {
+            url: `${env.INTROSPECT_BASE_URL}/oauth/introspect`,
+            client: {
+              clientId: env.INTROSPECT_CLIENT_ID,
+              clientSecret: env.INTROSPECT_CLIENT_SECRET,
+              tokenUrl: `${env.INTROSPECT_BASE_URL}/oauth/token`,
+            },
+          }
         : undefined,
   },
 });

@@ -9,3 +9,4 @@ export type {
 export { VerifierError, isVerifierError, type VerifierErrorCode } from './errors';
 export type { FeedState } from './revocation-feed-client';
 export { bearerToken } from './bearer';
+export type { CredentialSource, ServiceClientCredentials } from './service-token';

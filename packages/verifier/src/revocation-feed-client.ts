@@ -1,11 +1,13 @@
 import { RevocationSet } from './revocation-set';
+import type { CredentialProvider } from './service-token';
 import { SseParser, type SseEvent } from './sse-parser';
 
 export type FetchLike = typeof fetch;
 
 export interface FeedClientOptions {
   url: string;
-  secret: string;
+  /** The bearer credential: the shared secret, or a service client's token. */
+  credential: CredentialProvider;
   set: RevocationSet;
   fetch: FetchLike;
   now: () => number;
@@ -77,13 +79,30 @@ export class RevocationFeedClient {
     }
   }
 
+  /**
+   * One connection, and after a refusal one more at once with a fresh credential (a service
+   * token may expire, or be refused, while it is held): only a second refusal waits for
+   * backoff. Tessera answers 404 rather than 401 when no shared secret is configured.
+   */
   private async connectOnce(): Promise<void> {
+    const first = await this.connectWith(await this.options.credential.get());
+    if (first === 'done') return;
+    if (this.closed || !this.options.credential.refused(first.credential))
+      throw new Error(`the feed answered ${first.status}`);
+    const second = await this.connectWith(await this.options.credential.get());
+    if (second !== 'done')
+      throw new Error(`the feed answered ${second.status} to a fresh credential`);
+  }
+
+  private async connectWith(
+    credential: string,
+  ): Promise<'done' | { credential: string; status: number }> {
     const controller = new AbortController();
     this.abort = controller;
     this.connections += 1;
     this.options.onStateChange?.('connecting');
     const headers: Record<string, string> = {
-      authorization: `Bearer ${this.options.secret}`,
+      authorization: `Bearer ${credential}`,
       accept: 'text/event-stream',
     };
     if (this.lastEventId !== undefined) headers['last-event-id'] = this.lastEventId;
@@ -104,6 +123,7 @@ export class RevocationFeedClient {
       });
       if (res.status !== 200 || !res.body) {
         await res.body?.cancel();
+        if (res.status === 401 || res.status === 404) return { credential, status: res.status };
         throw new Error(`the feed answered ${res.status}`);
       }
       const parser = new SseParser(
@@ -113,7 +133,7 @@ export class RevocationFeedClient {
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       while (true) {
         const { done, value } = await reader.read();
-        if (done) return;
+        if (done) return 'done';
         touch();
         parser.push(value);
       }

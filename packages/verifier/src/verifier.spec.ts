@@ -7,6 +7,9 @@ import { VerifierError } from './errors';
 const ISSUER = 'tessera';
 const AUDIENCE = 'tessera-api';
 const SECRET = 'a-feed-secret-of-thirty-two-chars!!';
+const CLIENT = { clientId: 'svc_feed reader', clientSecret: 's3cret:with/odd+chars' };
+/** RFC 6749 §2.3.1: both parts form-encoded, then Base64. */
+const CLIENT_BASIC = `Basic ${Buffer.from('svc_feed+reader:s3cret%3Awith%2Fodd%2Bchars').toString('base64')}`;
 
 type Key = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
@@ -16,6 +19,12 @@ class FakeTessera {
   readonly feedHeaders: IncomingMessage['headers'][] = [];
   readonly streams = new Set<ServerResponse>();
   jwks: JWK[] = [];
+  /** Bearer values the feed and introspection accept besides SECRET: the service tokens issued. */
+  readonly tokens = new Set<string>();
+  /** The Authorization header of each POST /oauth/token. */
+  readonly tokenAuthorizations: Array<string | undefined> = [];
+  tokenLifetimeSeconds = 60;
+  readonly introspectAuthorizations: Array<string | undefined> = [];
   introspectActive = true;
   feedUp = true;
   private server?: Server;
@@ -42,14 +51,36 @@ class FakeTessera {
     this.streams.clear();
   }
 
+  private accepts(authorization: string | undefined): boolean {
+    const bearer = authorization?.replace(/^Bearer /, '');
+    return bearer === SECRET || (bearer !== undefined && this.tokens.has(bearer));
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
     this.requests.push(`${req.method} ${req.url}`);
-    if (req.url === '/.well-known/jwks.json') {
+    if (req.url === '/.well-known/oauth-authorization-server') {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ issuer: ISSUER, token_endpoint: `${this.baseUrl}/oauth/token` }));
+    } else if (req.url === '/oauth/token' && req.method === 'POST') {
+      this.tokenAuthorizations.push(req.headers.authorization);
+      const ok = req.headers.authorization === CLIENT_BASIC;
+      const token = `service-token-${this.tokenAuthorizations.length}`;
+      if (ok) this.tokens.add(token);
+      res.statusCode = ok ? 200 : 401;
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify(
+          ok
+            ? { access_token: token, token_type: 'Bearer', expires_in: this.tokenLifetimeSeconds }
+            : { error: 'invalid_client' },
+        ),
+      );
+    } else if (req.url === '/.well-known/jwks.json') {
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ keys: this.jwks }));
     } else if (req.url === '/oauth/revocations') {
       this.feedHeaders.push(req.headers);
-      if (!this.feedUp || req.headers.authorization !== `Bearer ${SECRET}`) {
+      if (!this.feedUp || !this.accepts(req.headers.authorization)) {
         res.statusCode = this.feedUp ? 401 : 503;
         res.end();
         return;
@@ -64,6 +95,13 @@ class FakeTessera {
       this.streams.add(res);
       req.on('close', () => this.streams.delete(res));
     } else if (req.url === '/oauth/introspect') {
+      this.introspectAuthorizations.push(req.headers.authorization);
+      const bearer = req.headers.authorization?.replace(/^Bearer /, '');
+      if (bearer !== 'service-token' && !this.tokens.has(bearer ?? '')) {
+        res.statusCode = 401;
+        res.end();
+        return;
+      }
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ active: this.introspectActive }));
     } else {
@@ -263,6 +301,220 @@ describe('createVerifier', () => {
     await until(() => tessera.feedHeaders.length === 2 && tessera.streams.size === 1);
     expect(tessera.feedHeaders[0]['last-event-id']).toBeUndefined();
     expect(tessera.feedHeaders[1]['last-event-id']).toBe('150');
+  });
+
+  describe('with a registered service client for the feed', () => {
+    const feedAuthorizations = (): Array<string | undefined> =>
+      tessera.feedHeaders.map((headers) => headers.authorization);
+
+    it('fetches a token at the metadata’s token endpoint and opens the feed with it', async () => {
+      const sut = make({ revocations: { client: CLIENT, onStale: 'fail-closed' } });
+      await sut.ready();
+      expect(tessera.requests).toEqual([
+        'GET /.well-known/oauth-authorization-server',
+        'POST /oauth/token',
+        'GET /oauth/revocations',
+      ]);
+      expect(tessera.tokenAuthorizations).toEqual([CLIENT_BASIC]);
+      expect(feedAuthorizations()).toEqual(['Bearer service-token-1']);
+      expect(await refusal(sut, await token(now, { sid: 'old' }))).toBe('session_revoked');
+    });
+
+    it('reconnects with a new token when the held one is about to expire, without a 401 first', async () => {
+      const sut = make({
+        revocations: {
+          client: CLIENT,
+          onStale: 'fail-closed',
+          reconnect: { minDelayMs: 10, maxDelayMs: 50 },
+        },
+      });
+      await sut.ready();
+      const before = tessera.requests.length;
+      // 60 s tokens are renewed 12 s (a fifth of their life) before they expire.
+      now += 47_000;
+      tessera.dropFeeds();
+      await until(() => tessera.streams.size === 1);
+      expect(tessera.requests.slice(before)).toEqual(['GET /oauth/revocations']);
+      expect(feedAuthorizations()).toEqual(['Bearer service-token-1', 'Bearer service-token-1']);
+
+      now += 2_000;
+      tessera.dropFeeds();
+      await until(() => tessera.feedHeaders.length === 3 && tessera.streams.size === 1);
+      expect(tessera.requests.slice(before + 1)).toEqual([
+        'POST /oauth/token',
+        'GET /oauth/revocations',
+      ]);
+      expect(feedAuthorizations()[2]).toBe('Bearer service-token-2');
+    });
+
+    it('after a 401 at reconnect, fetches one new token and reconnects at once', async () => {
+      const states: string[] = [];
+      const sut = make({
+        revocations: {
+          client: CLIENT,
+          onStale: 'fail-closed',
+          reconnect: { minDelayMs: 10, maxDelayMs: 10 },
+          onStateChange: (state, detail) => states.push(detail ? `${state}: ${detail}` : state),
+        },
+      });
+      await sut.ready();
+      const before = tessera.requests.length;
+      tessera.tokens.clear(); // Tessera no longer honours the held token (expired, clock skew)
+      tessera.dropFeeds();
+      await until(() => tessera.feedHeaders.length === 3 && tessera.streams.size === 1);
+      expect(tessera.requests.slice(before)).toEqual([
+        'GET /oauth/revocations',
+        'POST /oauth/token',
+        'GET /oauth/revocations',
+      ]);
+      expect(feedAuthorizations()).toEqual([
+        'Bearer service-token-1',
+        'Bearer service-token-1',
+        'Bearer service-token-2',
+      ]);
+      await until(() => sut.feedFresh);
+      // One disconnection (the drop): the 401 was answered within the same attempt, no backoff.
+      expect(states.filter((state) => state.startsWith('disconnected'))).toHaveLength(1);
+    });
+
+    it('keeps retrying with backoff, and reports why, while the client is refused', async () => {
+      const states: string[] = [];
+      const sut = make({
+        revocations: {
+          client: { ...CLIENT, clientSecret: 'wrong' },
+          onStale: 'fail-closed',
+          reconnect: { minDelayMs: 10, maxDelayMs: 20 },
+          onStateChange: (state, detail) => states.push(detail ? `${state}: ${detail}` : state),
+        },
+      });
+      await until(() => tessera.tokenAuthorizations.length >= 3);
+      expect(sut.feedFresh).toBe(false);
+      expect(tessera.feedHeaders).toEqual([]);
+      expect(states).toContain('disconnected: the token endpoint answered 401 invalid_client');
+      // The metadata is read once; only the token request is retried.
+      expect(
+        tessera.requests.filter((r) => r === 'GET /.well-known/oauth-authorization-server'),
+      ).toHaveLength(1);
+      expect(states.join('\n')).not.toContain('wrong');
+    });
+
+    it('introspects as a service client: one token for many calls, a new one after a 401', async () => {
+      tessera.feedUp = false;
+      const sut = make({
+        revocations: {
+          secret: SECRET,
+          onStale: 'introspect',
+          introspection: { client: CLIENT },
+        },
+      });
+      const jwt = await token(now);
+      expect(await refusal(sut, jwt)).toBe('accepted');
+      expect(await refusal(sut, jwt)).toBe('accepted');
+      tessera.tokens.clear();
+      expect(await refusal(sut, jwt)).toBe('accepted');
+      expect(tessera.tokenAuthorizations).toEqual([CLIENT_BASIC, CLIENT_BASIC]);
+      expect(tessera.introspectAuthorizations).toEqual([
+        'Bearer service-token-1',
+        'Bearer service-token-1',
+        'Bearer service-token-1',
+        'Bearer service-token-2',
+      ]);
+    });
+
+    it('asks a credential function again after a 401', async () => {
+      let calls = 0;
+      const sut = make({
+        revocations: {
+          credential: () => (calls++ === 0 ? 'stale-value' : SECRET),
+          onStale: 'fail-closed',
+        },
+      });
+      await sut.ready();
+      expect(feedAuthorizations()).toEqual(['Bearer stale-value', `Bearer ${SECRET}`]);
+    });
+
+    it('refuses a configuration with more than one credential, or none', () => {
+      const base = { issuer: ISSUER, audience: AUDIENCE, baseUrl: tessera.baseUrl };
+      expect(() =>
+        createVerifier({
+          ...base,
+          revocations: { secret: SECRET, client: CLIENT, onStale: 'fail-closed' },
+        }),
+      ).toThrow(/exactly one of: secret, client, credential/);
+      expect(() => createVerifier({ ...base, revocations: { onStale: 'fail-closed' } })).toThrow(
+        /exactly one/,
+      );
+    });
+  });
+
+  describe('JWKS rotation', () => {
+    let rotated: { privateKey: Key; jwk: JWK };
+    let clock: jest.SpiedFunction<typeof Date.now>;
+    let wallMs: number;
+
+    beforeAll(async () => {
+      const r = await generateKeyPair('RS256');
+      rotated = {
+        privateKey: r.privateKey,
+        jwk: { ...(await exportJWK(r.publicKey)), kid: 'r2', alg: 'RS256', use: 'sig' },
+      };
+    });
+    // jose times its JWKS cooldown (30 s) with Date.now: drive it by hand.
+    beforeEach(() => {
+      wallMs = Date.now();
+      clock = jest.spyOn(Date, 'now').mockImplementation(() => wallMs);
+    });
+    afterEach(() => clock.mockRestore());
+
+    function signed(kid: string, key: Key): Promise<string> {
+      const iat = Math.floor(now / 1000);
+      return new SignJWT({ sid: 'session-1', roles: ['user'] })
+        .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid })
+        .setSubject('user-1')
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + 900)
+        .sign(key);
+    }
+    const jwksReads = (): number =>
+      tessera.requests.filter((r) => r === 'GET /.well-known/jwks.json').length;
+
+    it('accepts a token signed by a new kid after exactly one more JWKS read', async () => {
+      const sut = make();
+      expect(await refusal(sut, await signed('r1', rsa.privateKey))).toBe('accepted');
+      expect(jwksReads()).toBe(1);
+
+      tessera.jwks = [rotated.jwk]; // Tessera rotated: the old key is gone, r2 signs
+      wallMs += 31_000;
+      const fresh = await signed('r2', rotated.privateKey);
+      expect(await refusal(sut, fresh)).toBe('accepted');
+      expect(jwksReads()).toBe(2);
+      // Cached from now on.
+      for (let i = 0; i < 10; i += 1) expect(await refusal(sut, fresh)).toBe('accepted');
+      expect(jwksReads()).toBe(2);
+    });
+
+    it('does not storm the JWKS with unknown kids: one read per cooldown at most', async () => {
+      const sut = make();
+      expect(await refusal(sut, await signed('r1', rsa.privateKey))).toBe('accepted');
+      const forged = await signed('unknown', rotated.privateKey);
+
+      // Within the cooldown after a read: no read at all.
+      const first = await Promise.all(Array.from({ length: 50 }, () => refusal(sut, forged)));
+      expect(new Set(first)).toEqual(new Set(['invalid_token']));
+      expect(jwksReads()).toBe(1);
+
+      // After it: 50 concurrent verifications share one read; the next 50 none.
+      wallMs += 31_000;
+      const second = await Promise.all(Array.from({ length: 50 }, () => refusal(sut, forged)));
+      expect(new Set(second)).toEqual(new Set(['invalid_token']));
+      expect(jwksReads()).toBe(2);
+      for (let i = 0; i < 50; i += 1) await refusal(sut, forged);
+      expect(jwksReads()).toBe(2);
+      // The known key still verifies meanwhile.
+      expect(await refusal(sut, await signed('r1', rsa.privateKey))).toBe('accepted');
+    });
   });
 
   it('needs an introspection credential to introspect', () => {

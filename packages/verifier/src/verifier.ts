@@ -2,6 +2,15 @@ import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload } f
 import { VerifierError } from './errors';
 import { type FeedState, type FetchLike, RevocationFeedClient } from './revocation-feed-client';
 import { RevocationSet } from './revocation-set';
+import {
+  type CredentialProvider,
+  type CredentialSource,
+  callerCredential,
+  type ServiceClientCredentials,
+  serviceClientCredential,
+  type ServiceTokenContext,
+  sharedSecret,
+} from './service-token';
 
 /** The claims of a verified Tessera access token (RFC 9068). */
 export interface TesseraClaims extends JWTPayload {
@@ -20,18 +29,27 @@ export interface TesseraClaims extends JWTPayload {
 export interface IntrospectionOptions {
   /** Default: `<baseUrl>/oauth/introspect`. */
   url?: string;
+  /** A service client holding tokens:introspect: its tokens are fetched and refreshed here. */
+  client?: ServiceClientCredentials;
   /**
-   * The bearer credential for POST /oauth/introspect (today: an access token of an admin
-   * account; later a service client's). A function, so it can be refreshed.
+   * Or the bearer credential for POST /oauth/introspect, from your own source (a function, so
+   * it can be refreshed). An admin account's access token works too, but is deprecated.
    */
-  credential: () => string | Promise<string>;
+  credential?: CredentialSource;
 }
 
 export interface RevocationOptions {
   /** Default: `<baseUrl>/oauth/revocations`. */
   url?: string;
-  /** Tessera's REVOCATION_FEED_SECRET. */
-  secret: string;
+  /** Tessera's REVOCATION_FEED_SECRET (the shared secret). Give this, client or credential. */
+  secret?: string;
+  /**
+   * A registered service client holding revocations:read: the verifier fetches its
+   * client_credentials tokens, and a new one before each expires or after a 401.
+   */
+  client?: ServiceClientCredentials;
+  /** Or a bearer credential from your own source, asked again after a 401. */
+  credential?: CredentialSource;
   /** How long the feed may be unheard before onStale applies, in ms. Default 30 s. */
   maxStaleness?: number;
   /** With a stale feed: refuse every token, or ask Tessera about each one (introspection). */
@@ -118,6 +136,23 @@ function mapJoseError(error: unknown): VerifierError {
   return new VerifierError('invalid_token');
 }
 
+const kindsOf = (where: string): string =>
+  where === 'revocations' ? 'secret, client, credential' : 'client, credential';
+
+/** Exactly one of secret, client and credential: which bearer this verifier presents. */
+function credentialProvider(
+  where: string,
+  given: { secret?: string; client?: ServiceClientCredentials; credential?: CredentialSource },
+  context: ServiceTokenContext,
+): CredentialProvider {
+  const kinds = [given.secret, given.client, given.credential].filter((v) => v !== undefined);
+  if (kinds.length !== 1)
+    throw new Error(`@tessera/verifier: ${where} needs exactly one of: ${kindsOf(where)}`);
+  if (given.client) return serviceClientCredential(given.client, context);
+  if (given.credential) return callerCredential(given.credential);
+  return sharedSecret(given.secret ?? '');
+}
+
 /** Creates a verifier for Tessera access tokens. Starts the feed subscription, if configured. */
 export function createVerifier(options: VerifierOptions): Verifier {
   const doFetch: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
@@ -133,6 +168,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
       [customFetch]: (url, init) => doFetch(url, init),
     },
   );
+  const tokenContext: ServiceTokenContext = {
+    issuer: options.issuer,
+    baseUrl: base,
+    fetch: doFetch,
+    now,
+  };
   const feed = options.revocations && startFeed(options.revocations);
   const introspect = feed && makeIntrospection(options.revocations);
   const maxStaleness = options.revocations?.maxStaleness ?? 30_000;
@@ -146,7 +187,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const set = new RevocationSet(maxLifetime * 1000 + REVOCATION_LEEWAY_MS, now);
     const client = new RevocationFeedClient({
       url: endpoint(revocations.url, base, '/oauth/revocations'),
-      secret: revocations.secret,
+      credential: credentialProvider('revocations', revocations, tokenContext),
       set,
       fetch: doFetch,
       now,
@@ -164,18 +205,25 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const config = revocations?.onStale === 'introspect' ? revocations.introspection : undefined;
     if (!config) return undefined;
     const url = endpoint(config.url, base, '/oauth/introspect');
+    const credential = credentialProvider('revocations.introspection', config, tokenContext);
+    const ask = async (bearer: string, token: string): Promise<Response> =>
+      doFetch(url, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${bearer}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ token }).toString(),
+        signal: AbortSignal.timeout(5000),
+      });
     return async (token) => {
       let active: unknown;
       try {
-        const res = await doFetch(url, {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${await config.credential()}`,
-            'content-type': 'application/x-www-form-urlencoded',
-          },
-          body: new URLSearchParams({ token }).toString(),
-          signal: AbortSignal.timeout(5000),
-        });
+        const bearer = await credential.get();
+        let res = await ask(bearer, token);
+        // An expired or refused service token: one more try with a fresh one.
+        if (res.status === 401 && credential.refused(bearer))
+          res = await ask(await credential.get(), token);
         if (res.status !== 200) throw new Error(`introspection answered ${res.status}`);
         active = ((await res.json()) as { active?: unknown }).active;
       } catch {
