@@ -1,7 +1,8 @@
 /**
  * GET /oauth/revocations caps its open streams per service client (the shared secret is one
  * client) and per instance; the excess is refused with 503 problem+json and Retry-After, and a
- * closed stream frees its place.
+ * closed stream frees its place. An open stream ends when its service token expires or its client
+ * is disabled (checked at each heartbeat); the shared secret's stream stays.
  */
 import type { AddressInfo } from 'node:net';
 import { RevocationFeed } from '../src/auth/oauth/revocation-feed.service';
@@ -89,5 +90,73 @@ describe('revocation feed: connection caps', () => {
     expect(feed.streamsOf(SHARED_CLIENT)).toBe(1);
     await subscribe(SECRET);
     expect(feed.streamsOf(SHARED_CLIENT)).toBe(2);
+  });
+});
+
+describe('revocation feed: a stream outlives neither its token nor its client', () => {
+  let t: TestApp;
+  let base: string;
+  const open: SseClient[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp({
+      env: { REVOCATION_FEED_SECRET: SECRET, REVOCATION_FEED_HEARTBEAT: '100ms' },
+    });
+    await t.app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+  }, ADMIN_SETUP_TIMEOUT_MS);
+  afterAll(async () => {
+    for (const client of open) client.close();
+    await t?.close();
+  });
+
+  async function reader(
+    admin: { accessToken: string },
+    name: string,
+  ): Promise<{ clientId: string; token: string }> {
+    const created = await t.http
+      .post('/admin/service-clients')
+      .set(...bearer(admin.accessToken))
+      .send({ name, scopes: ['revocations:read'] })
+      .expect(201);
+    const { clientId, clientSecret } = created.body as { clientId: string; clientSecret: string };
+    const token = await t.http
+      .post('/oauth/token')
+      .type('form')
+      .auth(clientId, clientSecret)
+      .send({ grant_type: 'client_credentials' })
+      .expect(200);
+    return { clientId, token: token.body.access_token as string };
+  }
+
+  async function subscribe(token: string): Promise<SseClient> {
+    const client = await SseClient.open(`${base}/oauth/revocations`, {
+      authorization: `Bearer ${token}`,
+    });
+    open.push(client);
+    await client.next('ready');
+    return client;
+  }
+
+  it('ends the stream of an expired token and of a disabled client, not the shared secret’s', async () => {
+    const admin = await signedInAdmin(t);
+    const expiring = await reader(admin, 'expiring');
+    const disabled = await reader(admin, 'disabled');
+    const byToken = await subscribe(expiring.token);
+    const byDisabled = await subscribe(disabled.token);
+    const bySecret = await subscribe(SECRET);
+
+    await t.http
+      .delete(`/admin/service-clients/${disabled.clientId}`)
+      .set(...bearer(admin.accessToken))
+      .expect(204);
+    await byDisabled.waitEnded(3000);
+    expect(byToken.ended).toBe(false);
+
+    t.clock.advance(t.config.serviceTokenTtlMs + 1000);
+    await byToken.waitEnded(3000);
+    // Several heartbeats later the shared secret's stream is still open.
+    await new Promise((wait) => setTimeout(wait, 300));
+    expect(bySecret.ended).toBe(false);
   });
 });

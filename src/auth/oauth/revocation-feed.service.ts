@@ -9,7 +9,9 @@ import {
   type SessionEnding,
 } from '../../sessions/revocation-view.service';
 import { formatCursor, planFeedStart } from './revocation-feed-cursor';
+import { ServiceClientRepository } from './service-client.repository';
 import type { ServiceRequest } from './service-client.guard';
+import type { ServiceCaller } from './service-credentials';
 
 /** One ended session on the wire. */
 export interface FeedEnding {
@@ -63,6 +65,7 @@ export class RevocationFeed implements OnModuleInit, BeforeApplicationShutdown {
     private readonly view: RevocationView,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly clients: ServiceClientRepository,
   ) {}
 
   onModuleInit(): void {
@@ -98,7 +101,11 @@ export class RevocationFeed implements OnModuleInit, BeforeApplicationShutdown {
     const nowMs = this.clock.nowMs();
     const start = planFeedStart(req.header('last-event-id'), nowMs, REVOCATION_HORIZON_MS);
     let closed = false;
-    const heartbeat = setInterval(() => stream.write(': heartbeat\n\n'), heartbeatMs);
+    const caller = req.serviceCaller;
+    const heartbeat = setInterval(() => {
+      stream.write(': heartbeat\n\n');
+      void this.stillAllowed(caller).then((allowed) => allowed || stream.close());
+    }, heartbeatMs);
     heartbeat.unref();
     const stream: FeedStream = {
       clientId,
@@ -129,6 +136,22 @@ export class RevocationFeed implements OnModuleInit, BeforeApplicationShutdown {
     );
     this.streams.add(stream);
     this.count(clientId, +1);
+  }
+
+  /**
+   * Whether a stream may stay open: it was admitted once, but its token expires and its client
+   * can be disabled meanwhile. Checked at every heartbeat, so a stream outlives neither by more
+   * than REVOCATION_FEED_HEARTBEAT; the subscriber reconnects with a fresh credential, or is
+   * refused. A failed check (database outage) keeps the stream: the feed must not flap.
+   */
+  private async stillAllowed(caller: ServiceCaller | undefined): Promise<boolean> {
+    if (!caller) return true;
+    if (caller.expiresAtMs !== undefined && this.clock.nowMs() >= caller.expiresAtMs) return false;
+    if (!caller.registered) return true;
+    return this.clients.findActive(caller.clientId).then(
+      (client) => client !== undefined,
+      () => true,
+    );
   }
 
   /**

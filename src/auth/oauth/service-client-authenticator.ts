@@ -123,7 +123,7 @@ export class ServiceClientAuthenticator {
       throw invalidClient('client_id does not match the authenticated client');
     }
     await this.clients.noteUsed(client.id, new Date(this.clock.nowMs()));
-    return { clientId: client.id, scopes: client.scopes };
+    return { clientId: client.id, scopes: client.scopes, registered: true };
   }
 
   /** Whether the request carries any client credentials (a Basic header or body credentials). */

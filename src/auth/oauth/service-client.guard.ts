@@ -138,6 +138,8 @@ export class ServiceClientGuard implements CanActivate {
       return {
         clientId: client.id,
         scopes: client.scopes.filter((scope) => granted.includes(scope)),
+        expiresAtMs: claims.exp * 1000,
+        registered: true,
       };
     }
     if (allowAdminUser) {

@@ -27,6 +27,10 @@ export const SERVICE_CLIENT_AUTH_METHODS: readonly ServiceClientAuthMethod[] = [
 export interface ServiceCaller {
   readonly clientId: string;
   readonly scopes: readonly ServiceScope[];
+  /** When the caller's token expires (epoch ms); absent for secrets and client authentication. */
+  readonly expiresAtMs?: number;
+  /** A registered client (in service_clients), as opposed to the configured shared secret. */
+  readonly registered?: boolean;
 }
 
 interface ServiceClient extends ServiceCaller {
