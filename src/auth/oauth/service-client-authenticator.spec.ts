@@ -144,7 +144,7 @@ describe('ServiceClientAuthenticator', () => {
   });
 
   it('accepts the secret by Basic and in the form body', async () => {
-    const caller = { clientId: 'svc_secret', scopes: ['tokens:introspect'] };
+    const caller = { clientId: 'svc_secret', scopes: ['tokens:introspect'], registered: true };
     await expect(
       sut.authenticate(
         { headers: { authorization: basicHeader('svc_secret', SECRET) } },
@@ -213,7 +213,7 @@ describe('ServiceClientAuthenticator', () => {
     for (const aud of [ISSUER, INTROSPECT, `${ISSUER}/oauth/token`]) {
       await expect(
         sut.authenticate(withAssertion(await assertion({ aud })), INTROSPECT),
-      ).resolves.toEqual({ clientId: 'svc_key', scopes: ['tokens:introspect'] });
+      ).resolves.toEqual({ clientId: 'svc_key', scopes: ['tokens:introspect'], registered: true });
     }
   });
 
