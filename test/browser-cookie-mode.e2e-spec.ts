@@ -1,4 +1,4 @@
-import { login, PASSWORD, register, uniqueEmail } from './support/auth-client';
+import { cookieLogin, login, PASSWORD, register, uniqueEmail } from './support/auth-client';
 import { CookieJar } from './support/cookie-jar';
 import { createTestApp, type TestApp } from './support/test-app';
 
@@ -17,17 +17,6 @@ describe('cookie mode for browsers (contract v2)', () => {
     await t.close();
   });
 
-  async function cookieLogin(email: string, jar: CookieJar): Promise<{ csrfToken: string }> {
-    const res = await t.http
-      .post('/auth/login')
-      .set('X-Auth-Mode', 'cookie')
-      .set('Cookie', jar.header())
-      .send({ email, password: PASSWORD })
-      .expect(200);
-    jar.apply(res);
-    return { csrfToken: res.body.csrfToken as string };
-  }
-
   async function sessionOf(jar: CookieJar): Promise<{ id: string; device: { id: string } }> {
     const res = await t.http.get('/auth/me').set('Cookie', jar.header()).expect(200);
     return res.body.session as { id: string; device: { id: string } };
@@ -39,7 +28,7 @@ describe('cookie mode for browsers (contract v2)', () => {
     // An app signed in first, so the browser's first sign-in is a new device (one alert).
     await login(t, email, { device: { id: 'phone-app-0001', name: 'Phone' } });
     const jar = new CookieJar();
-    const { csrfToken } = await cookieLogin(email, jar);
+    const { csrfToken } = await cookieLogin(t, email, jar);
     const first = await sessionOf(jar);
     const deviceCookie = jar.get(DEVICE);
     expect(deviceCookie).toBeDefined();
@@ -101,7 +90,7 @@ describe('cookie mode for browsers (contract v2)', () => {
     const email = uniqueEmail('reload');
     await register(t, email);
     const jar = new CookieJar();
-    const { csrfToken: original } = await cookieLogin(email, jar);
+    const { csrfToken: original } = await cookieLogin(t, email, jar);
 
     // The page reloads: the csrfToken from login is gone, the cookies are not.
     const me = await t.http.get('/auth/me').set('Cookie', jar.header()).expect(200);
@@ -152,7 +141,7 @@ describe('cookie mode for browsers (contract v2)', () => {
     const email = uniqueEmail('tabs');
     await register(t, email);
     const jar = new CookieJar();
-    const { csrfToken } = await cookieLogin(email, jar);
+    const { csrfToken } = await cookieLogin(t, email, jar);
     const refreshOnce = () =>
       t.http
         .post('/auth/refresh')
@@ -180,7 +169,7 @@ describe('cookie mode for browsers (contract v2)', () => {
     const email = uniqueEmail('expired');
     await register(t, email);
     const jar = new CookieJar();
-    const { csrfToken } = await cookieLogin(email, jar);
+    const { csrfToken } = await cookieLogin(t, email, jar);
     t.clock.advance(t.config.accessTokenTtlMs + 60_000);
     const expired = await t.http.get('/auth/me').set('Cookie', jar.header()).expect(401);
     expect(expired.body.code).toBe('token_expired');
@@ -198,7 +187,7 @@ describe('cookie mode for browsers (contract v2)', () => {
     const email = uniqueEmail('reload-expired');
     await register(t, email);
     const jar = new CookieJar();
-    const { csrfToken: fromLogin } = await cookieLogin(email, jar);
+    const { csrfToken: fromLogin } = await cookieLogin(t, email, jar);
     t.clock.advance(t.config.accessTokenTtlMs + 60_000);
     // The page lost its csrfToken (reload) and its access token expired meanwhile.
     const recovered = await t.http.get('/auth/csrf').set('Cookie', jar.header()).expect(200);

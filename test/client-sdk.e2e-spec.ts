@@ -10,6 +10,7 @@ import {
 import { enrolTotp, totpCode } from './support/admin-session';
 import { drainEvents } from './support/events-helpers';
 import { bearer, PASSWORD, register, signedInUser, uniqueEmail } from './support/auth-client';
+import { CookieJar } from './support/cookie-jar';
 import { createTestApp, type TestApp } from './support/test-app';
 
 /** Past the access-token lifetime (1 min here) and the verifier's clock leeway. */
@@ -34,18 +35,12 @@ class WireLog {
 
 /** A cookie jar for Node's fetch (a browser keeps these cookies itself). */
 function cookieJarFetch(): (request: Request) => Promise<Response> {
-  const jar = new Map<string, string>();
+  const jar = new CookieJar();
   return async (request) => {
-    const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+    const cookie = jar.header();
     if (cookie) request.headers.set('Cookie', cookie);
     const response = await fetch(request);
-    for (const line of response.headers.getSetCookie()) {
-      const [pair, ...attributes] = line.split(';');
-      const [name, value] = pair.split('=');
-      const gone = attributes.some((a) => a.trim().toLowerCase() === 'max-age=0');
-      if (gone || !value) jar.delete(name.trim());
-      else jar.set(name.trim(), value);
-    }
+    jar.applyLines(response.headers.getSetCookie());
     return response;
   };
 }

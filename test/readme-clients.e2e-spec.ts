@@ -14,6 +14,7 @@ import {
   signedInUser,
   uniqueEmail,
 } from './support/auth-client';
+import { CookieJar } from './support/cookie-jar';
 import { createTestApp, type TestApp } from './support/test-app';
 
 /** The host the README snippets name; the test sends their requests to the test app instead. */
@@ -53,18 +54,14 @@ async function runSnippet(file: string, globals: Globals): Promise<Record<string
  * The snippets fetch `https://auth.example.com`; this global fetch sends those requests to the
  * test app, keeping a cookie jar as a browser would (cookie mode) and a log of what was sent.
  */
-function redirectingFetch(
-  target: () => string,
-  sent: string[],
-  jar: Map<string, string>,
-): typeof fetch {
+function redirectingFetch(target: () => string, sent: string[], jar: CookieJar): typeof fetch {
   const realFetch = globalThis.fetch;
   return async (input, init) => {
     const original = new Request(input, init);
     if (!original.url.startsWith(SNIPPET_ORIGIN)) return realFetch(original);
     const url = target() + original.url.slice(SNIPPET_ORIGIN.length);
     const headers = new Headers(original.headers);
-    const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+    const cookie = jar.header();
     if (cookie) headers.set('Cookie', cookie);
     const hasBody = !['GET', 'HEAD'].includes(original.method);
     sent.push(`${original.method} ${new URL(url).pathname}`);
@@ -73,13 +70,7 @@ function redirectingFetch(
       headers,
       body: hasBody ? await original.arrayBuffer() : undefined,
     });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair, ...attributes] = line.split(';');
-      const [name, value] = pair.split('=');
-      const gone = attributes.some((a) => a.trim().toLowerCase() === 'max-age=0');
-      if (gone || !value) jar.delete(name.trim());
-      else jar.set(name.trim(), value);
-    }
+    jar.applyLines(response.headers.getSetCookie());
     return response;
   };
 }
@@ -102,7 +93,7 @@ describe('the README client snippets run against the real app', () => {
   let t: TestApp;
   let baseUrl: string;
   let sent: string[];
-  let jar: Map<string, string>;
+  let jar: CookieJar;
   const realFetch = globalThis.fetch;
 
   beforeAll(async () => {
@@ -112,7 +103,7 @@ describe('the README client snippets run against the real app', () => {
   });
   beforeEach(() => {
     sent = [];
-    jar = new Map();
+    jar = new CookieJar();
     globalThis.fetch = redirectingFetch(() => baseUrl, sent, jar);
   });
   afterEach(() => {
@@ -147,7 +138,7 @@ describe('the README client snippets run against the real app', () => {
     const other = await t.http.get('/auth/me').set(...bearer(elsewhere.accessToken));
     expect(other.body).toMatchObject({ code: 'session_revoked' });
     // The snippet's browser (its cookies) is still signed in, and its own device is trusted.
-    const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+    const cookie = jar.header();
     const me = await t.http.get('/auth/me').set('Cookie', cookie).expect(200);
     const devices = await t.http.get('/devices').set('Cookie', cookie).expect(200);
     const trusted = (devices.body as { items: Array<{ id: string; trusted: boolean }> }).items

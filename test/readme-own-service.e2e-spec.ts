@@ -5,11 +5,12 @@
  * process with the built @tessera/verifier. The snippet's Express app is then served and called:
  * a valid token passes, none is refused, and a logout is refused within a second.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import ts from 'typescript';
+import { buildVerifierPackage } from './support/verifier-package';
 import { PROJECT_ROOT, spawnInstance, type Instance } from './support/spawn-instance';
 
 const SNIPPET = join(PROJECT_ROOT, 'examples/readme/own-service.mts');
@@ -41,29 +42,6 @@ const { app } = await import('./own-service.mjs');
 const server = app.listen(0, '127.0.0.1', () =>
   console.log(JSON.stringify({ port: server.address().port })));
 `;
-
-/**
- * Builds packages/verifier/dist unless it is newer than every source file: another suite may be
- * loading dist at this moment, and a rebuild rewrites its files in place.
- */
-function buildVerifierPackage(): void {
-  const packageDir = join(PROJECT_ROOT, 'packages/verifier');
-  const built = join(packageDir, 'dist/index.js');
-  const sources = readdirSync(join(packageDir, 'src')).map((name) => join(packageDir, 'src', name));
-  const newest = Math.max(
-    ...[...sources, join(packageDir, 'tsconfig.build.json')].map((f) => statSync(f).mtimeMs),
-  );
-  if (existsSync(built) && statSync(built).mtimeMs > newest) return;
-  execFileSync(
-    process.execPath,
-    [
-      join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'),
-      '-p',
-      'packages/verifier/tsconfig.build.json',
-    ],
-    { cwd: PROJECT_ROOT, stdio: 'pipe' },
-  );
-}
 
 async function startService(
   baseUrl: string,

@@ -15,6 +15,27 @@ import { createTestApp, type TestApp } from './support/test-app';
 const SECRET = 'feed-secret-'.padEnd(40, 'x');
 const SHARED_CLIENT = 'revocation-feed';
 
+/** A service client holding revocations:read, registered by `admin`, and its token. */
+async function feedReader(
+  t: TestApp,
+  admin: { accessToken: string },
+  name: string,
+): Promise<{ clientId: string; token: string }> {
+  const created = await t.http
+    .post('/admin/service-clients')
+    .set(...bearer(admin.accessToken))
+    .send({ name, scopes: ['revocations:read'] })
+    .expect(201);
+  const { clientId, clientSecret } = created.body as { clientId: string; clientSecret: string };
+  const token = await t.http
+    .post('/oauth/token')
+    .type('form')
+    .auth(clientId, clientSecret)
+    .send({ grant_type: 'client_credentials' })
+    .expect(200);
+  return { clientId, token: token.body.access_token as string };
+}
+
 describe('revocation feed: connection caps', () => {
   let t: TestApp;
   let base: string;
@@ -31,20 +52,7 @@ describe('revocation feed: connection caps', () => {
     });
     await t.app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
-    const admin = await signedInAdmin(t);
-    const created = await t.http
-      .post('/admin/service-clients')
-      .set(...bearer(admin.accessToken))
-      .send({ name: 'verifier', scopes: ['revocations:read'] })
-      .expect(201);
-    const { clientId, clientSecret } = created.body as { clientId: string; clientSecret: string };
-    const token = await t.http
-      .post('/oauth/token')
-      .type('form')
-      .auth(clientId, clientSecret)
-      .send({ grant_type: 'client_credentials' })
-      .expect(200);
-    readerToken = token.body.access_token as string;
+    readerToken = (await feedReader(t, await signedInAdmin(t), 'verifier')).token;
   }, ADMIN_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     for (const client of open) client.close();
@@ -110,25 +118,6 @@ describe('revocation feed: a stream outlives neither its token nor its client', 
     await t?.close();
   });
 
-  async function reader(
-    admin: { accessToken: string },
-    name: string,
-  ): Promise<{ clientId: string; token: string }> {
-    const created = await t.http
-      .post('/admin/service-clients')
-      .set(...bearer(admin.accessToken))
-      .send({ name, scopes: ['revocations:read'] })
-      .expect(201);
-    const { clientId, clientSecret } = created.body as { clientId: string; clientSecret: string };
-    const token = await t.http
-      .post('/oauth/token')
-      .type('form')
-      .auth(clientId, clientSecret)
-      .send({ grant_type: 'client_credentials' })
-      .expect(200);
-    return { clientId, token: token.body.access_token as string };
-  }
-
   async function subscribe(token: string): Promise<SseClient> {
     const client = await SseClient.open(`${base}/oauth/revocations`, {
       authorization: `Bearer ${token}`,
@@ -140,8 +129,8 @@ describe('revocation feed: a stream outlives neither its token nor its client', 
 
   it('ends the stream of an expired token and of a disabled client, not the shared secret’s', async () => {
     const admin = await signedInAdmin(t);
-    const expiring = await reader(admin, 'expiring');
-    const disabled = await reader(admin, 'disabled');
+    const expiring = await feedReader(t, admin, 'expiring');
+    const disabled = await feedReader(t, admin, 'disabled');
     const byToken = await subscribe(expiring.token);
     const byDisabled = await subscribe(disabled.token);
     const bySecret = await subscribe(SECRET);

@@ -10,13 +10,7 @@
  * Needs a PostgreSQL server (the instances share a database on it) and, on embedded runs, Redis
  * (their bus): without them the suite is skipped, saying which is missing.
  */
-import {
-  execFileSync,
-  spawn,
-  spawnSync,
-  type ChildProcessWithoutNullStreams,
-} from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import {
@@ -26,6 +20,7 @@ import {
   TEST_PUBLIC_URL,
   type Instance,
 } from './support/spawn-instance';
+import { buildVerifierPackage } from './support/verifier-package';
 import { createScratchDatabase, type ScratchDatabase, serverUrl } from './support/test-database';
 
 const SERVER_URL = serverUrl() ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -155,29 +150,6 @@ async function login(instance: Instance, email: string): Promise<{ token: string
 
 function elapsedMs(since: bigint): number {
   return Number(process.hrtime.bigint() - since) / 1e6;
-}
-
-/**
- * Builds packages/verifier/dist unless it is newer than every source file: another suite may be
- * loading dist at this moment, and a rebuild rewrites its files in place.
- */
-function buildVerifierPackage(): void {
-  const packageDir = join(PROJECT_ROOT, 'packages/verifier');
-  const built = join(packageDir, 'dist/index.js');
-  const sources = readdirSync(join(packageDir, 'src')).map((name) => join(packageDir, 'src', name));
-  const newest = Math.max(
-    ...[...sources, join(packageDir, 'tsconfig.build.json')].map((f) => statSync(f).mtimeMs),
-  );
-  if (existsSync(built) && statSync(built).mtimeMs > newest) return;
-  execFileSync(
-    process.execPath,
-    [
-      join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'),
-      '-p',
-      'packages/verifier/tsconfig.build.json',
-    ],
-    { cwd: PROJECT_ROOT, stdio: 'pipe' },
-  );
 }
 
 describeWithServices(

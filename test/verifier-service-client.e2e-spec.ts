@@ -70,6 +70,17 @@ async function msUntilRefused(verifier: Verifier, token: string, code: string): 
 
 describe('@tessera/verifier on the revocation feed as a registered service client', () => {
   let t: TestApp;
+
+  /** A new user accepted by `verifier`, then logged out: how long until the verifier refuses. */
+  async function logoutRefusedAfterMs(verifier: Verifier): Promise<number> {
+    const user = await signedInUser(t);
+    expect((await verifier.verify(user.accessToken)).sid).toBe(user.session.id);
+    await t.http
+      .post('/auth/logout')
+      .set(...bearer(user.accessToken))
+      .expect(204);
+    return msUntilRefused(verifier, user.accessToken, 'session_revoked');
+  }
   let proxy: TcpProxy;
   let base: string;
   let client: ServiceClient;
@@ -162,13 +173,7 @@ describe('@tessera/verifier on the revocation feed as a registered service clien
     expect(wire.feedBearers.at(-1)).not.toBe(firstToken);
     await until(() => verifier.feedFresh, 'the feed is fresh again');
 
-    const user = await signedInUser(t);
-    expect((await verifier.verify(user.accessToken)).sid).toBe(user.session.id);
-    await t.http
-      .post('/auth/logout')
-      .set(...bearer(user.accessToken))
-      .expect(204);
-    const ms = await msUntilRefused(verifier, user.accessToken, 'session_revoked');
+    const ms = await logoutRefusedAfterMs(verifier);
     console.log(
       `verifier (service client): logout after a token renewal -> refused in ${ms.toFixed(1)} ms; ` +
         `requests: ${wire.responses.join(', ')}`,
@@ -195,13 +200,7 @@ describe('@tessera/verifier on the revocation feed as a registered service clien
     ]);
     await until(() => verifier.feedFresh, 'the feed is fresh again');
 
-    const user = await signedInUser(t);
-    expect((await verifier.verify(user.accessToken)).sid).toBe(user.session.id);
-    await t.http
-      .post('/auth/logout')
-      .set(...bearer(user.accessToken))
-      .expect(204);
-    const ms = await msUntilRefused(verifier, user.accessToken, 'session_revoked');
+    const ms = await logoutRefusedAfterMs(verifier);
     console.log(
       `verifier (service client, after a refusal): logout -> refused in ${ms.toFixed(1)} ms`,
     );

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AuthContext, AuthenticatedRequest } from '../common/auth-context';
+import { isPlainRequestFor } from '../common/plain-request';
 import { AuthService } from './auth.service';
 import { CsrfService } from './browser/csrf.service';
 import type { MeResponseDto } from './dto/token-response.dto';
@@ -11,16 +12,6 @@ export const CURRENT_USER_PATH = '/auth/me';
 
 /** What Express sets as req.route on the Nest route: metrics and the access log label by it. */
 const CURRENT_USER_ROUTE = { path: CURRENT_USER_PATH };
-
-/** Exactly `GET /auth/me` with no query and no body; anything else goes on to the Nest route. */
-function isPlainRead(req: Request): boolean {
-  return (
-    req.method === 'GET' &&
-    req.url === CURRENT_USER_PATH &&
-    req.headers['content-length'] === undefined &&
-    req.headers['transfer-encoding'] === undefined
-  );
-}
 
 /**
  * GET /auth/me, for the Nest route (AuthController.me) and for `fastPath`, which answers a
@@ -48,7 +39,7 @@ export class CurrentUserService {
   }
 
   readonly fastPath: RequestHandler = (req: Request, res: Response, next: NextFunction): void => {
-    if (!isPlainRead(req)) {
+    if (req.method !== 'GET' || !isPlainRequestFor(req, CURRENT_USER_PATH)) {
       next();
       return;
     }

@@ -1,7 +1,7 @@
 import type { Response } from 'supertest';
 
 /**
- * A minimal browser cookie jar for one host: applies Set-Cookie (a cookie with Max-Age=0 or an
+ * A minimal browser cookie jar for one host (supertest or fetch responses): applies Set-Cookie (a cookie with Max-Age=0 or an
  * Expires in the past is dropped) and renders the Cookie header.
  */
 export class CookieJar {
@@ -9,7 +9,11 @@ export class CookieJar {
 
   apply(res: Response): this {
     const raw = res.headers['set-cookie'] as unknown as string[] | string | undefined;
-    const lines = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+    return this.applyLines(raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]);
+  }
+
+  /** Set-Cookie lines as fetch gives them (`response.headers.getSetCookie()`). */
+  applyLines(lines: readonly string[]): this {
     for (const line of lines) {
       const [pair, ...attributes] = line.split(';').map((part) => part.trim());
       const eq = pair.indexOf('=');

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AuthContext } from '../../common/auth-context';
+import { isPlainRequestFor } from '../../common/plain-request';
 import { AccessTokenGuard } from '../guards/access-token.guard';
 import { forwardAuthHeaders } from './forward-auth-headers';
 import { ForwardAuthProblemFilter } from './forward-auth-problem.filter';
@@ -10,19 +11,6 @@ export const FORWARD_AUTH_PATH = '/auth/verify';
 
 /** What Express sets as req.route on the Nest route: metrics and the access log label by it. */
 const FORWARD_AUTH_ROUTE = { path: FORWARD_AUTH_PATH };
-
-/**
- * Whether fastPath answers: exactly the path, and no body (a gateway's check has none). Anything
- * else (a query, a body, a trailing slash) goes on through the body parsers and the input guard
- * to the Nest route, which answers alike.
- */
-function isPlainCheck(req: Request): boolean {
-  return (
-    req.url === FORWARD_AUTH_PATH &&
-    req.headers['content-length'] === undefined &&
-    req.headers['transfer-encoding'] === undefined
-  );
-}
 
 /**
  * Forward authentication, shared by the documented Nest route (ForwardAuthController) and
@@ -49,7 +37,7 @@ export class ForwardAuthService {
   }
 
   readonly fastPath: RequestHandler = (req: Request, res: Response, next: NextFunction): void => {
-    if (!isPlainCheck(req)) {
+    if (!isPlainRequestFor(req, FORWARD_AUTH_PATH)) {
       next();
       return;
     }
