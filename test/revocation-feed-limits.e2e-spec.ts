@@ -36,7 +36,7 @@ async function feedReader(
   return { clientId, token: token.body.access_token as string };
 }
 
-describe('revocation feed: connection caps', () => {
+describe('revocation feed: connection caps and stream lifetime', () => {
   let t: TestApp;
   let base: string;
   let readerToken: string;
@@ -48,14 +48,19 @@ describe('revocation feed: connection caps', () => {
         REVOCATION_FEED_SECRET: SECRET,
         REVOCATION_FEED_STREAMS_PER_CLIENT: '2',
         REVOCATION_FEED_STREAMS_MAX: '3',
+        REVOCATION_FEED_HEARTBEAT: '100ms',
       },
     });
     await t.app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
     readerToken = (await feedReader(t, await signedInAdmin(t), 'verifier')).token;
   }, ADMIN_SETUP_TIMEOUT_MS);
+  afterEach(async () => {
+    for (const client of open.splice(0)) client.close();
+    const feed = t.app.get(RevocationFeed);
+    await eventually(() => (feed.subscriberCount === 0 ? true : undefined), 5000, 'streams closed');
+  });
   afterAll(async () => {
-    for (const client of open) client.close();
     await t?.close();
   });
 
@@ -64,6 +69,7 @@ describe('revocation feed: connection caps', () => {
       authorization: `Bearer ${token}`,
     });
     open.push(client);
+    await client.next('ready');
     return client;
   }
 
@@ -99,33 +105,6 @@ describe('revocation feed: connection caps', () => {
     await subscribe(SECRET);
     expect(feed.streamsOf(SHARED_CLIENT)).toBe(2);
   });
-});
-
-describe('revocation feed: a stream outlives neither its token nor its client', () => {
-  let t: TestApp;
-  let base: string;
-  const open: SseClient[] = [];
-
-  beforeAll(async () => {
-    t = await createTestApp({
-      env: { REVOCATION_FEED_SECRET: SECRET, REVOCATION_FEED_HEARTBEAT: '100ms' },
-    });
-    await t.app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
-  }, ADMIN_SETUP_TIMEOUT_MS);
-  afterAll(async () => {
-    for (const client of open) client.close();
-    await t?.close();
-  });
-
-  async function subscribe(token: string): Promise<SseClient> {
-    const client = await SseClient.open(`${base}/oauth/revocations`, {
-      authorization: `Bearer ${token}`,
-    });
-    open.push(client);
-    await client.next('ready');
-    return client;
-  }
 
   it('ends the stream of an expired token and of a disabled client, not the shared secret’s', async () => {
     const admin = await signedInAdmin(t);
