@@ -45,17 +45,13 @@ function accessLine(req: IncomingMessage, res: ServerResponse, durationMs: numbe
   };
 }
 
-/** Whether the request's access line is a failure: a 5xx, or a client that went away first. */
-function failed(res: ServerResponse): boolean {
-  return res.statusCode >= 500 || !res.writableFinished;
-}
-
 /**
  * One access line per request, written when the response ends: method, route, path (no query),
  * status, duration and request id; never headers or bodies. Runs after the request-context
  * middleware, whose X-Request-Id it reuses. Requests to `skipPaths` write nothing (probes and
- * scrapes would drown the rest). Lines go out at info (error for 5xx and aborted requests), so
- * LOG_LEVEL=warn turns the rest off.
+ * scrapes would drown the rest). Lines go out at info (error for 5xx), so LOG_LEVEL=warn turns
+ * the rest off. A request whose client went away first (how every event stream ends) is
+ * `request aborted`, at info: it is not a failure of the server.
  *
  * Written with the process's pino logger directly rather than through pino-http, which built a
  * child logger and three listeners per request for the same line: on the cheapest routes the
@@ -74,8 +70,8 @@ export function accessLogMiddleware(logger: Logger, skipPaths: readonly string[]
     // 'close' follows 'finish', and comes alone when the client went away first.
     res.once('close', () => {
       const line = accessLine(req, res, Math.round(performance.now() - started));
-      if (failed(res)) access.error(line, 'request failed');
-      else access.info(line, 'request completed');
+      if (res.statusCode >= 500) access.error(line, 'request failed');
+      else access.info(line, res.writableFinished ? 'request completed' : 'request aborted');
     });
     next();
   };
