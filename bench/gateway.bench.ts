@@ -177,6 +177,8 @@ export async function main(): Promise<Record<string, string | number | null>> {
     RATE_LIMIT_ENABLED: 'false',
     LOG_LEVEL: 'warn',
     TRUST_PROXY: '1',
+    // One issuer for both instances (it defaults to PUBLIC_URL): B accepts A's tokens.
+    PUBLIC_URL: 'http://tessera.bench.test',
     ...(redis ? { REDIS_URL: 'redis://127.0.0.1:6379/13' } : {}),
   };
   const started: Array<{ stop(): Promise<void> }> = [];
