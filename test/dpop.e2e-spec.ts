@@ -333,6 +333,9 @@ describe('DPoP-bound tokens (RFC 9449)', () => {
         env: { PUBLIC_URL, REFRESH_REUSE_GRACE: '0s' },
         databaseUrl: t.config.databaseUrl,
       });
+      // Instances share the wall clock; the test clocks must too, or a nonce issued by one can
+      // fall in a window the other no longer accepts (t's clock was advanced above).
+      other.clock.set(t.clock.nowMs());
       try {
         const key = await newKey();
         const { refreshToken } = await boundLogin(key);
