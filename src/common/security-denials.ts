@@ -4,15 +4,7 @@ import { Clock } from './clock';
 import type { ErrorCode } from './error-codes';
 
 /** The refusals worth auditing, counted per minute rather than recorded one by one. */
-export type DeniedKind =
-  | 'forbidden'
-  | 'csrf_failed'
-  | 'token_invalid'
-  | 'rate_limited'
-  | 'invalid_client'
-  | 'insufficient_scope';
-
-const KINDS = new Set<string>([
+const DENIED_KINDS = [
   'forbidden',
   'csrf_failed',
   'token_invalid',
@@ -20,7 +12,10 @@ const KINDS = new Set<string>([
   // Service clients: wrong client credentials, and a client reaching beyond its scopes.
   'invalid_client',
   'insufficient_scope',
-]);
+] as const;
+export type DeniedKind = (typeof DENIED_KINDS)[number];
+
+const KINDS = new Set<string>(DENIED_KINDS);
 export const DENIAL_WINDOW_MS = 60_000;
 /** Bounds memory under a flood from many networks; beyond it, counts go to network "other". */
 const MAX_KEYS = 10_000;

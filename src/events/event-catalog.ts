@@ -1,3 +1,5 @@
+import type { DeniedKind } from '../common/security-denials';
+
 /**
  * The lifecycle event catalog of the REST contract. A wrong event name or a wrong `data` shape
  * fails to compile.
@@ -75,13 +77,7 @@ export interface EventDataMap {
    * event per key per minute per instance, never one per request). No user: the key is where.
    */
   'security.denied': {
-    kind:
-      | 'forbidden'
-      | 'csrf_failed'
-      | 'token_invalid'
-      | 'rate_limited'
-      | 'invalid_client'
-      | 'insufficient_scope';
+    kind: DeniedKind;
     network: string;
     count: number;
     windowStart: string;
