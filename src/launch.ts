@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { MALLOC_ENV } from './memory-settings';
 
 /** What the launcher does: run the server in this process, or exec it with a new environment. */
@@ -45,12 +46,7 @@ export function runChild(plan: Extract<LaunchPlan, { kind: 'exec' }>): Promise<n
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       for (const name of FORWARDED_SIGNALS) process.off(name, forward);
-      resolve(code ?? 128 + (signal ? signalNumber(signal) : 0));
+      resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
     });
   });
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
-  return numbers[signal] ?? 1;
 }
