@@ -22,8 +22,6 @@ export interface FeedEnding {
 }
 
 interface FeedStream {
-  /** The service client it was opened by ('revocation-feed' for the shared secret). */
-  readonly clientId: string;
   /** The newest ended_at sent (the SSE id); never moves backwards. */
   cursorMs: number;
   write(text: string): void;
@@ -108,7 +106,6 @@ export class RevocationFeed implements OnModuleInit, BeforeApplicationShutdown {
     }, heartbeatMs);
     heartbeat.unref();
     const stream: FeedStream = {
-      clientId,
       cursorMs: start.kind === 'snapshot' ? nowMs : Number(req.header('last-event-id')),
       write: (text) => {
         if (!closed) res.write(text);
