@@ -58,6 +58,18 @@ export async function createScratchDatabase(
 
 /** Held (on the server's maintenance connection) while a process looks for or builds a template. */
 const TEMPLATE_LOCK_KEY = 7_264_002;
+
+/** `work` on the server's maintenance connection, holding the template lock. */
+function withTemplateLock<T>(base: string, work: (client: Client) => Promise<T>): Promise<T> {
+  return withAdmin(base, async (client) => {
+    await client.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK_KEY]);
+    try {
+      return await work(client);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [TEMPLATE_LOCK_KEY]);
+    }
+  });
+}
 const TEMPLATE_PREFIX = 'tessera_tpl_';
 /** The template's comment: when a test run last copied it (dropStaleTemplates reads it). */
 const USED_NOTE = 'tessera test template, last used ';
@@ -107,32 +119,27 @@ export async function dropStaleTemplates(
 ): Promise<string[]> {
   const { keepMs = TEMPLATE_KEEP_MS, nowMs = Date.now(), among } = options;
   const current = templateName();
-  return withAdmin(base, async (client) => {
-    await client.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK_KEY]);
-    try {
-      // A database with sessions is skipped up front: DROP would wait 5 s before refusing.
-      const { rows } = await client.query<{ datname: string; note: string | null; busy: boolean }>(
-        `SELECT d.datname, shobj_description(d.oid, 'pg_database') AS note,
+  return withTemplateLock(base, async (client) => {
+    // A database with sessions is skipped up front: DROP would wait 5 s before refusing.
+    const { rows } = await client.query<{ datname: string; note: string | null; busy: boolean }>(
+      `SELECT d.datname, shobj_description(d.oid, 'pg_database') AS note,
                 EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname) AS busy
            FROM pg_database d
           WHERE d.datname LIKE $1 AND d.datname <> $2 ORDER BY d.datname`,
-        [`${TEMPLATE_PREFIX.replace(/_/g, '\\_')}%`, current],
-      );
-      const dropped: string[] = [];
-      for (const { datname, note, busy } of rows) {
-        if (busy || (among && !among.includes(datname))) continue;
-        const usedMs = lastUsedMs(note);
-        if (!datname.endsWith('_partial') && usedMs === undefined) {
-          await markUsed(client, datname, nowMs);
-          continue;
-        }
-        if (usedMs !== undefined && nowMs - usedMs < keepMs) continue;
-        if (await dropUnlessInUse(client, datname)) dropped.push(datname);
+      [`${TEMPLATE_PREFIX.replace(/_/g, '\\_')}%`, current],
+    );
+    const dropped: string[] = [];
+    for (const { datname, note, busy } of rows) {
+      if (busy || (among && !among.includes(datname))) continue;
+      const usedMs = lastUsedMs(note);
+      if (!datname.endsWith('_partial') && usedMs === undefined) {
+        await markUsed(client, datname, nowMs);
+        continue;
       }
-      return dropped;
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [TEMPLATE_LOCK_KEY]);
+      if (usedMs !== undefined && nowMs - usedMs < keepMs) continue;
+      if (await dropUnlessInUse(client, datname)) dropped.push(datname);
     }
+    return dropped;
   });
 }
 
@@ -154,31 +161,26 @@ async function dropUnlessInUse(client: Client, name: string): Promise<boolean> {
  */
 async function migratedTemplate(base: string): Promise<string> {
   const name = templateName();
-  await withAdmin(base, async (client) => {
-    await client.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK_KEY]);
-    try {
-      const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-      if (found.rowCount !== 0) {
-        await markUsed(client, name, Date.now());
-        return;
-      }
-      const building = `${name}_${process.pid}_partial`;
-      await client.query(`DROP DATABASE IF EXISTS ${building}`);
-      await client.query(`CREATE DATABASE ${building}`);
-      const dataSource = new DataSource(
-        buildDataSourceOptions({ url: databaseUrl(base, building), migrationsRun: false }),
-      );
-      await dataSource.initialize();
-      try {
-        await runPendingMigrations(dataSource, false);
-      } finally {
-        await dataSource.destroy();
-      }
-      await client.query(`ALTER DATABASE ${building} RENAME TO ${name}`);
+  await withTemplateLock(base, async (client) => {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount !== 0) {
       await markUsed(client, name, Date.now());
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [TEMPLATE_LOCK_KEY]);
+      return;
     }
+    const building = `${name}_${process.pid}_partial`;
+    await client.query(`DROP DATABASE IF EXISTS ${building}`);
+    await client.query(`CREATE DATABASE ${building}`);
+    const dataSource = new DataSource(
+      buildDataSourceOptions({ url: databaseUrl(base, building), migrationsRun: false }),
+    );
+    await dataSource.initialize();
+    try {
+      await runPendingMigrations(dataSource, false);
+    } finally {
+      await dataSource.destroy();
+    }
+    await client.query(`ALTER DATABASE ${building} RENAME TO ${name}`);
+    await markUsed(client, name, Date.now());
   });
   return name;
 }
