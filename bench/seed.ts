@@ -11,7 +11,7 @@ import { PROJECT_ROOT } from './server-process';
 import { nowMs, serverUrl } from './support';
 
 /** Bump when the seed's shape changes: an older database is then seeded again. */
-const SEED_VERSION = 1;
+const SEED_VERSION = 2;
 /** Seeded times are relative to the seeding: endings must stay inside the 30-day retention. */
 const REUSE_MAX_AGE_MS = 5 * 86_400_000;
 const SESSIONS_PER_USER = 10;
@@ -59,13 +59,11 @@ function seedSql(sessions: number): string[] {
             now() - interval '60 days', now(), '10.1.' || (u % 250) || '.' || (u / 250 % 250)
        FROM generate_series(1, ${users}) u`,
     `INSERT INTO sessions (id, user_id, device_id, status, remember_me, created_at, last_active_at,
-                           idle_timeout_seconds, idle_expires_at, expires_at, ip, user_agent,
-                           refresh_generation, ended_at, end_reason, auth_time)
+                           idle_timeout_seconds, idle_expires_at, idle_sweep_at, expires_at, ip,
+                           user_agent, refresh_generation, ended_at, end_reason, auth_time)
      SELECT ${uid("'seed-session-' || s")}, ${uid("'seed-user-' || u")}, ${uid("'seed-device-' || u")},
             status, status = 'active', created, last_active,
-            CASE WHEN status = 'active' THEN 2592000 ELSE 1800 END,
-            CASE WHEN status = 'active' THEN least(last_active + interval '30 days', created + interval '30 days')
-                 ELSE last_active + interval '30 minutes' END,
+            CASE WHEN status = 'active' THEN 2592000 ELSE 1800 END, idle_expires, idle_expires,
             created + interval '30 days',
             '10.0.' || ((s % 20000) / 250) || '.' || ((s % 20000) % 250),
             'Mozilla/5.0 (seed ' || (s % 40) || ')', s % 9, ended,
@@ -73,6 +71,10 @@ function seedSql(sessions: number): string[] {
                         WHEN 'expired' THEN (ARRAY['idle', 'absolute'])[1 + s % 2] END,
             created
        FROM (
+         SELECT *, CASE WHEN status = 'active'
+                        THEN least(last_active + interval '30 days', created + interval '30 days')
+                        ELSE last_active + interval '30 minutes' END AS idle_expires
+           FROM (
          SELECT s, u, status, created, ended,
                 CASE WHEN ended IS NULL THEN now() - make_interval(secs => s % 600) ELSE ended - interval '1 minute' END AS last_active
            FROM (
@@ -88,6 +90,7 @@ function seedSql(sessions: number): string[] {
                    FROM generate_series(1, ${sessions}) s
                ) base
            ) with_end
+         ) with_activity
        ) seeded`,
     `INSERT INTO refresh_tokens (id, session_id, token_hash, generation, status, created_at, rotated_at)
      SELECT ${uid("'seed-refresh-' || s")}, ${uid("'seed-session-' || s")},

@@ -118,6 +118,9 @@ export async function spawnPinned(options: SpawnOptions): Promise<ServerProcess>
     if (value !== undefined) env[name] = value;
   }
   Object.assign(env, options.env);
+  // e.g. BENCH_SERVER_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the servers.
+  const nodeOptions = process.env.BENCH_SERVER_NODE_OPTIONS;
+  if (nodeOptions) env.NODE_OPTIONS = nodeOptions;
   // taskset execs node, so the child's pid is the server's pid (for /proc/<pid>/status).
   const [command, args] = hasTaskset()
     ? ['taskset', ['-c', String(SERVER_CORE), process.execPath, script]]

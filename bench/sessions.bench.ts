@@ -65,10 +65,11 @@ const SEED_SQL = [
           now() - interval '60 days', now()
      FROM generate_series(1, ${USERS}) u`,
   `INSERT INTO sessions (id, user_id, device_id, status, remember_me, created_at, last_active_at,
-                         idle_timeout_seconds, idle_expires_at, expires_at, ip, user_agent,
+                         idle_timeout_seconds, idle_expires_at, idle_sweep_at, expires_at, ip, user_agent,
                          refresh_generation, ended_at, end_reason, auth_time)
    SELECT ${uid("'bench-session-' || s")}, ${uid("'bench-user-' || u")}, ${uid("'bench-device-' || u")},
           status, s % 7 = 0, created, last_active, 1800, last_active + interval '30 minutes',
+          last_active + interval '30 minutes',
           created + interval '30 days', ip, 'Mozilla/5.0 (bench ' || (s % 40) || ')', s % 9, ended,
           CASE status WHEN 'revoked' THEN (ARRAY['logout', 'user', 'admin', 'limit_evicted', 'password_change'])[1 + s % 5]
                       WHEN 'expired' THEN (ARRAY['idle', 'absolute'])[1 + s % 2] END,
@@ -96,10 +97,11 @@ const SEED_SQL = [
 /** The bench user's history among the 100k: ended sessions the list query must skip. */
 const HISTORY_SQL = `
   INSERT INTO sessions (user_id, status, created_at, last_active_at, idle_timeout_seconds, idle_expires_at,
-                        expires_at, ip, user_agent, ended_at, end_reason, auth_time)
+                        idle_sweep_at, expires_at, ip, user_agent, ended_at, end_reason, auth_time)
   SELECT $1::uuid, CASE WHEN h % 2 = 0 THEN 'revoked' ELSE 'expired' END,
          now() - make_interval(days => h % 28, mins => h), now() - make_interval(days => h % 28),
          1800, now() - make_interval(days => h % 28) + interval '30 minutes',
+         now() - make_interval(days => h % 28) + interval '30 minutes',
          now() - make_interval(days => h % 28) + interval '30 days', '192.0.2.' || h, 'Mozilla/5.0 (history)',
          now() - make_interval(days => h % 28), CASE WHEN h % 2 = 0 THEN 'logout' ELSE 'idle' END,
          now() - make_interval(days => h % 28, mins => h)

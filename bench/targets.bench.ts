@@ -14,6 +14,9 @@
  * noise hits all alike: compare ratios, not absolute figures. Prints; asserts nothing.
  *
  *   node dist/bench/targets.bench.js [--write-docs] [--sessions=1000000] [--rounds=3]
+ *
+ * With --scenarios=refresh.1k,refresh.1m (names as printed) only those run, each round printed
+ * with what PostgreSQL did meanwhile (WAL per request, HOT updates, checkpoints); no table.
  */
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,6 +40,7 @@ import {
   runLoad,
 } from './load';
 import { SESSION_ROW_SELECT } from '../src/sessions/session-views';
+import { describeDatabaseWork, readSettledDatabaseStats } from './database-stats';
 import { countSessions, listQueryPlan, type SeededDatabase, seededDatabase } from './seed';
 import {
   mb,
@@ -73,6 +77,8 @@ interface Args {
   writeDocs: boolean;
   sessions: number;
   rounds: number;
+  /** Only these scenarios, with database figures per round (an investigation, not the targets). */
+  only: string[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -82,6 +88,7 @@ function parseArgs(argv: readonly string[]): Args {
     writeDocs: argv.includes('--write-docs'),
     sessions: Number(value('sessions') ?? 1_000_000),
     rounds: Number(value('rounds') ?? 3),
+    only: (value('scenarios') ?? '').split(',').filter((name) => name.length > 0),
   };
 }
 
@@ -307,6 +314,35 @@ function scenarios(
     );
   }
   return list;
+}
+
+function selected(all: readonly Scenario[], names: readonly string[]): Scenario[] {
+  const unknown = names.filter((name) => !all.some((scenario) => scenario.name === name));
+  if (unknown.length > 0)
+    throw new Error(
+      `unknown scenario(s) ${unknown.join(', ')}; known: ${all.map((s) => s.name).join(', ')}`,
+    );
+  return all.filter((scenario) => names.includes(scenario.name));
+}
+
+/** Each round of each scenario on its own line, with the database's work during it. */
+async function investigate(
+  list: readonly Scenario[],
+  rounds: number,
+  databaseOf: (name: string) => string,
+): Promise<void> {
+  for (let round = 0; round < rounds; round += 1) {
+    for (const scenario of list) {
+      const url = databaseOf(scenario.name);
+      const before = await readSettledDatabaseStats(url);
+      const result = await scenario.run(SECONDS, false);
+      const after = await readSettledDatabaseStats(url);
+      console.log(
+        `${describe(`${scenario.name}#${round + 1}`, { result, ok: scenario.ok })}  ` +
+          describeDatabaseWork(before, after, result.requests),
+      );
+    }
+  }
 }
 
 /** Connection counts of the latency sweep: queueing grows with them, service time does not. */
@@ -691,8 +727,14 @@ export async function main(argv: readonly string[]): Promise<Record<string, stri
     const encodedHash = await argon2Hash(BENCH_PASSWORD, { algorithm: ARGON2ID, ...ARGON2_PARAMS });
     const signMs = rs256SignCpuMs(env.JWT_PRIVATE_KEY);
     console.log(`RS256 signature with the servers' key: ${fmt(signMs)} CPU`);
-    const list = scenarios(small, big, bare, actors, verifyAvailable, encodedHash);
+    const all = scenarios(small, big, bare, actors, verifyAvailable, encodedHash);
+    const list = args.only.length > 0 ? selected(all, args.only) : all;
     for (const scenario of list) await scenario.run(WARMUP_SECONDS, true);
+    if (args.only.length > 0) {
+      const databaseOf = (name: string): string => (name.endsWith('.1m') ? bigDb.url : smallDb.url);
+      await investigate(list, args.rounds, databaseOf);
+      return figures;
+    }
 
     const results = new Map<string, LoadResult[]>();
     const cpuByScenario = new Map<string, number>();

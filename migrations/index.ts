@@ -13,6 +13,7 @@ import { DpopBinding1764100600000 } from './1764100600000-dpop-binding';
 import { ServiceClients1764200100000 } from './1764200100000-service-clients';
 import { SsfStreams1764200200000 } from './1764200200000-ssf-streams';
 import { HousekeepingIndexes1764200300000 } from './1764200300000-housekeeping-indexes';
+import { SessionHotUpdates1764200400000 } from './1764200400000-session-hot-updates';
 
 /** Every migration in order. The only way the schema changes (synchronize is off). */
 export const MIGRATIONS: Function[] = [
@@ -31,4 +32,5 @@ export const MIGRATIONS: Function[] = [
   ServiceClients1764200100000,
   SsfStreams1764200200000,
   HousekeepingIndexes1764200300000,
+  SessionHotUpdates1764200400000,
 ];

@@ -173,4 +173,44 @@ describe('idle and absolute timeouts, remember-me (controllable clock)', () => {
     expect(byId[b.session.id]).toMatchObject({ status: 'active' });
     expect(await t.app.get(SessionExpiryService).sweep()).toBe(0);
   });
+
+  it('the sweep passes over a session active since its first idle deadline, and expires it at its real one', async () => {
+    const tokens = await signedInUser(t);
+    const deadlines = async (): Promise<{ status: string; idle: number; sweepAt: number }> => {
+      const [row] = await t.dataSource.query(
+        `SELECT status, idle_expires_at, idle_sweep_at FROM sessions WHERE id = $1`,
+        [tokens.session.id],
+      );
+      return {
+        status: row.status,
+        idle: new Date(row.idle_expires_at).getTime(),
+        sweepAt: new Date(row.idle_sweep_at).getTime(),
+      };
+    };
+    const loginAt = t.clock.nowMs();
+    t.clock.advance(10 * MINUTE);
+    await t.http
+      .get('/auth/me')
+      .set(...bearer(tokens.accessToken))
+      .expect(200);
+    await flushActivity();
+    // Activity moved the deadline, not the sweep's bound (so the write stayed HOT).
+    expect(await deadlines()).toEqual({
+      status: 'active',
+      idle: loginAt + 25 * MINUTE,
+      sweepAt: loginAt + 15 * MINUTE,
+    });
+
+    t.clock.advance(10 * MINUTE); // past the first deadline, before the real one
+    await t.app.get(SessionExpiryService).sweep();
+    expect(await deadlines()).toEqual({
+      status: 'active',
+      idle: loginAt + 25 * MINUTE,
+      sweepAt: loginAt + 25 * MINUTE,
+    });
+
+    t.clock.advance(6 * MINUTE);
+    expect(await t.app.get(SessionExpiryService).sweep()).toBeGreaterThanOrEqual(1);
+    expect((await deadlines()).status).toBe('expired');
+  });
 });

@@ -72,6 +72,7 @@ function sessionOf(row: RotationRow): SessionEntity {
     lastActiveAt: new Date(row.lastActiveAt),
     idleTimeoutSeconds: row.idleTimeoutSeconds,
     idleExpiresAt: new Date(row.idleExpiresAt),
+    idleSweepAt: new Date(row.idleSweepAt),
     expiresAt: new Date(row.expiresAt),
     ip: row.ip,
     userAgent: row.userAgent,

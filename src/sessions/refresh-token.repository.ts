@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { timeOrderedId } from '../common/time-ordered-id';
 import { queryReturning } from '../database/query-returning';
 import type { Tx } from '../events/transaction-runner.service';
 import { USER_VIEW_SELECT, type UserViewColumns } from '../users/user-view-columns';
@@ -33,7 +34,7 @@ const TOKEN_COLUMNS = 'id, session_id, generation, status, rotated_at, successor
 const SESSION_COLUMNS = `s.id AS "id", s.user_id AS "userId", s.device_id AS "deviceId", s.status AS "status",
   s.remember_me AS "rememberMe", s.created_at AS "createdAt", s.last_active_at AS "lastActiveAt",
   s.idle_timeout_seconds AS "idleTimeoutSeconds", s.idle_expires_at AS "idleExpiresAt",
-  s.expires_at AS "expiresAt", s.ip AS "ip", s.user_agent AS "userAgent",
+  s.idle_sweep_at AS "idleSweepAt", s.expires_at AS "expiresAt", s.ip AS "ip", s.user_agent AS "userAgent",
   s.refresh_generation AS "refreshGeneration", s.ended_at AS "endedAt", s.end_reason AS "endReason",
   s.ended_by AS "endedBy", s.auth_time AS "authTime", s.amr AS "amr",
   s.dpop_jkt AS "dpopJkt"`;
@@ -127,13 +128,15 @@ export class RefreshTokenRepository {
           WHERE id = $1 AND status = 'active'
           RETURNING session_id, generation),
        successor AS (
-         INSERT INTO refresh_tokens (session_id, token_hash, generation, status, created_at)
-         SELECT session_id, $4, generation + 1, 'active', $2 FROM won
+         INSERT INTO refresh_tokens (id, session_id, token_hash, generation, status, created_at)
+         SELECT $9, session_id, $4, generation + 1, 'active', $2 FROM won
          RETURNING generation),
        touched AS (
+         -- Only unindexed columns change (idle_sweep_at only if the deadline moved back), so
+         -- the update is HOT: no entry in any of the table's indexes.
          UPDATE sessions s
             SET last_active_at = $2, idle_expires_at = $5, refresh_generation = won.generation + 1,
-                ip = $6, user_agent = $7, dpop_jkt = $8
+                ip = $6, user_agent = $7, dpop_jkt = $8, idle_sweep_at = LEAST(s.idle_sweep_at, $5)
            FROM won WHERE s.id = won.session_id
          RETURNING s.id)
        SELECT generation FROM successor`,
@@ -146,6 +149,7 @@ export class RefreshTokenRepository {
         rotation.ip,
         rotation.userAgent,
         rotation.dpopJkt,
+        timeOrderedId(),
       ],
     );
     return row ? Number(row.generation) : undefined;

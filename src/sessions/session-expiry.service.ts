@@ -111,7 +111,7 @@ export class SessionExpiryService extends BackgroundWorker {
     const idleGraceMs = this.config.session.activityWriteIntervalMs;
     let total = 0;
     for (;;) {
-      const count = await this.transactions.run(async (tx) => {
+      const { claimed, expired } = await this.transactions.run(async (tx) => {
         const now = tx.now();
         const due = await this.sessions.claimDue(
           tx,
@@ -119,14 +119,15 @@ export class SessionExpiryService extends BackgroundWorker {
           new Date(now.getTime() - idleGraceMs),
           BATCH,
         );
-        const byReason = (reason: ExpiryReason): string[] =>
+        const byReason = (reason: ExpiryReason | null): string[] =>
           due.filter((row) => row.reason === reason).map((row) => row.id);
-        await this.markExpired(tx, byReason('absolute'), 'absolute');
-        await this.markExpired(tx, byReason('idle'), 'idle');
-        return due.length;
+        const absolute = await this.markExpired(tx, byReason('absolute'), 'absolute');
+        const idle = await this.markExpired(tx, byReason('idle'), 'idle');
+        await this.sessions.advanceIdleSweep(tx, byReason(null));
+        return { claimed: due.length, expired: absolute.length + idle.length };
       });
-      total += count;
-      if (count < BATCH) break;
+      total += expired;
+      if (claimed < BATCH) break;
     }
     await this.deleteLongEnded();
     return total;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { timeOrderedId } from '../common/time-ordered-id';
 import { UUID_PATTERN, decodeCursor } from '../common/keyset-cursor';
 import { queryReturning } from '../database/query-returning';
 import type { ExpiryReason, RevocationReason } from '../events/event-catalog';
@@ -97,10 +98,6 @@ export class SessionRepository {
     return tx.manager.create(SessionEntity, fields);
   }
 
-  async insert(tx: Tx, session: SessionEntity): Promise<void> {
-    await tx.manager.insert(SessionEntity, session);
-  }
-
   /**
    * A new session and its first refresh token (generation 0) in one statement. The session's id
    * is set by the caller. refresh_tokens belongs to this module too (refresh-token.repository.ts
@@ -110,12 +107,12 @@ export class SessionRepository {
     await tx.manager.query(
       `WITH s AS (
          INSERT INTO sessions (id, user_id, device_id, status, remember_me, created_at, last_active_at,
-                               idle_timeout_seconds, idle_expires_at, expires_at, ip, user_agent,
-                               refresh_generation, auth_time, amr, dpop_jkt)
-              VALUES ($1, $2, $3, 'active', $4, $5, $5, $6, $7, $8, $9, $10, 0, $5, $11::text[], $13)
+                               idle_timeout_seconds, idle_expires_at, idle_sweep_at, expires_at, ip,
+                               user_agent, refresh_generation, auth_time, amr, dpop_jkt)
+              VALUES ($1, $2, $3, 'active', $4, $5, $5, $6, $7, $14, $8, $9, $10, 0, $5, $11::text[], $13)
            RETURNING id)
-       INSERT INTO refresh_tokens (session_id, token_hash, generation, status, created_at)
-            SELECT id, $12, 0, 'active', $5 FROM s`,
+       INSERT INTO refresh_tokens (id, session_id, token_hash, generation, status, created_at)
+            SELECT $15, id, $12, 0, 'active', $5 FROM s`,
       [
         session.id,
         session.userId,
@@ -130,6 +127,8 @@ export class SessionRepository {
         session.amr,
         tokenHash,
         session.dpopJkt,
+        session.idleSweepAt,
+        timeOrderedId(),
       ],
     );
   }
@@ -251,6 +250,8 @@ export class SessionRepository {
       `UPDATE sessions s
           SET last_active_at = v.t,
               idle_expires_at = LEAST(s.expires_at, v.t + make_interval(secs => s.idle_timeout_seconds))
+              -- idle_sweep_at stays: the deadline only moves forward here, and an unchanged
+              -- indexed column keeps the update HOT.
          FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, t)
         WHERE s.id = v.id AND s.status = 'active' AND s.last_active_at < v.t AND s.idle_expires_at > v.t
           -- Never wait on (or deadlock with) a refresh or revocation holding a row: a refresh
@@ -260,19 +261,34 @@ export class SessionRepository {
     );
   }
 
-  /** Overdue active sessions, locked (SKIP LOCKED, so instances share the sweep). */
+  /**
+   * Active sessions that may be overdue, locked (SKIP LOCKED, so instances share the sweep).
+   * The idle side is found by idle_sweep_at, a lower bound of idle_expires_at that activity
+   * leaves alone (so activity writes stay HOT); reason null means the session was active since,
+   * and its bound must be moved up (advanceIdleSweep).
+   */
   claimDue(
     tx: Tx,
     now: Date,
     idleCutoff: Date,
     limit: number,
-  ): Promise<Array<{ id: string; reason: ExpiryReason }>> {
-    return tx.manager.query<Array<{ id: string; reason: ExpiryReason }>>(
-      `SELECT id, CASE WHEN expires_at <= $1 THEN 'absolute' ELSE 'idle' END AS reason
+  ): Promise<Array<{ id: string; reason: ExpiryReason | null }>> {
+    return tx.manager.query<Array<{ id: string; reason: ExpiryReason | null }>>(
+      `SELECT id, CASE WHEN expires_at <= $1 THEN 'absolute'
+                       WHEN idle_expires_at <= $2 THEN 'idle' END AS reason
          FROM sessions
-        WHERE status = 'active' AND (expires_at <= $1 OR idle_expires_at <= $2)
+        WHERE status = 'active' AND (expires_at <= $1 OR idle_sweep_at <= $2)
         LIMIT ${Number(limit)} FOR UPDATE SKIP LOCKED`,
       [now, idleCutoff],
+    );
+  }
+
+  /** Moves the sweep bound of sessions found still live up to their current idle deadline. */
+  async advanceIdleSweep(tx: Tx, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await tx.manager.query(
+      `UPDATE sessions SET idle_sweep_at = idle_expires_at WHERE id = ANY($1::uuid[])`,
+      [ids],
     );
   }
 

@@ -80,6 +80,7 @@ export class SessionsService {
       lastActiveAt: now,
       idleTimeoutSeconds: Math.round(timeouts.idleTimeoutMs / 1000),
       idleExpiresAt,
+      idleSweepAt: idleExpiresAt,
       expiresAt,
       ip: input.ip ?? null,
       userAgent: input.userAgent?.slice(0, 512) ?? null,
