@@ -42,6 +42,8 @@ export interface LoadResult {
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   const statuses = new Map<number, number>();
+  const started = performance.now();
+  let lastResponse = started;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -58,13 +60,17 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           : resolve(done),
     );
     instance.on('response', (_client, status, _bytes, ms) => {
+      lastResponse = performance.now();
       latencies.push(ms);
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
     });
   });
   const failed = result.errors + result.timeouts;
   if (failed > 0) statuses.set(0, failed);
-  return { requests: latencies.length, seconds: result.duration, latencies, statuses };
+  // autocannon notices that a fixed amount is done only at its next one-second sample tick,
+  // so its duration is rounded up to whole seconds: an amount's rate is timed to its last answer.
+  const seconds = options.amount ? (lastResponse - started) / 1000 : result.duration;
+  return { requests: latencies.length, seconds, latencies, statuses };
 }
 
 export function mergeLoads(parts: readonly LoadResult[]): LoadResult {

@@ -118,13 +118,12 @@ export async function spawnPinned(options: SpawnOptions): Promise<ServerProcess>
     if (value !== undefined) env[name] = value;
   }
   Object.assign(env, options.env);
-  // e.g. BENCH_SERVER_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the servers.
-  const nodeOptions = process.env.BENCH_SERVER_NODE_OPTIONS;
-  if (nodeOptions) env.NODE_OPTIONS = nodeOptions;
+  // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the servers.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   // taskset execs node, so the child's pid is the server's pid (for /proc/<pid>/status).
   const [command, args] = hasTaskset()
-    ? ['taskset', ['-c', String(SERVER_CORE), process.execPath, script]]
-    : [process.execPath, [script]];
+    ? ['taskset', ['-c', String(SERVER_CORE), process.execPath, ...nodeArgs, script]]
+    : [process.execPath, [...nodeArgs, script]];
   const started = nowMs();
   // The server's log lines (an access line per request at the default level) go to a file, as
   // to a log collector in production: the server pays for writing them, the load generator's

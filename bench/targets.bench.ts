@@ -330,16 +330,19 @@ async function investigate(
   list: readonly Scenario[],
   rounds: number,
   databaseOf: (name: string) => string,
+  serversCpuMs: () => number,
 ): Promise<void> {
   for (let round = 0; round < rounds; round += 1) {
     for (const scenario of list) {
       const url = databaseOf(scenario.name);
       const before = await readSettledDatabaseStats(url);
+      const cpuBefore = serversCpuMs();
       const result = await scenario.run(SECONDS, false);
+      const cpuPerRequest = (serversCpuMs() - cpuBefore) / result.requests;
       const after = await readSettledDatabaseStats(url);
       console.log(
         `${describe(`${scenario.name}#${round + 1}`, { result, ok: scenario.ok })}  ` +
-          describeDatabaseWork(before, after, result.requests),
+          `server CPU ${fmt(cpuPerRequest)}/req, ${describeDatabaseWork(before, after, result.requests)}`,
       );
     }
   }
@@ -732,7 +735,8 @@ export async function main(argv: readonly string[]): Promise<Record<string, stri
     for (const scenario of list) await scenario.run(WARMUP_SECONDS, true);
     if (args.only.length > 0) {
       const databaseOf = (name: string): string => (name.endsWith('.1m') ? bigDb.url : smallDb.url);
-      await investigate(list, args.rounds, databaseOf);
+      const serversCpuMs = (): number => servers.reduce((sum, server) => sum + server.cpuMs(), 0);
+      await investigate(list, args.rounds, databaseOf, serversCpuMs);
       return figures;
     }
 
