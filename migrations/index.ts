@@ -14,6 +14,7 @@ import { ServiceClients1764200100000 } from './1764200100000-service-clients';
 import { SsfStreams1764200200000 } from './1764200200000-ssf-streams';
 import { HousekeepingIndexes1764200300000 } from './1764200300000-housekeeping-indexes';
 import { SessionHotUpdates1764200400000 } from './1764200400000-session-hot-updates';
+import { RefreshTokenSelectors1764200500000 } from './1764200500000-refresh-token-selectors';
 
 /** Every migration in order. The only way the schema changes (synchronize is off). */
 export const MIGRATIONS: Function[] = [
@@ -33,4 +34,5 @@ export const MIGRATIONS: Function[] = [
   SsfStreams1764200200000,
   HousekeepingIndexes1764200300000,
   SessionHotUpdates1764200400000,
+  RefreshTokenSelectors1764200500000,
 ];

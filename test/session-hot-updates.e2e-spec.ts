@@ -1,5 +1,5 @@
-import { hashToken } from '../src/common/opaque-token';
 import { TransactionRunner, type Tx } from '../src/events/transaction-runner.service';
+import { newRefreshToken, refreshTokenKey } from '../src/sessions/refresh-token-key';
 import { RefreshTokenRepository } from '../src/sessions/refresh-token.repository';
 import { SessionRepository } from '../src/sessions/session.repository';
 import { signedInUser } from './support/auth-client';
@@ -60,14 +60,14 @@ describe('session updates on the hot path are HOT', () => {
     const signedIn = await signedInUser(t);
     const tokens = t.app.get(RefreshTokenRepository);
     const counts = await sessionUpdatesOf(async (tx) => {
-      const row = await tokens.lockForRotation(tx, hashToken(signedIn.refreshToken));
+      const row = await tokens.lockForRotation(tx, refreshTokenKey(signedIn.refreshToken));
       if (!row) throw new Error('no rotation row for the fresh token');
       const later = new Date(tx.now().getTime() + 60_000);
       const generation = await tokens.rotate(tx, {
         tokenId: row.token_id,
         at: later,
         successorSealed: null,
-        successorHash: hashToken(`${signedIn.refreshToken}.next`),
+        successor: newRefreshToken().key,
         idleExpiresAt: new Date(later.getTime() + 30 * 60_000),
         ip: row.ip,
         userAgent: row.userAgent,

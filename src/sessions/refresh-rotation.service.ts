@@ -4,8 +4,8 @@ import { AppConfig } from '../config/app-config';
 import { isDrasticUserAgentChange } from '../devices/user-agent';
 import type { EventContext } from '../events/event-catalog';
 import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
-import { hashToken, newOpaqueToken } from '../common/opaque-token';
 import { sealWithToken, unsealWithToken } from './refresh-token-crypto';
+import { newRefreshToken, refreshTokenKey } from './refresh-token-key';
 import {
   type RefreshTokenRow,
   RefreshTokenRepository,
@@ -134,10 +134,10 @@ export class RefreshRotationService {
   }
 
   private async rotateInTx(tx: Tx, request: RefreshRequest): Promise<Outcome> {
-    const tokenHash = hashToken(request.refreshToken);
+    const key = refreshTokenKey(request.refreshToken);
     // Every path locks the session row first and its tokens after (revocation does too): one
     // lock order, so racing refreshes and reuse revocations queue up instead of deadlocking.
-    const row = await this.tokens.lockForRotation(tx, tokenHash);
+    const row = await this.tokens.lockForRotation(tx, key);
     if (!row) return { fail: invalid() };
     const session = sessionOf(row);
     if (row.token_status !== 'active') {
@@ -147,7 +147,7 @@ export class RefreshRotationService {
     if (refused) return { fail: refused };
 
     const now = tx.now();
-    const successor = newOpaqueToken();
+    const successor = newRefreshToken();
     const idleExpiresAt = new Date(
       Math.min(now.getTime() + session.idleTimeoutSeconds * 1000, session.expiresAt.getTime()),
     );
@@ -157,8 +157,10 @@ export class RefreshRotationService {
       tokenId: row.token_id,
       at: now,
       successorSealed:
-        this.config.refreshReuseGraceMs > 0 ? sealWithToken(request.refreshToken, successor) : null,
-      successorHash: hashToken(successor),
+        this.config.refreshReuseGraceMs > 0
+          ? sealWithToken(request.refreshToken, successor.token)
+          : null,
+      successor: successor.key,
       idleExpiresAt,
       ip,
       userAgent,
@@ -167,7 +169,7 @@ export class RefreshRotationService {
     });
     if (generation === undefined) {
       // Rotated by a racing refresh while this one waited for the session lock.
-      const current = await this.tokens.findByHash(tx, tokenHash);
+      const current = await this.tokens.findByKey(tx, key);
       if (!current) return { fail: invalid() };
       return this.handleNotActive(tx, request, current, row, session);
     }
@@ -181,7 +183,7 @@ export class RefreshRotationService {
       userAgent,
       dpopJkt: session.dpopJkt ?? request.dpopJkt ?? null,
     };
-    return { ok: this.rotated(updated, row, successor, false) };
+    return { ok: this.rotated(updated, row, successor.token, false) };
   }
 
   private rotated(
@@ -273,7 +275,7 @@ export class RefreshRotationService {
     const successor = unsealWithToken(request.refreshToken, token.successor_sealed);
     if (!successor) return undefined;
     // Only while the successor itself is still the live token of the family.
-    if (!(await this.tokens.isActive(tx, hashToken(successor)))) return undefined;
+    if (!(await this.tokens.isActive(tx, refreshTokenKey(successor)))) return undefined;
     const ended = await this.checkLive(tx, session);
     if (ended) return { fail: ended };
     const unbound = dpopRefusal(session, request);

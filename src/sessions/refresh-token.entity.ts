@@ -5,11 +5,12 @@ export type RefreshTokenStatus = 'active' | 'rotated' | 'revoked';
 
 /**
  * One refresh token of a session's rotation family. Only the SHA-256 of the token is stored
- * (the token has 256 bits of entropy, so a fast hash suffices and lookups stay indexed).
+ * (the token has 256 bits of entropy, so a fast hash suffices). A token carries its row's id
+ * (refresh-token-key.ts); only rows of the earlier, id-less format are looked up by hash.
  */
 @Entity({ name: 'refresh_tokens' })
 @Index('ix_refresh_tokens_session', ['sessionId'])
-@Index('ux_refresh_tokens_hash', ['tokenHash'], { unique: true })
+@Index('ux_refresh_tokens_legacy_hash', ['tokenHash'], { unique: true, where: 'legacy_format' })
 export class RefreshTokenEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_refresh_tokens' })
   id!: string;
@@ -23,6 +24,10 @@ export class RefreshTokenEntity {
 
   @Column({ name: 'token_hash', type: 'varchar', length: 64 })
   tokenHash!: string;
+
+  /** Issued before tokens carried their id: found by hash (ux_refresh_tokens_legacy_hash). */
+  @Column({ name: 'legacy_format', type: 'boolean', default: false })
+  legacyFormat!: boolean;
 
   @Column({ type: 'int' })
   generation!: number;

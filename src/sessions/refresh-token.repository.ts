@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { timeOrderedId } from '../common/time-ordered-id';
-import { queryReturning } from '../database/query-returning';
 import type { Tx } from '../events/transaction-runner.service';
 import { USER_VIEW_SELECT, type UserViewColumns } from '../users/user-view-columns';
-import { RefreshTokenEntity } from './refresh-token.entity';
+import type { RefreshTokenKey } from './refresh-token-key';
 import type { SessionEntity } from './session.entity';
 
 export interface RefreshTokenRow {
@@ -26,6 +24,17 @@ export interface RefreshTokenOwner {
   expiresAt: Date;
   idleExpiresAt: Date;
   issuedAt: Date;
+}
+
+/**
+ * SQL matching row `alias` to a presented token's key, which is always $1 (id) and $2 (hash):
+ * by primary key for issued tokens; by hash, through the partial index on legacy rows, for
+ * tokens of the id-less format.
+ */
+export function keyMatch(alias: string, key: RefreshTokenKey): string {
+  return key.id !== null
+    ? `${alias}.id = $1::uuid AND ${alias}.token_hash = $2`
+    : `$1::uuid IS NULL AND ${alias}.legacy_format AND ${alias}.token_hash = $2`;
 }
 
 const TOKEN_COLUMNS = 'id, session_id, generation, status, rotated_at, successor_sealed';
@@ -65,7 +74,7 @@ export interface Rotation {
   at: Date;
   /** The successor sealed with the presented token (grace replays), or null. */
   successorSealed: string | null;
-  successorHash: string;
+  successor: RefreshTokenKey & { id: string };
   idleExpiresAt: Date;
   ip: string | null;
   userAgent: string | null;
@@ -78,25 +87,13 @@ export interface Rotation {
 export class RefreshTokenRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async insert(tx: Tx, sessionId: string, tokenHash: string, generation: number): Promise<void> {
-    await tx.manager.insert(RefreshTokenEntity, {
-      sessionId,
-      tokenHash,
-      generation,
-      status: 'active',
-      createdAt: tx.now(),
-      rotatedAt: null,
-      successorSealed: null,
-    });
-  }
-
   /**
    * The presented token with its session (row-locked: session before tokens, the one lock order
    * every path keeps), the session's device and its user: one statement for every decision a
    * refresh makes. The token's columns are as read before any wait for the lock; a token
    * rotated meanwhile is caught by rotate()'s condition.
    */
-  async lockForRotation(tx: Tx, tokenHash: string): Promise<RotationRow | undefined> {
+  async lockForRotation(tx: Tx, key: RefreshTokenKey): Promise<RotationRow | undefined> {
     const [row] = await tx.manager.query<RotationRow[]>(
       `SELECT t.id AS token_id, t.status AS token_status, t.generation AS token_generation,
               t.rotated_at AS token_rotated_at, t.successor_sealed AS token_successor_sealed,
@@ -108,9 +105,9 @@ export class RefreshTokenRepository {
          JOIN sessions s ON s.id = t.session_id
          JOIN users u ON u.id = s.user_id
          LEFT JOIN devices d ON d.id = s.device_id
-        WHERE t.token_hash = $1
+        WHERE ${keyMatch('t', key)}
           FOR UPDATE OF s`,
-      [tokenHash],
+      [key.id, key.hash],
     );
     return row;
   }
@@ -144,65 +141,31 @@ export class RefreshTokenRepository {
         rotation.tokenId,
         rotation.at,
         rotation.successorSealed,
-        rotation.successorHash,
+        rotation.successor.hash,
         rotation.idleExpiresAt,
         rotation.ip,
         rotation.userAgent,
         rotation.dpopJkt,
-        timeOrderedId(),
+        rotation.successor.id,
       ],
     );
     return row ? Number(row.generation) : undefined;
   }
 
-  async sessionIdOf(tx: Tx, tokenHash: string): Promise<string | undefined> {
-    const [owner] = await tx.manager.query<Array<{ session_id: string }>>(
-      `SELECT session_id FROM refresh_tokens WHERE token_hash = $1`,
-      [tokenHash],
-    );
-    return owner?.session_id;
-  }
-
-  async findByHash(tx: Tx, tokenHash: string): Promise<RefreshTokenRow | undefined> {
+  async findByKey(tx: Tx, key: RefreshTokenKey): Promise<RefreshTokenRow | undefined> {
     const [token] = await tx.manager.query<RefreshTokenRow[]>(
-      `SELECT ${TOKEN_COLUMNS} FROM refresh_tokens WHERE token_hash = $1`,
-      [tokenHash],
+      `SELECT ${TOKEN_COLUMNS} FROM refresh_tokens t WHERE ${keyMatch('t', key)}`,
+      [key.id, key.hash],
     );
     return token;
   }
 
-  async isActive(tx: Tx, tokenHash: string): Promise<boolean> {
+  async isActive(tx: Tx, key: RefreshTokenKey): Promise<boolean> {
     const rows = await tx.manager.query<unknown[]>(
-      `SELECT 1 FROM refresh_tokens WHERE token_hash = $1 AND status = 'active'`,
-      [tokenHash],
+      `SELECT 1 FROM refresh_tokens t WHERE ${keyMatch('t', key)} AND t.status = 'active'`,
+      [key.id, key.hash],
     );
     return rows.length > 0;
-  }
-
-  /** The conditional UPDATE that lets exactly one of racing refreshes win the token. */
-  async markRotatedIfActive(tx: Tx, tokenHash: string): Promise<RefreshTokenRow | undefined> {
-    const [won] = await queryReturning<RefreshTokenRow>(
-      tx.manager,
-      `UPDATE refresh_tokens SET status = 'rotated', rotated_at = $2
-        WHERE token_hash = $1 AND status = 'active'
-        RETURNING ${TOKEN_COLUMNS}`,
-      [tokenHash, tx.now()],
-    );
-    return won;
-  }
-
-  async undoRotation(tx: Tx, tokenId: string): Promise<void> {
-    await tx.manager.query(
-      `UPDATE refresh_tokens SET status = 'active', rotated_at = NULL WHERE id = $1`,
-      [tokenId],
-    );
-  }
-
-  async sealSuccessor(tx: Tx, tokenId: string, sealed: string): Promise<void> {
-    await tx.manager.query(`UPDATE refresh_tokens SET successor_sealed = $2 WHERE id = $1`, [
-      tokenId,
-      sealed,
-    ]);
   }
 
   /** Kills every token of the sessions, including a sealed grace successor. */
@@ -214,12 +177,12 @@ export class RefreshTokenRepository {
     );
   }
 
-  async findOwner(tokenHash: string): Promise<RefreshTokenOwner | undefined> {
+  async findOwner(key: RefreshTokenKey): Promise<RefreshTokenOwner | undefined> {
     const [row] = await this.dataSource.query<RefreshTokenOwner[]>(
       `SELECT s.id AS "sessionId", s.user_id AS "userId", s.status AS "sessionStatus", t.status AS "tokenStatus",
               s.expires_at AS "expiresAt", s.idle_expires_at AS "idleExpiresAt", t.created_at AS "issuedAt"
-         FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = $1`,
-      [tokenHash],
+         FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id WHERE ${keyMatch('t', key)}`,
+      [key.id, key.hash],
     );
     return row;
   }

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { timeOrderedId } from '../common/time-ordered-id';
 import { UUID_PATTERN, decodeCursor } from '../common/keyset-cursor';
 import { queryReturning } from '../database/query-returning';
 import type { ExpiryReason, RevocationReason } from '../events/event-catalog';
 import type { Tx } from '../events/transaction-runner.service';
+import type { RefreshTokenKey } from './refresh-token-key';
 import { SessionEntity, type SessionStatus } from './session.entity';
 import { SESSION_ROW_SELECT, type SessionRow } from './session-views';
 import { USER_VIEW_SELECT, type UserViewColumns } from '../users/user-view-columns';
@@ -103,7 +103,11 @@ export class SessionRepository {
    * is set by the caller. refresh_tokens belongs to this module too (refresh-token.repository.ts
    * has its other statements); the two inserts are one round trip at login.
    */
-  async insertWithFirstToken(tx: Tx, session: SessionEntity, tokenHash: string): Promise<void> {
+  async insertWithFirstToken(
+    tx: Tx,
+    session: SessionEntity,
+    token: RefreshTokenKey & { id: string },
+  ): Promise<void> {
     await tx.manager.query(
       `WITH s AS (
          INSERT INTO sessions (id, user_id, device_id, status, remember_me, created_at, last_active_at,
@@ -125,10 +129,10 @@ export class SessionRepository {
         session.ip,
         session.userAgent,
         session.amr,
-        tokenHash,
+        token.hash,
         session.dpopJkt,
         session.idleSweepAt,
-        timeOrderedId(),
+        token.id,
       ],
     );
   }

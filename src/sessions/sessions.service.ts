@@ -8,7 +8,7 @@ import { DevicesService } from '../devices/devices.service';
 import type { RequestMeta } from '../common/auth-context';
 import { ActivityTracker } from './activity-tracker.service';
 import { type CurrentSession, CurrentSessionCache } from './current-session-cache';
-import { hashToken, newOpaqueToken } from '../common/opaque-token';
+import { newRefreshToken, refreshTokenKey } from './refresh-token-key';
 import type { SessionEntity } from './session.entity';
 import { type EndedRow, type RevokeFilter, SessionRepository } from './session.repository';
 import { type RefreshTokenOwner, RefreshTokenRepository } from './refresh-token.repository';
@@ -92,24 +92,14 @@ export class SessionsService {
       amr: [...input.amr],
       dpopJkt: input.dpopJkt ?? null,
     });
-    const refreshToken = newOpaqueToken();
-    await this.sessions.insertWithFirstToken(tx, session, hashToken(refreshToken));
+    const { token: refreshToken, key } = newRefreshToken();
+    await this.sessions.insertWithFirstToken(tx, session, key);
     await tx.record('session.created', this.contextOf(session), {
       rememberMe: input.rememberMe,
       idleExpiresAt: idleExpiresAt.toISOString(),
       expiresAt: expiresAt.toISOString(),
     });
     return { session, refreshToken, view: newSessionView(session, input.device) };
-  }
-
-  async insertRefreshToken(
-    tx: Tx,
-    sessionId: string,
-    generation: number,
-    token = newOpaqueToken(),
-  ): Promise<string> {
-    await this.tokens.insert(tx, sessionId, hashToken(token), generation);
-    return token;
   }
 
   private async enforceLimit(tx: Tx, input: NewSession): Promise<void> {
@@ -183,7 +173,7 @@ export class SessionsService {
 
   /** The session a refresh token belongs to (any generation), for revocation and introspection. */
   async findByRefreshToken(token: string): Promise<RefreshTokenOwner | undefined> {
-    return this.tokens.findOwner(hashToken(token));
+    return this.tokens.findOwner(refreshTokenKey(token));
   }
 
   /** The caller's own sessions, active ones first, most recently active first. */
