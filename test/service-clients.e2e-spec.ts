@@ -481,12 +481,20 @@ describe('service clients (issue 14)', () => {
     } finally {
       abort.abort();
     }
-    // Without REVOCATION_FEED_SECRET the route does not exist for anyone else.
+    // Without REVOCATION_FEED_SECRET the route does not exist for anyone else...
     const other = await create({ name: 'no-feed', scopes: ['tokens:introspect'] });
     await t.http
       .get('/oauth/revocations')
       .set(...bearer(await serviceToken(other)))
       .expect(404);
     await t.http.get('/oauth/revocations').expect(404);
+    // ...but a token that is refused (expired, or not one of ours) is 401, so a client renews it.
+    const [header, payload] = (await serviceToken(reader)).split('.');
+    const refused = await t.http
+      .get('/oauth/revocations')
+      .set(...bearer(`${header}.${payload}.${'A'.repeat(512)}`))
+      .expect(401);
+    expect(refused.body.code).toBe('token_invalid');
+    expect(refused.headers['www-authenticate']).toMatch(/error="invalid_token"/);
   });
 });

@@ -129,12 +129,17 @@ describe('GET /oauth/revocations', () => {
 
   it('refuses a missing or wrong credential as problem+json, a user token included', async () => {
     const user = await signedInUser(t);
-    for (const authorization of [undefined, `Bearer ${SECRET}x`, `Bearer ${user.accessToken}`]) {
+    const cases: Array<[string | undefined, string]> = [
+      [undefined, 'unauthenticated'],
+      [`Bearer ${SECRET}x`, 'token_invalid'],
+      [`Bearer ${user.accessToken}`, 'token_invalid'],
+    ];
+    for (const [authorization, code] of cases) {
       const req = t.http.get('/oauth/revocations');
       const res = await (authorization ? req.set('Authorization', authorization) : req);
       expect(res.status).toBe(401);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(res.body).toMatchObject({ code: 'unauthenticated' });
+      expect(res.body).toMatchObject({ code });
     }
   });
 
@@ -241,9 +246,13 @@ describe('GET /oauth/revocations without REVOCATION_FEED_SECRET', () => {
     await t.close();
   });
 
-  it('does not exist (404 problem+json), whatever the credential', async () => {
+  it('does not exist (404 problem+json) without a credential; a refused one is 401', async () => {
+    const none = await t.http.get('/oauth/revocations');
+    expect(none.status).toBe(404);
+    expect(none.body).toMatchObject({ code: 'not_found' });
+    // A verifier still configured with a secret the server no longer has learns why.
     const res = await t.http.get('/oauth/revocations').set('Authorization', `Bearer ${SECRET}`);
-    expect(res.status).toBe(404);
-    expect(res.body).toMatchObject({ code: 'not_found' });
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ code: 'token_invalid' });
   });
 });

@@ -161,9 +161,8 @@ describe('@tessera/verifier on the revocation feed as a registered service clien
 
     t.clock.advance(PAST_EXPIRY_MS);
     const [firstToken] = wire.feedBearers;
-    // Tessera refuses the expired token: 404, as the feed does to every refused credential when
-    // no shared secret is configured (the route "does not exist" for anyone else).
-    expect(await feedStatusWith(firstToken)).toBe(404);
+    // Tessera refuses the expired token with a 401, which tells the client to get a new one.
+    expect(await feedStatusWith(firstToken)).toBe(401);
     const before = wire.responses.length;
     await dropConnections(wire);
     expect(wire.responses.slice(before)).toEqual([
@@ -194,7 +193,7 @@ describe('@tessera/verifier on the revocation feed as a registered service clien
     const before = wire.responses.length;
     await dropConnections(wire);
     expect(wire.responses.slice(before)).toEqual([
-      'GET /oauth/revocations 404',
+      'GET /oauth/revocations 401',
       'POST /oauth/token 200',
       'GET /oauth/revocations 200',
     ]);

@@ -82,7 +82,8 @@ export class RevocationFeedClient {
   /**
    * One connection, and after a refusal one more at once with a fresh credential (a service
    * token may expire, or be refused, while it is held): only a second refusal waits for
-   * backoff. Tessera answers 404 rather than 401 when no shared secret is configured.
+   * backoff. A refused credential is 401; Tessera before 2026-11-27 answered 404 instead when
+   * no shared secret was configured, which is still taken as a refusal.
    */
   private async connectOnce(): Promise<void> {
     const first = await this.connectWith(await this.options.credential.get());

@@ -49,7 +49,8 @@ export class RevocationFeedController {
       'after a session ends (revoked, logged out, expired, evicted) its access tokens must be ' +
       'refused. Authenticate with `Authorization: Bearer <REVOCATION_FEED_SECRET>`, or as a ' +
       'service client holding revocations:read (its client_credentials token, or client ' +
-      'authentication); while no secret is configured the route answers 404 to anyone else. ' +
+      'authentication). A refused credential (an expired or unknown token) is 401; while no ' +
+      'secret is configured, a request with no credential is 404. ' +
       'The stream starts with `ended` events holding ' +
       'every session ended within the access-token horizon (or, with Last-Event-ID, those since ' +
       'that id), then `ready` (with an `id:`), then live `ended` events, each with an `id:`. A ' +
