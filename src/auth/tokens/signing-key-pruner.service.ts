@@ -39,9 +39,8 @@ export class SigningKeyPruner extends BatchPruner {
     const active = this.store.activeKid();
     const kids = await this.keys.deleteRetiredBefore(tx, cutoff, active ? [active] : [], limit);
     if (kids.length === 0) return 0;
-    this.logger.log(
-      `purged signing keys retired before ${cutoff.toISOString()}: ${kids.join(', ')}`,
-    );
+    // The kids go into the audited event; BatchPruner logs the count once committed (a line
+    // written here could announce a purge that then rolled back).
     await tx.record('keys.purged', {}, { kids, retiredBefore: cutoff.toISOString() });
     // Other instances drop the rows from memory at once instead of at their next refresh.
     await this.bus.publishOnCommit(tx, 'signing_keys', { kid: kids[0] });
