@@ -18,9 +18,13 @@ export class SessionHotUpdates1764200400000 implements MigrationInterface {
   name = 'SessionHotUpdates1764200400000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE "sessions" ADD "idle_sweep_at" timestamptz`);
-    await queryRunner.query(`UPDATE "sessions" SET "idle_sweep_at" = "idle_expires_at"`);
-    await queryRunner.query(`ALTER TABLE "sessions" ALTER COLUMN "idle_sweep_at" SET NOT NULL`);
+    // '-infinity' is a lower bound of every deadline, stored as the column's default without
+    // rewriting the table: the first sweep after the upgrade raises the existing sessions'
+    // bounds, 500 at a time, instead of the migration updating every row under its lock.
+    await queryRunner.query(
+      `ALTER TABLE "sessions" ADD "idle_sweep_at" timestamptz NOT NULL DEFAULT '-infinity'`,
+    );
+    await queryRunner.query(`ALTER TABLE "sessions" ALTER COLUMN "idle_sweep_at" DROP DEFAULT`);
     await queryRunner.query(`DROP INDEX "ix_sessions_active_idle"`);
     await queryRunner.query(
       `CREATE INDEX "ix_sessions_active_idle_sweep" ON "sessions" ("idle_sweep_at") WHERE status = 'active'`,

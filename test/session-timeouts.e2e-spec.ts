@@ -213,4 +213,24 @@ describe('idle and absolute timeouts, remember-me (controllable clock)', () => {
     expect(await t.app.get(SessionExpiryService).sweep()).toBeGreaterThanOrEqual(1);
     expect((await deadlines()).status).toBe('expired');
   });
+
+  it('after the upgrade (every bound at -infinity) the first sweep raises live sessions and expires overdue ones', async () => {
+    const live = await signedInUser(t, { rememberMe: true });
+    const idle = await signedInUser(t);
+    // What the migration leaves on sessions that existed before it: the column's first default.
+    await t.dataSource.query(
+      `UPDATE sessions SET idle_sweep_at = '-infinity' WHERE id = ANY($1::uuid[])`,
+      [[live.session.id, idle.session.id]],
+    );
+    t.clock.advance(20 * MINUTE); // past the short idle timeout only
+    await t.app.get(SessionExpiryService).sweep();
+    const rows: Array<{ id: string; status: string; raised: boolean }> = await t.dataSource.query(
+      `SELECT id, status, idle_sweep_at = idle_expires_at AS raised FROM sessions
+        WHERE id = ANY($1::uuid[])`,
+      [[live.session.id, idle.session.id]],
+    );
+    const byId = Object.fromEntries(rows.map((row) => [row.id, row]));
+    expect(byId[live.session.id]).toMatchObject({ status: 'active', raised: true });
+    expect(byId[idle.session.id]).toMatchObject({ status: 'expired' });
+  });
 });
