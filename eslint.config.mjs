@@ -20,7 +20,14 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: {
+          // The account page's specs are outside its browser-only tsconfig (no jest types there).
+          allowDefaultProject: ['packages/account/src/*.spec.ts'],
+          defaultProject: 'packages/account/tsconfig.spec.json',
+        },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',

@@ -40,6 +40,13 @@ module.exports = {
     },
     // @tessera/client's own unit specs (packages/client).
     { ...common, displayName: 'client', rootDir: 'packages/client', testRegex: '\\.spec\\.ts$' },
+    // The account page's own unit specs (packages/account; its browser behaviour is in test/).
+    {
+      ...common,
+      displayName: 'account',
+      rootDir: 'packages/account/src',
+      testRegex: '\\.spec\\.ts$',
+    },
   ],
   maxWorkers: 2,
   // A worker whose heap holds more than this after a file is replaced by a fresh one. Every test
