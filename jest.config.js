@@ -1,4 +1,4 @@
-// Two projects: unit specs beside the code, end-to-end suites in test/ on a real database.
+// Unit specs beside the code (the server and each package), end-to-end suites in test/ on a real database.
 const swc = [
   '@swc/jest',
   {
