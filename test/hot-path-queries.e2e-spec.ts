@@ -191,10 +191,17 @@ describe('hot paths: statements per request', () => {
     // Before: 16 statements (17 from a new device) + 4 BEGIN/COMMIT and the view read back.
     // Now: account, device-known and counters (read together), 2 second-factor reads (mfa
     // module; recovery codes are counted only when there is a factor), then in the transaction
-    // the user lock, the device upsert, the active sessions, session + refresh token, 2 outbox
-    // rows.
-    expect(work(again.queries)).toHaveLength(11);
-    expect(work(first.queries)).toHaveLength(12); // + the device.new outbox row
+    // the user lock, the device upsert, the active sessions, session + refresh token, and one
+    // INSERT for all the login's outbox rows (a new device's device.new among them).
+    expect(work(again.queries)).toHaveLength(10);
+    expect(work(first.queries)).toHaveLength(10);
+    // Outbox rows per INSERT: session.created and auth.login.succeeded (+ device.new).
+    const outboxRows = (queries: string[]): number[] =>
+      queries
+        .filter((sql) => sql.startsWith('INSERT INTO outbox_events'))
+        .map((sql) => sql.split('), (').length);
+    expect(outboxRows(first.queries)).toEqual([3]);
+    expect(outboxRows(again.queries)).toEqual([2]);
     // One transaction; nothing written outside it; the session is not read back.
     expect(again.queries.filter((s) => /^START TRANSACTION/.test(s))).toHaveLength(1);
     expect(again.queries.some((s) => /FROM sessions s LEFT JOIN devices/.test(s))).toBe(false);

@@ -13,15 +13,28 @@ export interface ClaimedOutboxRow {
   attempts: number;
 }
 
-/** Writes one event into the outbox inside the state change's transaction (used by Tx.record). */
-export async function insertOutboxEvent(
+/** Events per INSERT: 4 parameters each, far below PostgreSQL's 65,535 per statement. */
+const EVENTS_PER_INSERT = 1000;
+
+/**
+ * Writes a transaction's events into the outbox inside that transaction (Tx.flushEvents, just
+ * before COMMIT): one statement for up to EVENTS_PER_INSERT of them, in the order recorded (seq
+ * follows the order of the VALUES rows).
+ */
+export async function insertOutboxEvents(
   manager: EntityManager,
-  event: LifecycleEvent,
+  events: readonly LifecycleEvent[],
 ): Promise<void> {
-  await manager.query(
-    'INSERT INTO outbox_events (id, type, payload, occurred_at) VALUES ($1, $2, $3, $4)',
-    [event.id, event.type, JSON.stringify(event), event.occurredAt],
-  );
+  for (let start = 0; start < events.length; start += EVENTS_PER_INSERT) {
+    const chunk = events.slice(start, start + EVENTS_PER_INSERT);
+    const rows = chunk.map(
+      (_, i) => `($${4 * i + 1}, $${4 * i + 2}, $${4 * i + 3}, $${4 * i + 4})`,
+    );
+    await manager.query(
+      `INSERT INTO outbox_events (id, type, payload, occurred_at) VALUES ${rows.join(', ')}`,
+      chunk.flatMap((event) => [event.id, event.type, JSON.stringify(event), event.occurredAt]),
+    );
+  }
 }
 
 /**
