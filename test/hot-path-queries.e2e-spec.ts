@@ -189,12 +189,12 @@ describe('hot paths: statements per request', () => {
     });
     const work = (queries: string[]): string[] => queries.filter((s) => !isTransactionControl(s));
     // Before: 16 statements (17 from a new device) + 4 BEGIN/COMMIT and the view read back.
-    // Now: account, device-known and counters (read together), 2 second-factor reads (mfa
-    // module; recovery codes are counted only when there is a factor), then in the transaction
-    // the user lock, the device upsert, the active sessions, session + refresh token, and one
-    // INSERT for all the login's outbox rows (a new device's device.new among them).
-    expect(work(again.queries)).toHaveLength(10);
-    expect(work(first.queries)).toHaveLength(10);
+    // Now: account, device-known and counters (read together), the second factors (one read
+    // across the mfa module's tables; recovery codes are counted only when there is a factor),
+    // then in the transaction the user lock, the device upsert, the active sessions, session +
+    // refresh token, and one INSERT for all the login's outbox rows (device.new among them).
+    expect(work(again.queries)).toHaveLength(9);
+    expect(work(first.queries)).toHaveLength(9);
     // Outbox rows per INSERT: session.created and auth.login.succeeded (+ device.new).
     const outboxRows = (queries: string[]): number[] =>
       queries

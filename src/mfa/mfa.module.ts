@@ -10,6 +10,7 @@ import { PasskeysService } from './passkeys.service';
 import { RecoveryCodesRepository } from './recovery-codes.repository';
 import { RecoveryCodesService } from './recovery-codes.service';
 import { TotpFactorsRepository } from './totp-factors.repository';
+import { EnrolledFactorsRepository } from './enrolled-factors.repository';
 import { TotpService } from './totp.service';
 import { WebAuthnRepository } from './webauthn.repository';
 
@@ -36,6 +37,7 @@ export class MfaModule {
       controllers: [MeMfaController, MePasskeysController],
       providers: [
         TotpFactorsRepository,
+        EnrolledFactorsRepository,
         RecoveryCodesRepository,
         WebAuthnRepository,
         MfaLoginTokensRepository,

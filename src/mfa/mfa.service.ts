@@ -8,6 +8,7 @@ import type {
 import { AppException } from '../common/app.exception';
 import type { AmrValue, EventContext, EventDataMap, MfaMethod } from '../events/event-catalog';
 import { TransactionRunner, type Tx } from '../events/transaction-runner.service';
+import { EnrolledFactorsRepository } from './enrolled-factors.repository';
 import { MfaTokenService } from './mfa-token.service';
 import { type PasskeyExpectation, type PasskeyView, PasskeysService } from './passkeys.service';
 import { RecoveryCodesService } from './recovery-codes.service';
@@ -59,16 +60,15 @@ export class MfaService {
     private readonly passkeys: PasskeysService,
     private readonly tokens: MfaTokenService,
     private readonly transactions: TransactionRunner,
+    private readonly enrolled: EnrolledFactorsRepository,
   ) {}
 
   /** The second-factor methods the user can answer `mfa_required` with. */
   async methods(userId: string, tx?: Tx): Promise<MfaMethod[]> {
-    // One after the other: inside a transaction they share one connection.
-    const totp = await this.totp.isEnabled(userId, tx);
-    const passkeys = await this.passkeys.count(userId, tx);
+    const enrolled = await this.enrolled.of(userId, tx);
     const methods: MfaMethod[] = [];
-    if (totp) methods.push('totp');
-    if (passkeys > 0) methods.push('webauthn');
+    if (enrolled.totp) methods.push('totp');
+    if (enrolled.passkeys > 0) methods.push('webauthn');
     // Recovery codes stand in for a factor; alone they are not one (and every login of a user
     // without a factor, the common case, is spared the count).
     if (methods.length > 0 && (await this.recoveryCodes.countLeft(userId, tx)) > 0) {

@@ -221,10 +221,6 @@ export class PasskeysService {
     return (await this.repository.listCredentials(userId, tx)).map(toView);
   }
 
-  async count(userId: string, tx?: Tx): Promise<number> {
-    return this.repository.countCredentials(userId, tx);
-  }
-
   async rename(tx: Tx, userId: string, id: string, name: string): Promise<void> {
     const clean = cleanName(name);
     if (!clean) throw new AppException('validation_failed', 'A passkey name is required');
