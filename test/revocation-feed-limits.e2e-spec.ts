@@ -2,10 +2,11 @@
  * GET /oauth/revocations caps its open streams per service client (the shared secret is one
  * client) and per instance; the excess is refused with 503 problem+json and Retry-After, and a
  * closed stream frees its place. An open stream ends when its service token expires or its client
- * is disabled (checked at each heartbeat); the shared secret's stream stays.
+ * is disabled (checked at each heartbeat, one read per client); the shared secret's stream stays.
  */
 import type { AddressInfo } from 'node:net';
 import { RevocationFeed } from '../src/auth/oauth/revocation-feed.service';
+import { ServiceClientRepository } from '../src/auth/oauth/service-client.repository';
 import { bearer } from './support/auth-client';
 import { ADMIN_SETUP_TIMEOUT_MS, signedInAdmin } from './support/admin-session';
 import { eventually } from './support/events-helpers';
@@ -126,5 +127,24 @@ describe('revocation feed: connection caps and stream lifetime', () => {
     // Several heartbeats later the shared secret's stream is still open.
     await new Promise((wait) => setTimeout(wait, 300));
     expect(bySecret.ended).toBe(false);
+  });
+
+  it('reads a client once per heartbeat, however many streams it holds', async () => {
+    const reader = await feedReader(t, await signedInAdmin(t), 'replicas');
+    await subscribe(reader.token);
+    await subscribe(reader.token);
+    const clients = t.app.get(ServiceClientRepository);
+    const findActive = jest.spyOn(clients, 'findActive');
+    try {
+      const started = Date.now();
+      await new Promise((wait) => setTimeout(wait, 1000));
+      const heartbeats = (Date.now() - started) / 100;
+      const reads = findActive.mock.calls.filter(([id]) => id === reader.clientId).length;
+      // One stream's timer each would read twice per heartbeat (about 20 here).
+      expect(reads).toBeGreaterThanOrEqual(1);
+      expect(reads).toBeLessThanOrEqual(Math.ceil(heartbeats) + 1);
+    } finally {
+      findActive.mockRestore();
+    }
   });
 });

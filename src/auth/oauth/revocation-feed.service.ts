@@ -24,6 +24,8 @@ export interface FeedEnding {
 interface FeedStream {
   /** The newest ended_at sent (the SSE id); never moves backwards. */
   cursorMs: number;
+  /** Who opened it: its token may expire and its client be disabled while it is open. */
+  caller?: ServiceCaller;
   write(text: string): void;
   close(): void;
 }
@@ -56,6 +58,8 @@ function endedEvent(endings: readonly FeedEnding[], cursor?: string): string {
 export class RevocationFeed implements OnModuleInit, BeforeApplicationShutdown {
   private readonly streams = new Set<FeedStream>();
   private readonly perClient = new Map<string, number>();
+  /** One heartbeat for every open stream, running while any is open. */
+  private heartbeat?: NodeJS.Timeout;
   private pending: FeedEnding[] = [];
   private flushScheduled = false;
 
@@ -99,22 +103,17 @@ export class RevocationFeed implements OnModuleInit, BeforeApplicationShutdown {
     const nowMs = this.clock.nowMs();
     const start = planFeedStart(req.header('last-event-id'), nowMs, REVOCATION_HORIZON_MS);
     let closed = false;
-    const caller = req.serviceCaller;
-    const heartbeat = setInterval(() => {
-      stream.write(': heartbeat\n\n');
-      void this.stillAllowed(caller).then((allowed) => allowed || stream.close());
-    }, heartbeatMs);
-    heartbeat.unref();
     const stream: FeedStream = {
       cursorMs: start.kind === 'snapshot' ? nowMs : Number(req.header('last-event-id')),
+      caller: req.serviceCaller,
       write: (text) => {
         if (!closed) res.write(text);
       },
       close: () => {
         if (closed) return;
         closed = true;
-        clearInterval(heartbeat);
         if (this.streams.delete(stream)) this.count(clientId, -1);
+        if (this.streams.size === 0) this.stopHeartbeat();
         res.end();
       },
     };
@@ -133,19 +132,52 @@ export class RevocationFeed implements OnModuleInit, BeforeApplicationShutdown {
     );
     this.streams.add(stream);
     this.count(clientId, +1);
+    this.startHeartbeat(heartbeatMs);
+  }
+
+  private startHeartbeat(heartbeatMs: number): void {
+    if (this.heartbeat) return;
+    this.heartbeat = setInterval(() => void this.beat(), heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  private stopHeartbeat(): void {
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
   }
 
   /**
-   * Whether a stream may stay open: it was admitted once, but its token expires and its client
-   * can be disabled meanwhile. Checked at every heartbeat, so a stream outlives neither by more
-   * than REVOCATION_FEED_HEARTBEAT; the subscriber reconnects with a fresh credential, or is
-   * refused. A failed check (database outage) keeps the stream: the feed must not flap.
+   * A heartbeat on every stream, then the checks of stillAllowed: each stream's token expiry,
+   * and each registered client read once however many streams it holds.
    */
-  private async stillAllowed(caller: ServiceCaller | undefined): Promise<boolean> {
-    if (!caller) return true;
-    if (caller.expiresAtMs !== undefined && this.clock.nowMs() >= caller.expiresAtMs) return false;
-    if (!caller.registered) return true;
-    return this.clients.findActive(caller.clientId).then(
+  private async beat(): Promise<void> {
+    const byClient = new Map<string, FeedStream[]>();
+    for (const stream of [...this.streams]) {
+      stream.write(': heartbeat\n\n');
+      const caller = stream.caller;
+      if (!caller) continue;
+      if (caller.expiresAtMs !== undefined && this.clock.nowMs() >= caller.expiresAtMs) {
+        stream.close();
+      } else if (caller.registered) {
+        byClient.set(caller.clientId, [...(byClient.get(caller.clientId) ?? []), stream]);
+      }
+    }
+    await Promise.all(
+      [...byClient].map(async ([clientId, streams]) => {
+        if (!(await this.clientActive(clientId))) for (const stream of streams) stream.close();
+      }),
+    );
+  }
+
+  /**
+   * Whether a registered client may keep its streams open: it was admitted once, but it can be
+   * disabled meanwhile (as its token can expire: beat() checks both at every heartbeat, so a
+   * stream outlives neither by more than REVOCATION_FEED_HEARTBEAT; the subscriber reconnects
+   * with a fresh credential, or is refused). A failed check (database outage) keeps the streams:
+   * the feed must not flap.
+   */
+  private clientActive(clientId: string): Promise<boolean> {
+    return this.clients.findActive(clientId).then(
       (client) => client !== undefined,
       () => true,
     );
