@@ -12,6 +12,10 @@ export function timeOrderedId(nowMs: number = Date.now()): string {
   bytes.writeUIntBE(Math.floor(nowMs), 0, 6);
   bytes[6] = 0x70 | (bytes[6] & 0x0f);
   bytes[8] = 0x80 | (bytes[8] & 0x3f);
-  const hex = bytes.toString('hex');
+  return uuidFromHex(bytes.toString('hex'));
+}
+
+/** A UUID's 32 hex digits in its 8-4-4-4-12 text form. */
+export function uuidFromHex(hex: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

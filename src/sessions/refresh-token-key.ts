@@ -1,5 +1,5 @@
 import { hashToken, newOpaqueToken } from '../common/opaque-token';
-import { timeOrderedId } from '../common/time-ordered-id';
+import { timeOrderedId, uuidFromHex } from '../common/time-ordered-id';
 
 /**
  * How a presented refresh token finds its row. Tokens are issued as `<row id>.<secret>` (a split
@@ -15,13 +15,15 @@ export interface RefreshTokenKey {
   hash: string;
 }
 
+/** The key of a token this service issued: it always carries its row id. */
+export type IssuedRefreshTokenKey = RefreshTokenKey & { id: string };
+
 export interface NewRefreshToken {
   token: string;
-  key: RefreshTokenKey & { id: string };
+  key: IssuedRefreshTokenKey;
 }
 
-const ISSUED_FORMAT =
-  /^([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})\.[\w-]{43}$/;
+const ISSUED_FORMAT = /^([0-9a-f]{32})\.[\w-]{43}$/;
 
 export function newRefreshToken(): NewRefreshToken {
   const id = timeOrderedId();
@@ -32,5 +34,5 @@ export function newRefreshToken(): NewRefreshToken {
 /** The lookup key of any presented string (a malformed one simply matches no row). */
 export function refreshTokenKey(token: string): RefreshTokenKey {
   const parts = ISSUED_FORMAT.exec(token);
-  return { id: parts ? parts.slice(1, 6).join('-') : null, hash: hashToken(token) };
+  return { id: parts ? uuidFromHex(parts[1]) : null, hash: hashToken(token) };
 }

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Tx } from '../events/transaction-runner.service';
 import { USER_VIEW_SELECT, type UserViewColumns } from '../users/user-view-columns';
-import type { RefreshTokenKey } from './refresh-token-key';
+import type { IssuedRefreshTokenKey, RefreshTokenKey } from './refresh-token-key';
 import type { SessionEntity } from './session.entity';
 
 export interface RefreshTokenRow {
@@ -74,7 +74,7 @@ export interface Rotation {
   at: Date;
   /** The successor sealed with the presented token (grace replays), or null. */
   successorSealed: string | null;
-  successor: RefreshTokenKey & { id: string };
+  successor: IssuedRefreshTokenKey;
   idleExpiresAt: Date;
   ip: string | null;
   userAgent: string | null;

@@ -5,7 +5,7 @@ import { UUID_PATTERN, decodeCursor } from '../common/keyset-cursor';
 import { queryReturning } from '../database/query-returning';
 import type { ExpiryReason, RevocationReason } from '../events/event-catalog';
 import type { Tx } from '../events/transaction-runner.service';
-import type { RefreshTokenKey } from './refresh-token-key';
+import type { IssuedRefreshTokenKey } from './refresh-token-key';
 import { SessionEntity, type SessionStatus } from './session.entity';
 import { SESSION_ROW_SELECT, type SessionRow } from './session-views';
 import { USER_VIEW_SELECT, type UserViewColumns } from '../users/user-view-columns';
@@ -106,7 +106,7 @@ export class SessionRepository {
   async insertWithFirstToken(
     tx: Tx,
     session: SessionEntity,
-    token: RefreshTokenKey & { id: string },
+    token: IssuedRefreshTokenKey,
   ): Promise<void> {
     await tx.manager.query(
       `WITH s AS (

@@ -147,19 +147,22 @@ export class RevocationFeed implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /**
-   * A heartbeat on every stream, then the checks of stillAllowed: each stream's token expiry,
-   * and each registered client read once however many streams it holds.
+   * A heartbeat on every stream, then whether each may stay open: its token's expiry, and its
+   * registered client (clientActive), read once however many streams the client holds.
    */
   private async beat(): Promise<void> {
+    const nowMs = this.clock.nowMs();
     const byClient = new Map<string, FeedStream[]>();
     for (const stream of [...this.streams]) {
       stream.write(': heartbeat\n\n');
       const caller = stream.caller;
       if (!caller) continue;
-      if (caller.expiresAtMs !== undefined && this.clock.nowMs() >= caller.expiresAtMs) {
+      if (caller.expiresAtMs !== undefined && nowMs >= caller.expiresAtMs) {
         stream.close();
       } else if (caller.registered) {
-        byClient.set(caller.clientId, [...(byClient.get(caller.clientId) ?? []), stream]);
+        const streams = byClient.get(caller.clientId);
+        if (streams) streams.push(stream);
+        else byClient.set(caller.clientId, [stream]);
       }
     }
     await Promise.all(
